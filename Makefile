@@ -1,0 +1,40 @@
+# Emergency Desk — `make help` lists what you can do.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/emergency_desk
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: help install run test lint format bench migrate seed
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: ## create .venv from the lock file (uv; installed with pip if missing)
+	@scripts/bootstrap.sh
+
+run: install ## run the app on the embedded default (SQLite + filesystem broker; web + worker + beat; demo data)
+	@scripts/run-dev.sh
+
+test: install ## the whole test suite on PostgreSQL + Redis + a real Celery worker + headless Chromium
+	@scripts/system-deps.sh
+	@scripts/services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) pytest $(PYTEST_ARGS)
+
+lint: install ## ruff (lint + format check) and mypy
+	ruff check .
+	ruff format --check .
+	mypy teams incidents escalation monitoring reports config
+
+format: install ## apply ruff's formatting and safe fixes
+	ruff check --fix .
+	ruff format .
+
+bench: install ## benchmarks of DESIGN §8 (PostgreSQL + Redis), figures and ratios side by side
+	@scripts/services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) python -m bench $(BENCH_ARGS)
+
+migrate: install ## apply migrations to the configured database
+	python manage.py migrate
+
+seed: install ## seed the demo organisation and users (idempotent)
+	python manage.py seed_demo

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from teams import views as team_views
+
+api_v1 = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("", include("incidents.api.urls")),
+    path("", include("escalation.api.urls")),
+    path("monitoring/", include("monitoring.api.urls")),
+    path("", include("reports.api.urls")),
+]
+
+urlpatterns = [
+    path("", include("incidents.urls")),
+    path("org/", include("teams.urls")),
+    path("escalation/", include("escalation.urls")),
+    path("monitoring/", include("monitoring.urls")),
+    path("reports/", include("reports.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", team_views.set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]

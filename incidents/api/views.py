@@ -1,0 +1,200 @@
+"""The incident API of DESIGN §7. Thin: reads via selectors, every write via ``incidents.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from incidents import selectors, services
+from incidents.errors import UnknownTransition
+from incidents.forms import TRANSITION_FORMS
+from incidents.models import Incident
+
+from .filters import IncidentFilter
+from .schema import serializer_for_form
+from .serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    ChecklistDoneInputSerializer,
+    ChecklistItemSerializer,
+    DeclareSerializer,
+    IncidentDetailSerializer,
+    IncidentListSerializer,
+    ProgressUpdateInputSerializer,
+    ProgressUpdateSerializer,
+    RegulatorDecisionInputSerializer,
+    TimelineEntrySerializer,
+)
+
+ErrorSerializer = inline_serializer(
+    "Error",
+    {
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()), required=False
+        ),
+        "current_state": serializers.CharField(required=False),
+    },
+)
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="invalid fields"),
+    403: OpenApiResponse(ErrorSerializer, description="not permitted"),
+    404: OpenApiResponse(ErrorSerializer, description="not found"),
+    409: OpenApiResponse(ErrorSerializer, description="not allowed from the current state, or lost a race"),
+}
+
+
+def _data(request: Request) -> dict[str, Any]:
+    """Request data as a plain dict that Django forms read (lists kept for multi-value fields)."""
+    data = request.data
+    if hasattr(data, "lists"):
+        return {key: values if len(values) > 1 else values[0] for key, values in data.lists()}
+    return dict(data) if isinstance(data, dict) else {}
+
+
+def _visible_incident(request: Request, pk: int) -> Incident:
+    incident = selectors.incidents_visible_to(user=request.user).filter(pk=pk).first()
+    if incident is None:
+        raise Http404
+    return incident
+
+
+class IncidentListView(generics.ListAPIView):
+    serializer_class = IncidentListSerializer
+    filterset_class = IncidentFilter
+
+    def get_queryset(self):
+        return selectors.incident_list(user=self.request.user)
+
+    @extend_schema(request=DeclareSerializer, responses={201: IncidentDetailSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        incident = services.incident_declare(user=request.user, data=_data(request))
+        incident = selectors.incident_detail(user=request.user, incident_id=incident.pk)
+        return Response(IncidentDetailSerializer(incident, context={"request": request}).data, status=201)
+
+
+class IncidentDetailView(generics.RetrieveAPIView):
+    serializer_class = IncidentDetailSerializer
+
+    def get_object(self) -> Incident:
+        incident = selectors.incident_detail(user=self.request.user, incident_id=self.kwargs["pk"])
+        if incident is None:
+            raise Http404
+        return incident
+
+
+class IncidentTransitionView(APIView):
+    """``POST /incidents/{id}/transitions/{name}/`` — one class, specialised per transition below so the
+    schema documents each transition's own fields."""
+
+    transition_name = ""
+
+    def post(self, request: Request, pk: int, name: str | None = None) -> Response:
+        name = name or self.transition_name
+        if name not in TRANSITION_FORMS:
+            raise UnknownTransition(f"unknown transition: {name}")
+        _visible_incident(request, pk)
+        services.incident_transition(incident_id=pk, name=name, user=request.user, data=_data(request))
+        incident = selectors.incident_detail(user=request.user, incident_id=pk)
+        return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
+
+
+def transition_view(name: str) -> Any:
+    form = TRANSITION_FORMS[name]
+    request_serializer = serializer_for_form(
+        form, "".join(part.title() for part in name.split("_")) + "Transition"
+    )
+    view = type(f"{name.title()}TransitionView", (IncidentTransitionView,), {"transition_name": name})
+    view.post = extend_schema(
+        operation_id=f"incidents_transition_{name}",
+        request=request_serializer,
+        responses={200: IncidentDetailSerializer, **ERRORS},
+        description=(form.__doc__ or "").strip() or None,
+    )(IncidentTransitionView.post)
+    return view.as_view()
+
+
+class UnknownTransitionView(IncidentTransitionView):
+    @extend_schema(exclude=True)
+    def post(self, request: Request, pk: int, name: str | None = None) -> Response:
+        raise UnknownTransition(f"unknown transition: {name}")
+
+
+class TimelineView(generics.ListAPIView):
+    serializer_class = TimelineEntrySerializer
+
+    def get_queryset(self):
+        return selectors.timeline_of(incident=_visible_incident(self.request, self.kwargs["pk"]))
+
+
+class ProgressUpdateView(generics.ListAPIView):
+    serializer_class = ProgressUpdateSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        incident = _visible_incident(self.request, self.kwargs["pk"])
+        return incident.updates.prefetch_related("attachments").order_by("at")
+
+    @extend_schema(request=ProgressUpdateInputSerializer, responses={201: ProgressUpdateSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        _visible_incident(request, pk)
+        update = services.incident_add_update(
+            incident_id=pk, user=request.user, data=_data(request), files=request.FILES.getlist("files")
+        )
+        return Response(ProgressUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentView(generics.ListAPIView):
+    serializer_class = AttachmentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return _visible_incident(self.request, self.kwargs["pk"]).attachments.order_by("at")
+
+    @extend_schema(request=AttachmentUploadSerializer, responses={201: AttachmentSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        _visible_incident(request, pk)
+        update_id = request.data.get("update")
+        attachment = services.incident_add_attachment(
+            incident_id=pk,
+            user=request.user,
+            upload=request.FILES.get("file"),
+            update_id=int(update_id) if str(update_id or "").isdigit() else None,
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class ChecklistView(generics.ListAPIView):
+    serializer_class = ChecklistItemSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.checklist_of(incident=_visible_incident(self.request, self.kwargs["pk"]))
+
+
+class ChecklistDoneView(APIView):
+    @extend_schema(request=ChecklistDoneInputSerializer, responses={200: ChecklistItemSerializer, **ERRORS})
+    def post(self, request: Request, pk: int, item_id: int) -> Response:
+        _visible_incident(request, pk)
+        if not selectors.checklist_of(incident=_visible_incident(request, pk)).filter(pk=item_id).exists():
+            raise Http404
+        item = services.checklist_item_complete(item_id=item_id, user=request.user, data=_data(request))
+        return Response(ChecklistItemSerializer(item).data)
+
+
+class RegulatorDecisionView(APIView):
+    @extend_schema(
+        request=RegulatorDecisionInputSerializer, responses={200: IncidentDetailSerializer, **ERRORS}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        _visible_incident(request, pk)
+        services.incident_record_regulator_decision(incident_id=pk, user=request.user, data=_data(request))
+        incident = selectors.incident_detail(user=request.user, incident_id=pk)
+        return Response(IncidentDetailSerializer(incident, context={"request": request}).data)

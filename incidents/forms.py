@@ -1,0 +1,195 @@
+"""What each transition and action must carry (DESIGN §3), as Django forms.
+
+These forms are the single validation of a transition's fields: the service validates with them
+whatever the caller (page, API or task), so a browser form and the API refuse the same things with
+the same translated messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from teams.models import Person, Team
+
+from .models import Incident, RegulatorDecision
+from .plans import Category, Grade, Plan, default_plan_for, lead_group_for
+
+WORKING_GROUP_CHOICES = [(code, label) for code, label in Team.Code.choices if code in Team.WORKING_GROUPS]
+
+
+class IncidentForm(forms.Form):
+    """Common base: every transition form takes the incident, and every one carries ``comment``."""
+
+    comment = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, incident: Incident | None = None, **kwargs: Any):
+        self.incident = incident
+        super().__init__(*args, **kwargs)
+
+
+class DeclareForm(forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=200)
+    category = forms.ChoiceField(label=_("事件类别"), choices=Category.choices)
+    description = forms.CharField(
+        label=_("情况描述"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    detected_at = forms.DateTimeField(label=_("发现时间"))
+    grade = forms.ChoiceField(label=_("建议分级"), choices=[("", "—"), *Grade.choices], required=False)
+    is_drill = forms.BooleanField(label=_("演练"), required=False)
+    affected_system = forms.CharField(label=_("受影响系统"), max_length=100, required=False)
+
+    def clean_detected_at(self) -> Any:
+        value = self.cleaned_data["detected_at"]
+        if value > timezone.now() + timezone.timedelta(minutes=5):
+            raise forms.ValidationError(_("发现时间不能晚于现在。"))
+        return value
+
+
+class ReportForm(IncidentForm):
+    """Art. 8: apply to the Leadership Group — situation, category, proposed grade, impact so far."""
+
+    situation = forms.CharField(label=_("事件情况"), widget=forms.Textarea(attrs={"rows": 3}))
+    category = forms.ChoiceField(label=_("事件类别"), choices=Category.choices, required=False)
+    grade = forms.ChoiceField(label=_("建议分级"), choices=[("", "—"), *Grade.choices], required=False)
+    impact = forms.CharField(label=_("目前影响"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_category(self) -> str:
+        return self.cleaned_data.get("category") or (self.incident.category if self.incident else "")
+
+
+class ReasonForm(IncidentForm):
+    """Dismiss, reopen, decline, reject: a reason is required, so the record says why."""
+
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActivateForm(IncidentForm):
+    """Art. 9: forecast the degree and scale of damage, confirm the grade, choose plan and lead group."""
+
+    damage_degree = forms.CharField(label=_("损害程度预测"), widget=forms.Textarea(attrs={"rows": 2}))
+    damage_scale = forms.CharField(label=_("损害规模预测"), widget=forms.Textarea(attrs={"rows": 2}))
+    grade = forms.ChoiceField(label=_("事件分级"), choices=Grade.choices)
+    grade_evidence = forms.CharField(
+        label=_("分级依据"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    plan = forms.ChoiceField(label=_("应急预案"), choices=Plan.choices, required=False)
+    lead_group = forms.ChoiceField(label=_("牵头工作小组"), choices=WORKING_GROUP_CHOICES, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if self.incident is not None:
+            self.fields["plan"].initial = self.incident.plan or default_plan_for(self.incident.category)
+            self.fields["grade"].initial = self.incident.grade
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        plan = data.get("plan") or (default_plan_for(self.incident.category) if self.incident else None)
+        if not plan:
+            self.add_error("plan", _("“其它”类事件须由领导小组选择应急预案。"))
+            return data
+        data["plan"] = plan
+        code = data.get("lead_group") or lead_group_for(plan)
+        data["lead_group"] = Team.objects.filter(code=code).first()
+        if data["lead_group"] is None:
+            self.add_error("lead_group", _("牵头工作小组尚未在应急组织中设立。"))
+        return data
+
+
+class ExecuteForm(IncidentForm):
+    """Art. 10: unified command — name the on-scene commander."""
+
+    on_scene_commander = forms.ModelChoiceField(
+        label=_("现场指挥"), queryset=Person.objects.filter(is_active=True)
+    )
+
+
+class RequestTerminationForm(IncidentForm):
+    """Art. 15–17: how the matter was resolved, and the proposed termination time limit (终止时限)."""
+
+    resolution_summary = forms.CharField(label=_("处置情况总结"), widget=forms.Textarea(attrs={"rows": 3}))
+    termination_deadline = forms.DateTimeField(label=_("终止时限"))
+
+    def clean_termination_deadline(self) -> Any:
+        value = self.cleaned_data["termination_deadline"]
+        if value <= timezone.now():
+            raise forms.ValidationError(_("终止时限必须晚于现在。"))
+        return value
+
+
+class ApproveTerminationForm(IncidentForm):
+    pass
+
+
+class InvestigateForm(IncidentForm):
+    """Art. 19: the Leadership Group names who investigates."""
+
+    investigators = forms.ModelMultipleChoiceField(
+        label=_("调查人员"), queryset=Person.objects.filter(is_active=True)
+    )
+
+
+class CloseForm(IncidentForm):
+    pass
+
+
+TRANSITION_FORMS: dict[str, type[IncidentForm]] = {
+    "report": ReportForm,
+    "dismiss": ReasonForm,
+    "reopen": ReasonForm,
+    "activate": ActivateForm,
+    "decline": ReasonForm,
+    "execute": ExecuteForm,
+    "request_termination": RequestTerminationForm,
+    "approve_termination": ApproveTerminationForm,
+    "reject_termination": ReasonForm,
+    "investigate": InvestigateForm,
+    "close": CloseForm,
+}
+TRANSITION_NAMES = tuple(TRANSITION_FORMS)
+
+
+class ProgressUpdateForm(forms.Form):
+    text = forms.CharField(label=_("最新进展"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RegulatorDecisionForm(forms.Form):
+    """Art. 10: the Leadership Group decides whether to report to the regulator."""
+
+    decision = forms.ChoiceField(
+        label=_("是否向监管部门报告"),
+        choices=[
+            (RegulatorDecision.REPORT, RegulatorDecision.REPORT.label),
+            (RegulatorDecision.NO_REPORT, RegulatorDecision.NO_REPORT.label),
+        ],
+    )
+    important_system = forms.BooleanField(label=_("涉及重要信息系统"), required=False)
+    major_operational_risk = forms.BooleanField(label=_("重大操作风险事件"), required=False)
+    comment = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ChecklistDoneForm(forms.Form):
+    evidence = forms.CharField(label=_("完成情况/证据"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def attachment_errors(*, name: str, size: int) -> list[str]:
+    """Size and type limits for evidence files."""
+    errors = []
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in settings.ATTACHMENT_ALLOWED_EXTENSIONS:
+        errors.append(
+            str(_("不接受此类型的文件（允许：%(allowed)s）。"))
+            % {"allowed": ", ".join(settings.ATTACHMENT_ALLOWED_EXTENSIONS)}
+        )
+    if size > settings.ATTACHMENT_MAX_BYTES:
+        errors.append(
+            str(_("文件过大：%(size)d 字节，上限 %(limit)d 字节。"))
+            % {"size": size, "limit": settings.ATTACHMENT_MAX_BYTES}
+        )
+    if size == 0:
+        errors.append(str(_("文件为空。")))
+    return errors

@@ -1,0 +1,114 @@
+"""The plans' measures (DESIGN §4) as checklists: a versioned template per plan, copied onto the incident
+at activation so that editing a template never changes a running incident."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from incidents.plans import Plan
+
+
+class OwnerRole(models.TextChoices):
+    LEAD_GROUP_LEAD = "lead_group_lead", _("牵头工作小组组长")
+    DEPUTY = "deputy", _("副组长（现场主管）")
+    LEADER = "leader", _("组长（总经理）")
+    TECH_SUPPORT = "tech_support", _("系统维护和技术支持部门")
+    HQ_GENERAL_OFFICE = "hq_general_office", _("总行办公室")
+    BUILDING_SECURITY = "building_security", _("大厦安全保卫负责人")
+    LEGAL = "legal", _("法律事务管理部门")
+
+
+class Recurrence(models.TextChoices):
+    NONE = "", _("一次")
+    WEEKLY_FRIDAY = "weekly_friday", _("每周五")  # Art. 14 (2): disinfection every Friday
+
+
+class ChecklistTemplate(models.Model):
+    plan = models.CharField(_("预案"), max_length=20, choices=Plan.choices)
+    version = models.PositiveIntegerField(_("版本"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("修订说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("预案措施模板")
+        verbose_name_plural = _("预案措施模板")
+        ordering = ["plan", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "version"], name="one_template_version_per_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_plan_display()} v{self.version}"
+
+
+class ChecklistTemplateItem(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(_("顺序"))
+    code = models.SlugField(_("措施代码"), max_length=50)
+    title = models.CharField(_("措施"), max_length=200)
+    article = models.CharField(_("预案条款"), max_length=40, blank=True)
+    owner_role = models.CharField(_("责任人"), max_length=30, choices=OwnerRole.choices)
+    due_after_minutes = models.PositiveIntegerField(_("启动后时限（分钟）"))
+    recurrence = models.CharField(
+        _("重复"), max_length=20, choices=Recurrence.choices, default="", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("模板措施")
+        verbose_name_plural = _("模板措施")
+        ordering = ["template", "position"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ChecklistItem(models.Model):
+    incident = models.ForeignKey(
+        "incidents.Incident", verbose_name=_("事件"), on_delete=models.PROTECT, related_name="checklist"
+    )
+    template_item = models.ForeignKey(
+        ChecklistTemplateItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    template_version = models.PositiveIntegerField(_("模板版本"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("顺序"))
+    code = models.SlugField(_("措施代码"), max_length=50)
+    title = models.CharField(_("措施"), max_length=200)
+    article = models.CharField(_("预案条款"), max_length=40, blank=True)
+    owner_role = models.CharField(_("责任角色"), max_length=30, choices=OwnerRole.choices)
+    owner = models.ForeignKey(
+        "teams.Person",
+        verbose_name=_("责任人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    due_at = models.DateTimeField(_("完成时限"))
+    recurrence = models.CharField(
+        _("重复"), max_length=20, choices=Recurrence.choices, default="", blank=True
+    )
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("完成人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    evidence = models.TextField(_("完成情况/证据"), blank=True)
+
+    class Meta:
+        verbose_name = _("预案措施")
+        verbose_name_plural = _("预案措施")
+        ordering = ["incident_id", "position", "due_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None

@@ -1,0 +1,158 @@
+"""Who may move an incident, and the four-eyes rule — the one place for these rules (DESIGN §1, §3).
+
+Each function has django-fsm's permission signature ``(incident, user) -> bool``, so the state machine
+itself carries them and ``available_transitions`` is computed for the requesting user by django-fsm.
+``user`` may be a real user or ``SYSTEM_USER`` (the outage clock reporting on its own, Art. 2).
+Auditors are read-only whatever else they are.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from teams.roles import SYSTEM_ACTOR, OrgActor
+from teams.selectors import actor_for
+
+from .plans import ApprovalSlot
+
+if TYPE_CHECKING:
+    from .models import Incident
+
+
+class _SystemUser:
+    """The app acting on its own (timers). Not a database user; its timeline entries say 系统."""
+
+    pk = None
+    id = None
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    username = "system"
+    _org_actor = SYSTEM_ACTOR
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM_USER = _SystemUser()
+
+
+def _actor(user: Any) -> OrgActor:
+    return actor_for(user)
+
+
+def _lead_group_code(incident: Incident) -> str | None:
+    return incident.lead_group.code if incident.lead_group_id else None
+
+
+def _same_user(user: Any, user_id: int | None) -> bool:
+    return user_id is not None and getattr(user, "pk", None) == user_id
+
+
+def may_report(incident: Incident, user: Any) -> bool:
+    """Art. 8: a working group (any member), the supervisor, a manager — or the system — applies."""
+    actor = _actor(user)
+    if actor.is_read_only:
+        return False
+    return actor.is_system or actor.in_any_working_group or actor.in_leadership_group
+
+
+def may_dismiss(incident: Incident, user: Any) -> bool:
+    """Dismiss a warning or reopen it: the supervisor (deputy), the leader, or the lead group's lead."""
+    actor = _actor(user)
+    if actor.is_read_only:
+        return False
+    return actor.is_leadership_decider or actor.leads(_lead_group_code(incident))
+
+
+def may_decide(incident: Incident, user: Any) -> bool:
+    """Art. 9: leader or deputy decide; four-eyes — the reporter cannot alone decide on their own report."""
+    actor = _actor(user)
+    if actor.is_read_only or not actor.is_leadership_decider:
+        return False
+    return not _same_user(user, incident.reported_by_id)
+
+
+def may_execute(incident: Incident, user: Any) -> bool:
+    actor = _actor(user)
+    if actor.is_read_only:
+        return False
+    return actor.is_leadership_decider or actor.leads(_lead_group_code(incident))
+
+
+def may_request_termination(incident: Incident, user: Any) -> bool:
+    """Art. 15–17: the lead working group proposes termination and a time limit."""
+    actor = _actor(user)
+    return not actor.is_read_only and actor.leads(_lead_group_code(incident))
+
+
+def approval_slots_held(incident: Incident, user: Any) -> list[str]:
+    """The termination approvals this user can give for this incident's plan (Art. 15–17)."""
+    actor = _actor(user)
+    if actor.is_read_only:
+        return []
+    held = []
+    for slot in incident.required_approval_slots:
+        if slot == ApprovalSlot.LEADERSHIP and actor.is_leadership_decider or slot in actor.parties:
+            held.append(slot)
+    return held
+
+
+def may_approve_termination(incident: Incident, user: Any) -> bool:
+    """An approver whose slot is still open; never the requester (four-eyes); once per round each."""
+    if _same_user(user, incident.termination_requested_by_id):
+        return False
+    return bool(open_slots_for(incident, user))
+
+
+def open_slots_for(incident: Incident, user: Any) -> list[str]:
+    held = approval_slots_held(incident, user)
+    if not held:
+        return []
+    from .selectors import termination_approvals_in_round
+
+    approvals = termination_approvals_in_round(incident=incident)
+    if any(_same_user(user, approval.approver_id) for approval in approvals):
+        return []
+    filled = {approval.slot for approval in approvals}
+    return [slot for slot in held if slot not in filled]
+
+
+def may_reject_termination(incident: Incident, user: Any) -> bool:
+    return bool(approval_slots_held(incident, user))
+
+
+def may_investigate(incident: Incident, user: Any) -> bool:
+    actor = _actor(user)
+    return not actor.is_read_only and actor.is_leadership_decider
+
+
+def may_close(incident: Incident, user: Any) -> bool:
+    """Only the leader closes the case, on a complete investigation report (DESIGN §3)."""
+    actor = _actor(user)
+    return not actor.is_read_only and actor.is_leader
+
+
+def may_act_on(incident: Incident, user: Any) -> bool:
+    """Actions that change no state (progress, checklist, attachments): anyone in the response, not auditors,
+    and nothing at all once the case is closed."""
+    actor = _actor(user)
+    if actor.is_read_only or incident.state == "closed":
+        return False
+    return (
+        actor.is_system
+        or actor.in_any_working_group
+        or actor.in_leadership_group
+        or bool(actor.parties & {"building_security", "hq_general_office"})
+    )
+
+
+def may_record_regulator_decision(incident: Incident, user: Any) -> bool:
+    """Art. 10: the Leadership Group decides whether to report to the regulator."""
+    actor = _actor(user)
+    return not actor.is_read_only and actor.is_leadership_decider and incident.state != "closed"
+
+
+def may_declare(user: Any) -> bool:
+    actor = _actor(user)
+    return not actor.is_read_only and (actor.in_any_working_group or actor.in_leadership_group)

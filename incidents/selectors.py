@@ -1,0 +1,81 @@
+"""Reads of incidents, always scoped to the requesting user (STYLE.md §5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from teams.selectors import actor_for
+
+from .models import ChecklistItem, Incident, TerminationApproval, TimelineEntry
+
+
+def incidents_visible_to(*, user: Any) -> QuerySet[Incident]:
+    """Everyone in the emergency organisation, auditors and admins read all incidents (the plan is run
+    in the open inside the centre); anyone else — an integrator token, a stranger — reads none."""
+    actor = actor_for(user)
+    base = Incident.objects.select_related("lead_group")
+    if (
+        actor.is_auditor
+        or actor.is_admin
+        or actor.in_leadership_group
+        or actor.in_any_working_group
+        or actor.parties
+    ):
+        return base
+    return base.none()
+
+
+def incident_list(*, user: Any) -> QuerySet[Incident]:
+    return incidents_visible_to(user=user).order_by("-detected_at", "-id")
+
+
+def incident_detail(*, user: Any, incident_id: int) -> Incident | None:
+    approvals = TerminationApproval.objects.order_by("round", "at")
+    return (
+        incidents_visible_to(user=user)
+        .select_related("on_scene_commander", "reported_by", "declared_by", "termination_requested_by")
+        .prefetch_related(Prefetch("approvals", queryset=approvals), "investigators")
+        .filter(pk=incident_id)
+        .first()
+    )
+
+
+def termination_approvals_in_round(*, incident: Incident) -> list[TerminationApproval]:
+    """Approvals of the current termination request (a rejected request starts a new round)."""
+    return [
+        approval
+        for approval in TerminationApproval.objects.filter(
+            incident=incident, round=incident.termination_round, decision=TerminationApproval.Decision.APPROVE
+        )
+    ]
+
+
+def timeline_of(*, incident: Incident) -> QuerySet[TimelineEntry]:
+    return TimelineEntry.objects.filter(incident=incident).order_by("seq")
+
+
+def checklist_of(*, incident: Incident) -> QuerySet[ChecklistItem]:
+    return (
+        ChecklistItem.objects.filter(incident=incident)
+        .select_related("owner", "done_by")
+        .order_by("position", "due_at")
+    )
+
+
+def available_transitions(*, incident: Incident, user: Any) -> list[str]:
+    """The moves open to *this* user from the incident's current state (django-fsm computes them from the
+    transitions' sources, conditions and permissions)."""
+    return [t.name for t in incident.get_available_user_state_transitions(user)]  # type: ignore[attr-defined]
+
+
+def deadlines_of(*, incident: Incident) -> list[dict[str, Any]]:
+    """The clocks running on this incident, soonest first: the proposed termination time limit here, and the
+    escalation app's timers (outage limit, decision pending, regulator deadlines) once it is installed."""
+    deadlines: list[dict[str, Any]] = []
+    if incident.termination_deadline and incident.state in ("executing", "termination_requested"):
+        deadlines.append(
+            {"kind": "termination_deadline", "due_at": incident.termination_deadline.isoformat()}
+        )
+    return sorted(deadlines, key=lambda item: item["due_at"])

@@ -1,0 +1,5 @@
+from .party import Party
+from .person import Person, UserPreference
+from .team import Membership, Team
+
+__all__ = ["Membership", "Party", "Person", "Team", "UserPreference"]

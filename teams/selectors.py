@@ -1,0 +1,99 @@
+"""Reads of the organisation. ``actor_for`` is how every other app learns who a user is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, QuerySet
+
+from .models import Membership, Party, Person, Team
+from .roles import ANONYMOUS_ACTOR, AUDITOR_GROUP, INTEGRATOR_GROUP, OrgActor
+
+_CACHE_ATTR = "_org_actor"
+
+
+def actor_for(user: AbstractBaseUser | AnonymousUser | None) -> OrgActor:
+    """The user's roles in the organisation, computed once per user object (i.e. per request)."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS_ACTOR
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    actor = _compute_actor(user)
+    setattr(user, _CACHE_ATTR, actor)
+    return actor
+
+
+def forget_actor(user: Any) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _compute_actor(user: Any) -> OrgActor:
+    group_names = set(user.groups.values_list("name", flat=True))
+    person = Person.objects.filter(user=user, is_active=True).first()
+    led: set[str] = set()
+    member: set[str] = set()
+    is_leader = is_deputy = is_leadership_member = False
+    parties: set[str] = set()
+    if person is not None:
+        for team_code, role in Membership.objects.filter(person=person).values_list("team__code", "role"):
+            if team_code == Team.Code.LEADERSHIP:
+                is_leader |= role == Membership.Role.LEADER
+                is_deputy |= role == Membership.Role.DEPUTY
+                is_leadership_member |= role == Membership.Role.MEMBER
+            elif role == Membership.Role.LEAD:
+                led.add(team_code)
+            else:
+                member.add(team_code)
+        parties = set(Party.objects.filter(person=person).values_list("kind", flat=True))
+    return OrgActor(
+        user_id=user.pk,
+        person_id=person.pk if person else None,
+        display_name=person.name if person else user.get_username(),
+        is_leader=is_leader,
+        is_deputy=is_deputy,
+        is_leadership_member=is_leadership_member,
+        led_groups=frozenset(led),
+        member_groups=frozenset(member),
+        parties=frozenset(parties),
+        is_auditor=AUDITOR_GROUP in group_names,
+        is_integrator=INTEGRATOR_GROUP in group_names,
+        is_admin=bool(user.is_superuser),
+    )
+
+
+def teams_with_members() -> QuerySet[Team]:
+    memberships = Membership.objects.select_related("person").order_by("role", "person__name")
+    return Team.objects.prefetch_related(Prefetch("memberships", queryset=memberships)).order_by("id")
+
+
+def parties_with_people() -> QuerySet[Party]:
+    return Party.objects.select_related("person").order_by("kind")
+
+
+def people_of_team(*, team_code: str, roles: tuple[str, ...] | None = None) -> QuerySet[Person]:
+    memberships = Membership.objects.filter(team__code=team_code)
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    return Person.objects.filter(pk__in=memberships.values("person_id"), is_active=True)
+
+
+def leadership_deciders() -> QuerySet[Person]:
+    return people_of_team(
+        team_code=Team.Code.LEADERSHIP, roles=(Membership.Role.LEADER, Membership.Role.DEPUTY)
+    )
+
+
+def team_lead(*, team_code: str) -> Person | None:
+    return people_of_team(team_code=team_code, roles=(Membership.Role.LEAD,)).first()
+
+
+def party(*, kind: str) -> Party | None:
+    return Party.objects.select_related("person").filter(kind=kind).first()
+
+
+def all_staff() -> QuerySet[Person]:
+    """Everyone in a working group or the Leadership Group: the people a roster or roll call covers."""
+    return Person.objects.filter(is_active=True, memberships__isnull=False).distinct().order_by("name")

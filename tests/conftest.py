@@ -1,0 +1,78 @@
+"""Shared fixtures. The suite runs on PostgreSQL (never SQLite): the timeline's append-only trigger, row
+locks and the race tests only mean something there."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+DEMO_USERS = [
+    "gm",
+    "supervisor",
+    "phone_lead",
+    "complaint_lead",
+    "sudden_lead",
+    "agent",
+    "security_head",
+    "hq_office",
+    "auditor",
+    "admin",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser and Celery-worker tests go last: they use live servers and separate processes.
+    items.sort(key=lambda item: ("browser" in item.keywords, "celery_worker" in item.keywords))
+
+
+@pytest.fixture(autouse=True)
+def _on_postgresql(request):
+    if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        assert connection.vendor == "postgresql", "the test suite must run on PostgreSQL (set DATABASE_URL)"
+
+
+@pytest.fixture
+def org(db) -> dict:
+    """The demo organisation and users of DESIGN §7, seeded by the real command."""
+    call_command("seed_demo", stdout=io.StringIO())
+    User = get_user_model()
+    return {user.username: user for user in User.objects.filter(username__in=DEMO_USERS + ["acd"])}
+
+
+@pytest.fixture
+def api(org) -> Callable[[str], APIClient]:
+    """``api("gm")`` → an API client authenticated as that demo user with a real token."""
+    from rest_framework.authtoken.models import Token
+
+    def client_for(username: str) -> APIClient:
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=org[username])
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def declare(api) -> Callable[..., dict]:
+    def _declare(username: str = "supervisor", **fields) -> dict:
+        body = {
+            "title": "核心系统中断",
+            "category": "system_outage",
+            "description": "呼叫中心无法查询客户信息",
+            "detected_at": (timezone.now() - timedelta(minutes=5)).isoformat(),
+            **fields,
+        }
+        response = api(username).post("/api/v1/incidents/", body, format="json")
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    return _declare
