@@ -1,0 +1,82 @@
+"""The token endpoint (seen by django-axes) and the trivial endpoints used by health checks and benchmarks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})
+RefusalSerializer = inline_serializer(
+    "LoginRefusal",
+    {
+        "detail": serializers.CharField(required=False),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()), required=False
+        ),
+        "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
+        "retry_after_seconds": serializers.IntegerField(required=False),
+    },
+)
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """``POST /api/v1/auth/token/`` with ``{"username", "password"}`` → ``{"token"}``.
+
+    DRF's own view authenticates with its ``Request`` wrapper; django-axes marks a lockout on the object it
+    is given, so we hand ``authenticate`` the underlying ``HttpRequest``. Failures then count towards the
+    same lockout as the login page, and a locked-out client gets axes' 429 here too."""
+
+    throttle_classes: list = []
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {"request": self.request._request, "format": self.format_kwarg, "view": self}
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=AuthTokenSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(RefusalSerializer, description="wrong credentials or missing fields"),
+            429: OpenApiResponse(RefusalSerializer, description="locked out after repeated failures"),
+        },
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class PingView(APIView):
+    """``GET /api/v1/ping/``: the cheapest answer the stack can give (no database, no auth). Load balancers
+    use it for liveness, and the API benchmark uses it as the trivial endpoint its list is compared with."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: inline_serializer("Ping", {"status": serializers.CharField()})}, auth=[])
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})
+
+
+class HealthView(APIView):
+    """``GET /healthz``: ready to serve — the database answers. 200 or 503."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except Exception:  # noqa: BLE001 - any database failure means "not ready"
+            return Response({"status": "unavailable"}, status=503)
+        return Response({"status": "ok"})

@@ -1,0 +1,42 @@
+"""Security events (ASVS 7.1, 8.1 via 7.2): who was refused what, when (UTC stored), from where."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SecurityEvent(models.Model):
+    class Kind(models.TextChoices):
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKED_OUT = "locked_out", _("登录锁定")
+        NOT_AUTHENTICATED = "not_authenticated", _("未认证访问")
+        FORBIDDEN = "forbidden", _("越权访问")
+        SESSION_EXPIRED = "session_expired", _("会话超时")
+        SESSIONS_ENDED = "sessions_ended", _("会话被终止")
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    method = models.CharField(_("方法"), max_length=10, blank=True)
+    path = models.CharField(_("路径"), max_length=500, blank=True)
+    status = models.PositiveSmallIntegerField(_("状态码"), null=True, blank=True)
+    detail = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("安全事件")
+        verbose_name_plural = _("安全事件")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.username}"
