@@ -30,3 +30,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", HealthView.as_view(), name="healthz"),
 ]
+
+handler404 = "security.api.errors.not_found"
+handler500 = "security.api.errors.server_error"

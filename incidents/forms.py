@@ -19,6 +19,17 @@ from teams.models import Person, Team
 from .models import Incident, RegulatorDecision
 from .plans import Category, Grade, Plan, default_plan_for, lead_group_for
 
+
+class PlausibleDateTimeField(forms.DateTimeField):
+    """A time in this century: far-off years are typing errors (and year 1033 in Asia/Shanghai has a
+    local-mean-time offset with seconds, which no ISO 8601 reader accepts back)."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not 2000 <= value.year <= 2099:
+            raise forms.ValidationError(_("时间须在 2000 年至 2099 年之间。"), code="implausible")
+
+
 WORKING_GROUP_CHOICES = [(code, label) for code, label in Team.Code.choices if code in Team.WORKING_GROUPS]
 
 
@@ -38,7 +49,7 @@ class DeclareForm(forms.Form):
     description = forms.CharField(
         label=_("情况描述"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    detected_at = forms.DateTimeField(label=_("发现时间"))
+    detected_at = PlausibleDateTimeField(label=_("发现时间"))
     grade = forms.ChoiceField(label=_("建议分级"), choices=[("", "—"), *Grade.choices], required=False)
     is_drill = forms.BooleanField(label=_("演练"), required=False)
     affected_system = forms.CharField(label=_("受影响系统"), max_length=100, required=False)
@@ -112,7 +123,7 @@ class RequestTerminationForm(IncidentForm):
     """Art. 15–17: how the matter was resolved, and the proposed termination time limit (终止时限)."""
 
     resolution_summary = forms.CharField(label=_("处置情况总结"), widget=forms.Textarea(attrs={"rows": 3}))
-    termination_deadline = forms.DateTimeField(label=_("终止时限"))
+    termination_deadline = PlausibleDateTimeField(label=_("终止时限"))
 
     def clean_termination_deadline(self) -> Any:
         value = self.cleaned_data["termination_deadline"]

@@ -24,13 +24,25 @@ RegulatorDecisionInputSerializer = serializer_for_form(RegulatorDecisionForm, "R
 ChecklistDoneInputSerializer = serializer_for_form(ChecklistDoneForm, "ChecklistDoneInput")
 
 
+class ReadModelSerializer(serializers.ModelSerializer):
+    """A model serializer whose read-only fields keep ``allow_blank`` from the model, so the schema says a
+    blank choice (e.g. no grade yet) may come back — DRF drops it for read-only fields."""
+
+    def include_extra_kwargs(self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]) -> dict[str, Any]:
+        allow_blank = kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if allow_blank:
+            kwargs["allow_blank"] = True
+        return kwargs
+
+
 class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     update = serializers.IntegerField(required=False)
 
 
-class IncidentListSerializer(serializers.ModelSerializer):
-    lead_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+class IncidentListSerializer(ReadModelSerializer):
+    lead_group = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
 
     class Meta:
@@ -55,7 +67,7 @@ class IncidentListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApprovalSerializer(serializers.ModelSerializer):
+class ApprovalSerializer(ReadModelSerializer):
     class Meta:
         model = TerminationApproval
         fields = ["round", "slot", "decision", "approver", "approver_name", "comment", "at"]
@@ -65,7 +77,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
     approvals = ApprovalSerializer(many=True, read_only=True)
     required_approvals = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
-    on_scene_commander = serializers.StringRelatedField()
+    on_scene_commander = serializers.StringRelatedField(allow_null=True)
     deadlines = serializers.SerializerMethodField()
 
     class Meta(IncidentListSerializer.Meta):
@@ -112,7 +124,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
         return selectors.deadlines_of(incident=incident)
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
+class TimelineEntrySerializer(ReadModelSerializer):
     class Meta:
         model = TimelineEntry
         fields = [
@@ -133,14 +145,14 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ReadModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "update", "name", "content_type", "size", "sha256", "uploaded_by", "at"]
         read_only_fields = fields
 
 
-class ProgressUpdateSerializer(serializers.ModelSerializer):
+class ProgressUpdateSerializer(ReadModelSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -149,7 +161,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChecklistItemSerializer(serializers.ModelSerializer):
+class ChecklistItemSerializer(ReadModelSerializer):
     owner = serializers.StringRelatedField()
 
     class Meta:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import Http404
+from django.utils.datastructures import MultiValueDict
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -51,12 +53,33 @@ ERRORS = {
 }
 
 
-def _data(request: Request) -> dict[str, Any]:
-    """Request data as a plain dict that Django forms read (lists kept for multi-value fields)."""
+def _data(request: Request) -> MultiValueDict:
+    """Request data as Django forms read a POST: single-value fields take one value, multi-value fields
+    (``SelectMultiple``) the list. A JSON body may put a list or an object anywhere; as a MultiValueDict a
+    single-value field sees one scalar (or nothing) and refuses it with a field error, never a crash."""
     data = request.data
     if hasattr(data, "lists"):
-        return {key: values if len(values) > 1 else values[0] for key, values in data.lists()}
-    return dict(data) if isinstance(data, dict) else {}
+        return MultiValueDict(dict(data.lists()))
+    if not isinstance(data, dict):
+        return MultiValueDict()
+    return MultiValueDict(
+        {
+            key: [_scalar(item) for item in value] if isinstance(value, list) else [_scalar(value)]
+            for key, value in data.items()
+        }
+    )
+
+
+def _scalar(value: Any) -> Any:
+    """A JSON value as a form reads a posted one: text (``true``/``false`` for booleans), or None for
+    null. Nested JSON (an object, a list inside a list) is passed on as its text, to be refused."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
 
 
 def _visible_incident(request: Request, pk: int) -> Incident:
