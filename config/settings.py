@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+if env_bool("SERVER_TIMING", False):  # benchmarks: time spent in Django, as a response header
+    MIDDLEWARE.insert(0, "config.middleware.ServerTimingMiddleware")
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -2,7 +2,7 @@
 every operation the schema holds at the time, whichever app added it — and sends each one as several
 roles. Goal: 0 server errors and 0 responses that break the schema.
 
-Bounded by FUZZ_EXAMPLES (examples per operation; default 8) so the suite stays fast; raise it for a
+Bounded by FUZZ_EXAMPLES (examples per operation; default 6) so the suite stays fast; raise it for a
 deeper run: ``FUZZ_EXAMPLES=200 pytest tests/security/test_api_fuzz.py``.
 """
 
@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from config.wsgi import application
 from teams.roles import INTEGRATOR_GROUP
 
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 ROLES = ["gm", "agent", "auditor", "integrator", "anonymous"]
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
