@@ -38,3 +38,17 @@ migrate: install ## apply migrations to the configured database
 
 seed: install ## seed the demo organisation and users (idempotent)
 	python manage.py seed_demo
+
+.PHONY: load backup restore
+LOAD_ARGS ?= --users 30 --duration 120s
+
+load: install ## full-stack load test: gunicorn + worker + PostgreSQL + Redis, locust headless (LOAD_ARGS)
+	@scripts/services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) python -m load $(LOAD_ARGS)
+
+backup: install ## back up the configured database (pg_dump -Fc) and media into var/backups/<UTC time>
+	python manage.py backup $(if $(BACKUP),--output $(BACKUP),)
+
+restore: install ## restore a backup into the configured database and media: make restore BACKUP=dir
+	@test -n "$(BACKUP)" || (echo "usage: make restore BACKUP=var/backups/<dir>" && exit 2)
+	python manage.py restore $(BACKUP)

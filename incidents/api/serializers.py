@@ -18,6 +18,7 @@ from incidents.models import (
 
 from .schema import serializer_for_form
 
+STATE_LABELS = dict(Incident._meta.get_field("state").flatchoices)
 DeclareSerializer = serializer_for_form(DeclareForm, "DeclareIncident")
 ProgressUpdateInputSerializer = serializer_for_form(ProgressUpdateForm, "ProgressUpdateInput")
 RegulatorDecisionInputSerializer = serializer_for_form(RegulatorDecisionForm, "RegulatorDecisionInput")
@@ -43,7 +44,9 @@ class AttachmentUploadSerializer(serializers.Serializer):
 
 class IncidentListSerializer(ReadModelSerializer):
     lead_group = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    # A method field, not ``source="get_state_display"``: DRF inspects a callable source's signature on
+    # every row, which was a third of the list's serialisation time.
+    state_display = serializers.SerializerMethodField()
 
     class Meta:
         model = Incident
@@ -65,6 +68,9 @@ class IncidentListSerializer(ReadModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_state_display(self, incident: Incident) -> str:
+        return str(STATE_LABELS.get(incident.state, incident.state))
 
 
 class ApprovalSerializer(ReadModelSerializer):
