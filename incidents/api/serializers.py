@@ -39,11 +39,13 @@ class ReadModelSerializer(serializers.ModelSerializer):
 
 class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
-    update = serializers.IntegerField(required=False)
+    update_id = serializers.IntegerField(required=False)
 
 
 class IncidentListSerializer(ReadModelSerializer):
-    lead_group = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    lead_group: serializers.Field = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     # A method field, not ``source="get_state_display"``: DRF inspects a callable source's signature on
     # every row, which was a third of the list's serialisation time.
     state_display = serializers.SerializerMethodField()
@@ -83,7 +85,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
     approvals = ApprovalSerializer(many=True, read_only=True)
     required_approvals = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
-    on_scene_commander = serializers.StringRelatedField(allow_null=True)
+    on_scene_commander: serializers.Field = serializers.StringRelatedField(allow_null=True)
     deadlines = serializers.SerializerMethodField()
 
     class Meta(IncidentListSerializer.Meta):
@@ -168,7 +170,7 @@ class ProgressUpdateSerializer(ReadModelSerializer):
 
 
 class ChecklistItemSerializer(ReadModelSerializer):
-    owner = serializers.StringRelatedField()
+    owner: serializers.Field = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = ChecklistItem
