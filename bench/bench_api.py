@@ -203,6 +203,7 @@ def run(quick: bool) -> list[Figure]:
         _drive(base, ["/api/v1/ping/"], None, 2.0)  # warm up workers and connections
         _drive(base, list_paths, token, 2.0)
         ping = _drive(base, ["/api/v1/ping/"], None, seconds)
+        me = _drive(base, ["/api/v1/me/"], token, seconds)
         listing = _drive(base, list_paths, token, seconds)
         detail = _drive(base, detail_paths, token, seconds)
 
@@ -229,13 +230,15 @@ def run(quick: bool) -> list[Figure]:
         Figure("web", "incident list throughput", rate(listing), "req/s"),
         Figure("web", "trivial endpoint (ping) throughput, same stack", rate(ping), "req/s"),
         Figure("web", "list throughput / trivial endpoint", ratio, "%", "≥ 50", ratio >= 50),
+        Figure("web", "authenticated trivial endpoint (me) throughput", rate(me), "req/s"),
+        Figure("web", "list throughput / authenticated trivial (info)", rate(listing) / rate(me) * 100, "%"),
         Figure(
             "web",
             "errors during the web benchmark",
-            listing["errors"][0] + detail["errors"][0] + ping["errors"][0],
+            listing["errors"][0] + detail["errors"][0] + ping["errors"][0] + me["errors"][0],
             "count",
             "0",
-            listing["errors"][0] + detail["errors"][0] + ping["errors"][0] == 0,
+            listing["errors"][0] + detail["errors"][0] + ping["errors"][0] + me["errors"][0] == 0,
         ),
     ]
     list_counts = [counts["list, 50 rows"], counts[f"list, {RARE_COUNT} rows"]]

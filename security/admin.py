@@ -45,7 +45,7 @@ def end_sessions(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Q
 
 
 class SecurityUserAdmin(UserAdmin):
-    actions = [*(UserAdmin.actions or []), end_sessions]
+    actions = [end_sessions]
 
 
 if admin.site.is_registered(User):

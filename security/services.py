@@ -80,7 +80,7 @@ def user_sessions_end(
     administrator ended them (ASVS 7.4.2, 7.4.5). Returns how many sessions were ended."""
     keys = user_session_keys(user=user)
     Session.objects.filter(session_key__in=keys).delete()
-    tokens = Token.objects.filter(user=user).delete()[0] if revoke_token else 0
+    tokens = Token.objects.filter(user_id=user.pk).delete()[0] if revoke_token else 0
     security_event_record(
         kind=SecurityEvent.Kind.SESSIONS_ENDED,
         request=request,

@@ -16,6 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from teams.selectors import actor_for
+
 TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})
 RefusalSerializer = inline_serializer(
     "LoginRefusal",
@@ -72,6 +74,28 @@ class PingView(APIView):
     @extend_schema(responses={200: inline_serializer("Ping", {"status": serializers.CharField()})}, auth=[])
     def get(self, request: Request) -> Response:
         return Response({"status": "ok"})
+
+
+class MeView(APIView):
+    """``GET /api/v1/me/``: who this token or session is, and the roles the desk sees
+    Costs exactly authentication plus the role lookup: the benchmark's authenticated
+    trivial endpoint. Default permission, so integrator tokens are refused here too."""
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Me",
+                {
+                    "username": serializers.CharField(),
+                    "roles": serializers.ListField(child=serializers.CharField()),
+                },
+            )
+        }
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            {"username": request.user.get_username(), "roles": actor_for(request.user).role_codes}
+        )
 
 
 class HealthView(APIView):

@@ -103,3 +103,8 @@ def test_api_docs_load_their_assets_from_our_own_origin(client, org):
 def test_health_endpoints_answer_without_credentials(client):
     assert client.get("/api/v1/ping/").json() == {"status": "ok"}
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_me_says_who_the_token_is(api):
+    assert api("gm").get("/api/v1/me/").json() == {"username": "gm", "roles": ["leader"]}
