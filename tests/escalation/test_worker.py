@@ -161,6 +161,7 @@ def test_broker_stopped_for_a_while_timers_fire_on_recovery(org, private_redis, 
     private_redis.stop()
     time.sleep(7)  # every timer falls due while the broker is down
     private_redis.start()
-    assert wait_until(_all_delivered(ids), timeout=40)
+    delivered = _all_delivered(ids)
+    assert wait_until(lambda: celery_worker_process.ensure_running() and delivered(), timeout=40)
     time.sleep(2)
     assert _fired_once(ids) == (20, 0, 0)

@@ -94,6 +94,14 @@ class Worker:
             time.sleep(0.1)
         raise RuntimeError(f"worker did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
 
+    def ensure_running(self) -> bool:
+        """What a process supervisor (docker ``restart: unless-stopped``, systemd) does: restart a dead worker.
+        Celery 5 / kombu can exit with "Unrecoverable error" when the Redis connection drops while messages
+        are unacknowledged (kombu's restore_unacked on close); timers must survive that too."""
+        if self.process is not None and self.process.poll() is not None:
+            self.start()
+        return True
+
     def kill9(self) -> None:
         """SIGKILL the worker, its pool children and its embedded beat — no chance to ack or clean up."""
         if self.process and self.process.poll() is None:
