@@ -239,6 +239,18 @@ def timers_cancel_out_of_state(*, incident: Any, reason: str) -> int:
 # --- escalation policies, snapshotted --------------------------------------------------------------------
 
 
+def policies_seed_defaults() -> int:
+    """Write the DESIGN §5 defaults for every policy that has no row yet (idempotent); returns how many."""
+    created = 0
+    for code, policy in DEFAULT_POLICIES.items():
+        _row, was_created = EscalationPolicy.objects.get_or_create(
+            code=code,
+            defaults={k: policy[k] for k in ("name", "description", "steps", "params")},
+        )
+        created += was_created
+    return created
+
+
 def policy_snapshot(*, code: str) -> dict[str, Any] | None:
     """The policy as it stands now (the admin's row, else the built-in default); None when switched off."""
     row = EscalationPolicy.objects.filter(code=code).first()

@@ -5,6 +5,12 @@ import pytest
 from .worker import RedisServer, Worker
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """seed_demo sets ten passwords; PBKDF2 at full strength costs seconds per test and proves nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _point_celery_at(url: str) -> str:
     """Make this test process publish (the ETA nudges sent on commit) to the given broker."""
     from config.celery import app
