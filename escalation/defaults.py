@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the policy texts are Chinese sentences, kept whole for translators and admins)
 """The default escalation policies of DESIGN §5, seeded into the database (admin-editable there).
 
 When a policy row is missing (never seeded, or deleted), these defaults apply; a row with

@@ -286,8 +286,9 @@ def escalation_start(
     start_at: datetime | None = None,
     context: dict[str, Any] | None = None,
 ) -> Escalation | None:
-    """Start a policy's chain on the incident: snapshot the policy and write one timer per step now, so editing
-    the policy later never changes this run (the Grafana OnCall habit). A running chain of the kind is ended."""
+    """Start a policy's chain on the incident: snapshot the policy and write one timer per step now, so
+    editing the policy later never changes this run (the Grafana OnCall habit). A running chain of the
+    same kind is ended first."""
     snapshot = policy_snapshot(code=policy_code)
     timers_cancel(incident=incident, kinds=[kind], reason="restarted")
     if snapshot is None or not snapshot["steps"]:
@@ -315,7 +316,8 @@ def escalation_start(
 def regulator_clock_start(*, incident: Any, decision: dict[str, Any]) -> list[Timer]:
     """Art. 10: once the Leadership Group decides to report, count down to the regulator deadlines, from the
     activation (or from the decision when it came first): phone report, written report for grade Ⅰ,
-    important-system events, major operational-risk events (DESIGN §5 defaults, policy ``regulator_deadlines``)."""
+    important-system events, major operational-risk events (DESIGN §5 defaults, policy
+    ``regulator_deadlines``)."""
     timers_cancel(
         incident=incident, kinds=[K.REGULATOR_DECISION_MISSING, *REGULATOR_DEADLINE_KINDS], reason="decided"
     )
@@ -436,7 +438,7 @@ def recurrence_link(*, incident: Any) -> Incident | None:
         from_state=incident.state,
         to_state=incident.state,
     )
-    audience = [f"group:{related.lead_group.code}"] if related.lead_group_id else ["leadership_deciders"]
+    audience = [f"group:{related.lead_group.code}"] if related.lead_group else ["leadership_deciders"]
     notify(
         incident=incident,
         audience=audience,
@@ -488,7 +490,9 @@ def _fire_outage_limit(timer: Timer, incident: Incident) -> str:
         name="report",
         user=SYSTEM_USER,
         data={
-            "situation": f"系统中断（{system or incident.title}）已持续 {limit_minutes} 分钟仍未恢复，系统自动上报。",
+            "situation": (
+                f"系统中断（{system or incident.title}）已持续 {limit_minutes} 分钟仍未恢复，系统自动上报。"
+            ),
             "impact": incident.impact or incident.description or "系统中断，客户无法正常接入。",
             "category": incident.category,
             "grade": incident.grade,
@@ -672,13 +676,12 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
 def _record_failure(notification: Notification, error: str) -> None:
     if notification.incident_id is None:
         return
+    recipient = notification.recipient_name or notification.address
     incident_services.incident_record_action(
         incident_id=notification.incident_id,
         user=SYSTEM_USER,
         action="notification_failed",
-        comment=f"{notification.get_channel_display()} → {notification.recipient_name or notification.address}：{error}"[
-            :500
-        ],
+        comment=f"{notification.get_channel_display()} → {recipient}：{error}"[:500],
         payload={
             "notification": notification.pk,
             "channel": notification.channel,
@@ -690,8 +693,8 @@ def _record_failure(notification: Notification, error: str) -> None:
 
 
 def notifications_requeue() -> int:
-    """Requeue deliveries whose task was lost (a Redis flush, a broker outage); mark as failed the ones a worker
-    died while sending — the outcome is unknown, and a resend could double-send, so a person decides."""
+    """Requeue deliveries whose task was lost (a Redis flush, a broker outage); mark as failed the ones a
+    worker died while sending — the outcome is unknown and a resend could double-send: a person decides."""
     now = timezone.now()
     grace = timedelta(seconds=settings.NOTIFICATION_REQUEUE_GRACE_SECONDS)
     lost = list(

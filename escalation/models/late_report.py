@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LateReport(models.Model):
-    """缓报 (Art. 21): detection-to-report time measured at the first ``report``, judged against the policy
-    threshold in force then. Kept for every reported incident, late or not, so the finding shows its figures."""
+    """缓报 (Art. 21): detection-to-report time measured at the first ``report``, judged against the
+    policy threshold in force then. Kept for every reported incident, late or not, so the finding shows
+    its figures."""
 
     incident = models.OneToOneField(
         "incidents.Incident", verbose_name=_("事件"), on_delete=models.CASCADE, related_name="late_report"

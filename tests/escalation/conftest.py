@@ -7,7 +7,7 @@ from .worker import RedisServer, Worker
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """seed_demo sets ten passwords; PBKDF2 at full strength costs seconds per test and proves nothing here."""
+    """seed_demo sets ten passwords; full-strength PBKDF2 costs seconds per test and proves nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -34,7 +34,7 @@ def private_redis():
 
 @pytest.fixture
 def celery_worker_process(transactional_db, private_redis, tmp_path):
-    """A real worker + beat on the test database and a private Redis; stopped before the database is flushed."""
+    """A real worker + beat on the test database and a private Redis; stopped before the flush."""
     worker = Worker(private_redis.url, tmp_path)
     yield worker
     worker.stop()

@@ -39,7 +39,9 @@ def walk(api, incident_id: int, *names: str) -> None:
 class Endpoint:
     """A tiny HTTP server on 127.0.0.1 that answers as told and records what it received."""
 
-    def __init__(self, port: int, *, status: int = 200, delay: float = 0.0, answer: dict | None = None) -> None:
+    def __init__(
+        self, port: int, *, status: int = 200, delay: float = 0.0, answer: dict | None = None
+    ) -> None:
         self.requests: list[dict[str, Any]] = []
         endpoint = self
 
@@ -50,7 +52,9 @@ class Endpoint:
                 endpoint.requests.append({"path": self.path, "body": body})
                 if delay:
                     time.sleep(delay)
-                payload = json.dumps(answer if answer is not None else {"errcode": 0, "errmsg": "ok"}).encode()
+                payload = json.dumps(
+                    answer if answer is not None else {"errcode": 0, "errmsg": "ok"}
+                ).encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")

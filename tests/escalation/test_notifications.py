@@ -53,7 +53,9 @@ def deliver_all(incident: Incident, *, at=None) -> dict[str, str]:
 
 def test_inbox_always_email_by_preference_and_group_robots(org, incident, endpoint, settings):
     wecom = endpoint()
-    NotificationChannel.objects.create(name="电话组企业微信群", kind="wecom", target=wecom.url, audiences=["group:phone"])
+    NotificationChannel.objects.create(
+        name="电话组企业微信群", kind="wecom", target=wecom.url, audiences=["group:phone"]
+    )
     rows = services.notify(incident=incident, audience=["group:phone"], event="progress_silent")
     channels = {row.channel for row in rows}
     assert "inbox" in channels and "wecom" in channels
@@ -80,16 +82,22 @@ def test_dingtalk_robot_is_signed(incident, endpoint):
     ).decode()
     assert query["sign"][0] == expected
     assert abs(int(timestamp) / 1000 - timezone.now().timestamp()) < 60
-    assert request["body"]["msgtype"] == "markdown" and request["body"]["markdown"]["title"].startswith("待决策提醒")
+    assert request["body"]["msgtype"] == "markdown" and request["body"]["markdown"]["title"].startswith(
+        "待决策提醒"
+    )
 
 
 def test_dingtalk_signature_matches_their_documented_recipe():
     url = dingtalk_signed_url("https://oapi.dingtalk.com/robot/send?access_token=x", "SECabc", 1700000000000)
     digest = hmac.new(b"SECabc", b"1700000000000\nSECabc", hashlib.sha256).digest()
-    assert url.endswith("&timestamp=1700000000000&sign=" + urllib.parse.quote_plus(base64.b64encode(digest).decode()))
+    assert url.endswith(
+        "&timestamp=1700000000000&sign=" + urllib.parse.quote_plus(base64.b64encode(digest).decode())
+    )
 
 
-def test_webhook_500_is_retried_with_backoff_then_failed_and_shown_on_the_incident(incident, endpoint, settings):
+def test_webhook_500_is_retried_with_backoff_then_failed_and_shown_on_the_incident(
+    incident, endpoint, settings
+):
     settings.NOTIFICATION_RETRY_BACKOFF = [10, 60]
     broken = endpoint(status=500, answer={"error": "boom"})
     NotificationChannel.objects.create(name="值班系统", kind="webhook", target=broken.url, audiences=["*"])
@@ -100,13 +108,17 @@ def test_webhook_500_is_retried_with_backoff_then_failed_and_shown_on_the_incide
     row.refresh_from_db()
     assert row.status == "retry" and row.attempts == 1 and "HTTP 500" in row.last_error
     assert row.next_attempt_at == now + timedelta(seconds=10)
-    assert services.notification_deliver(notification_id=row.pk, now=now + timedelta(seconds=5)) == "not_claimed"
+    assert (
+        services.notification_deliver(notification_id=row.pk, now=now + timedelta(seconds=5)) == "not_claimed"
+    )
     assert services.notification_deliver(notification_id=row.pk, now=now + timedelta(seconds=11)) == "retry"
     assert services.notification_deliver(notification_id=row.pk, now=now + timedelta(seconds=80)) == "failed"
     row.refresh_from_db()
     assert row.status == "failed" and row.attempts == 3 and len(broken.requests) == 3
     entry = TimelineEntry.objects.get(incident=incident, action="notification_failed")
-    assert entry.actor_name == "系统" and entry.payload["channel"] == "webhook" and "HTTP 500" in entry.comment
+    assert (
+        entry.actor_name == "系统" and entry.payload["channel"] == "webhook" and "HTTP 500" in entry.comment
+    )
     assert incident.state == Incident.objects.get(pk=incident.pk).state  # the incident flow is never blocked
     body = broken.requests[0]["body"]
     assert body["event"] == "decision_pending" and body["incident"]["id"] == incident.pk
@@ -116,7 +128,9 @@ def test_webhook_that_times_out_is_retried_then_failed(incident, endpoint, setti
     settings.NOTIFICATION_RETRY_BACKOFF = [0]
     settings.NOTIFICATION_HTTP_TIMEOUT = 0.3
     slow = endpoint(delay=1.0)
-    NotificationChannel.objects.create(name="慢系统", kind="webhook", target=slow.url, audiences=["leadership"])
+    NotificationChannel.objects.create(
+        name="慢系统", kind="webhook", target=slow.url, audiences=["leadership"]
+    )
     services.notify(incident=incident, audience=["leadership"], event="decision_pending")
     row = Notification.objects.get(incident=incident, channel="webhook")
     assert services.notification_deliver(notification_id=row.pk) == "retry"

@@ -44,7 +44,10 @@ def test_report_starts_decision_reminders_and_activation_cancels_them(declare, a
     incident = declare(category="service_level")
     walk(api, incident["id"], "report")
     timers = list(pending(incident["id"], TimerKind.DECISION_PENDING).order_by("due_at"))
-    assert [round((t.due_at - timers[0].escalation.started_at).total_seconds()) for t in timers] == [900, 1800]
+    assert [round((t.due_at - timers[0].escalation.started_at).total_seconds()) for t in timers] == [
+        900,
+        1800,
+    ]
     deadlines = api("gm").get(f"/api/v1/incidents/{incident['id']}/").json()["deadlines"]
     assert any(d["kind"] == "decision_pending" and d["label"] == "领导小组决策提醒" for d in deadlines)
 
@@ -68,7 +71,9 @@ def test_a_stale_nudge_is_fenced_off(declare, api):
     incident = declare(category="service_level")
     walk(api, incident["id"], "report")
     timer_id = make_due(incident["id"], TimerKind.DECISION_PENDING)[0]
-    assert services.timer_fire(timer_id=timer_id, token="00000000-0000-0000-0000-000000000000") == "superseded"
+    assert (
+        services.timer_fire(timer_id=timer_id, token="00000000-0000-0000-0000-000000000000") == "superseded"
+    )
     assert not Notification.objects.filter(timer_id=timer_id).exists()
 
 
@@ -91,7 +96,9 @@ def test_progress_updates_restart_the_silence_clock(declare, api):
     assert response.status_code == 201, response.content
     after = set(pending(incident["id"], TimerKind.PROGRESS_SILENT).values_list("pk", flat=True))
     assert len(after) == 2 and not before & after
-    assert Escalation.objects.filter(incident_id=incident["id"], kind="progress_silent", ended_at__isnull=False).exists()
+    assert Escalation.objects.filter(
+        incident_id=incident["id"], kind="progress_silent", ended_at__isnull=False
+    ).exists()
 
 
 def test_termination_clocks_and_the_investigation_clocks(declare, api):
@@ -132,7 +139,12 @@ def test_regulator_deadlines_by_grade_and_kind(declare, api):
     incident_services.incident_record_regulator_decision(
         incident_id=incident["id"],
         user=gm,
-        data={"decision": "report", "important_system": "on", "major_operational_risk": "on", "comment": "报告"},
+        data={
+            "decision": "report",
+            "important_system": "on",
+            "major_operational_risk": "on",
+            "comment": "报告",
+        },
     )
     activated_at = Incident.objects.get(pk=incident["id"]).activated_at
     due = {t.kind: t.due_at - activated_at for t in pending(incident["id"])}
@@ -141,7 +153,10 @@ def test_regulator_deadlines_by_grade_and_kind(declare, api):
     assert due[TimerKind.REGULATOR_IMPORTANT_SYSTEM] == timedelta(hours=12)
     assert timedelta(days=5) <= due[TimerKind.REGULATOR_MAJOR_RISK] <= timedelta(days=9)
     assert TimerKind.REGULATOR_DECISION_MISSING not in due
-    labels = {d["kind"]: d["label"] for d in incident_selectors.deadlines_of(incident=Incident.objects.get(pk=incident["id"]))}
+    labels = {
+        d["kind"]: d["label"]
+        for d in incident_selectors.deadlines_of(incident=Incident.objects.get(pk=incident["id"]))
+    }
     assert labels["regulator_phone_report"] == "监管电话报告时限"
 
 
@@ -193,7 +208,9 @@ def test_outage_clock_starts_on_declaration_and_recovery_cancels_it(declare, set
 
 
 def test_outage_limit_reports_as_the_system(declare, settings):
-    incident = Incident.objects.get(pk=declare(category="system_outage", affected_system="IVR", is_drill=True)["id"])
+    incident = Incident.objects.get(
+        pk=declare(category="system_outage", affected_system="IVR", is_drill=True)["id"]
+    )
     make_due(incident.pk, "outage_limit")
     services.timers_sweep()
     incident = Incident.objects.get(pk=incident.pk)

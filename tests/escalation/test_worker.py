@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation import services
-from escalation.models import EscalationPolicy, Escalation, Notification, Timer, TimerKind
+from escalation.models import Escalation, EscalationPolicy, Notification, Timer, TimerKind
 from incidents import services as incident_services
 from incidents.models import Incident, TimelineEntry
 
@@ -45,7 +45,11 @@ def _reminders(org, count: int, first_in: float, spread: float) -> list[int]:
                 incident=incidents[n % 3],
                 kind=TimerKind.REMINDER,
                 due_at=now + timedelta(seconds=first_in + spread * n / max(count - 1, 1)),
-                payload={"audience": [f"user:{org['gm'].pk}"], "event": "reminder", "context": {"text": f"#{n}"}},
+                payload={
+                    "audience": [f"user:{org['gm'].pk}"],
+                    "event": "reminder",
+                    "context": {"text": f"#{n}"},
+                },
             )
             ids.append(timer.pk)
     return ids
@@ -74,7 +78,9 @@ def test_outage_clock_reports_exactly_once_and_recovery_cancels(org, settings, c
     recovered = _declare(org, category="system_outage", system="CRM")
     time.sleep(1)
     with transaction.atomic():
-        services.outage_clock_cancel(incident=Incident.objects.get(pk=recovered.pk), recovered_at=timezone.now())
+        services.outage_clock_cancel(
+            incident=Incident.objects.get(pk=recovered.pk), recovered_at=timezone.now()
+        )
 
     assert wait_until(lambda: Incident.objects.get(pk=down.pk).state == "reported", timeout=20)
     time.sleep(2.5)  # give a double-fire every chance to show itself
@@ -89,13 +95,20 @@ def test_outage_clock_reports_exactly_once_and_recovery_cancels(org, settings, c
         )
     )
     assert {"gm", "supervisor"} <= leadership  # the leader and deputy (and any members) are told …
-    assert Notification.objects.filter(incident=down, event="outage_reported", channel="inbox").count() == len(leadership)
+    assert Notification.objects.filter(
+        incident=down, event="outage_reported", channel="inbox"
+    ).count() == len(leadership)
     assert Notification.objects.filter(incident=down, event="outage_warning").exists()  # … after the warning
-    assert Timer.objects.filter(incident=down, kind=TimerKind.DECISION_PENDING, fired_at__isnull=True).count() == 2
+    assert (
+        Timer.objects.filter(incident=down, kind=TimerKind.DECISION_PENDING, fired_at__isnull=True).count()
+        == 2
+    )
 
     assert Incident.objects.get(pk=recovered.pk).state == "monitoring"
     assert not TimelineEntry.objects.filter(incident=recovered, action="report").exists()
-    assert not Timer.objects.filter(incident=recovered, kind__in=services.OUTAGE_KINDS, fired_at__isnull=False).exists()
+    assert not Timer.objects.filter(
+        incident=recovered, kind__in=services.OUTAGE_KINDS, fired_at__isnull=False
+    ).exists()
     assert Notification.objects.filter(incident=recovered, event="outage_recovered").exists()
 
 
@@ -126,7 +139,9 @@ def test_a_policy_edited_while_an_escalation_runs_does_not_change_it(org, api, c
         )
     )
     assert told == {"gm", "supervisor"}
-    assert Escalation.objects.get(incident=incident).snapshot["steps"][0]["audience"] == ["leadership_deciders"]
+    assert Escalation.objects.get(incident=incident).snapshot["steps"][0]["audience"] == [
+        "leadership_deciders"
+    ]
 
 
 def test_worker_killed_with_sigkill_every_timer_fires_once_after_restart(org, celery_worker_process):
@@ -149,7 +164,8 @@ def test_redis_flushed_with_timers_pending_every_timer_fires_once(org, private_r
     time.sleep(2)
     assert _fired_once(ids) == (30, 0, 0)
     lateness = [
-        (fired - due).total_seconds() for due, fired in Timer.objects.filter(pk__in=ids).values_list("due_at", "fired_at")
+        (fired - due).total_seconds()
+        for due, fired in Timer.objects.filter(pk__in=ids).values_list("due_at", "fired_at")
     ]
     assert max(lateness) < 10  # bounded by worker start + one sweep period
 

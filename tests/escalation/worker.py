@@ -27,8 +27,19 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--maxmemory-policy", "noeviction"],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--maxmemory-policy",
+                "noeviction",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -63,7 +74,8 @@ class Worker:
         db = connection.settings_dict
         env = {
             **os.environ,
-            "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}",
             "REDIS_URL": self.broker_url,
             "CELERY_BROKER_URL": self.broker_url,
             "ESCALATION_SWEEP_SECONDS": "1",
@@ -76,9 +88,26 @@ class Worker:
         self.starts += 1
         self.log = self.log_dir / f"worker-{self.starts}.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "-s", str(self.log_dir / "beat-schedule"),
-             "--concurrency", "2", "--loglevel", "INFO", "-n", f"esc-test-{self.starts}@%h", "--without-mingle",
-             "--without-gossip", "--without-heartbeat"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-B",
+                "-s",
+                str(self.log_dir / "beat-schedule"),
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"esc-test-{self.starts}@%h",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+            ],
             cwd=ROOT,
             env=env,
             stdout=self.log.open("w"),
@@ -95,7 +124,7 @@ class Worker:
         raise RuntimeError(f"worker did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
 
     def ensure_running(self) -> bool:
-        """What a process supervisor (docker ``restart: unless-stopped``, systemd) does: restart a dead worker.
+        """What a supervisor (docker ``restart: unless-stopped``, systemd) does: restart a dead worker.
         Celery 5 / kombu can exit with "Unrecoverable error" when the Redis connection drops while messages
         are unacknowledged (kombu's restore_unacked on close); timers must survive that too."""
         if self.process is not None and self.process.poll() is not None:
