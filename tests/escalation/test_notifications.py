@@ -179,3 +179,24 @@ def test_inbox_api_lists_mine_and_marks_read(org, api, incident):
     assert api("gm").post(f"/api/v1/notifications/{item['id']}/read/").json()["read_at"]
     assert api("gm").get("/api/v1/notifications/?unread=1").json()["count"] == 0
     assert api("phone_lead").post(f"/api/v1/notifications/{item['id']}/read/").status_code == 404
+
+
+def test_inbox_page_shows_mine_in_constant_queries(org, incident, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.notify(incident=incident, audience=["leader"], event="decision_pending")
+    client.force_login(org["gm"])
+    client.get("/escalation/inbox/")  # warm the session and the user's roles
+    with CaptureQueriesContext(connection) as one:
+        page = client.get("/escalation/inbox/")
+    assert page.status_code == 200 and "待决策提醒" in page.content.decode()
+    for _ in range(20):
+        services.notify(incident=incident, audience=["leader"], event="decision_pending")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/escalation/inbox/").status_code == 200
+    assert len(one) == len(many)
+    item = Notification.objects.filter(recipient=org["gm"]).first()
+    assert client.post(f"/escalation/inbox/{item.pk}/read/").status_code == 302
+    item.refresh_from_db()
+    assert item.read_at is not None
