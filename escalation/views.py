@@ -13,7 +13,9 @@ from . import selectors, services
 def inbox(request: HttpRequest) -> HttpResponse:
     """站内信: the signed-in user's notifications, newest first, 50 a page (two queries whatever the page)."""
     page = Paginator(selectors.inbox_for(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "escalation/inbox.html", {"page": page, "unread": selectors.unread_count(request.user)})
+    return render(
+        request, "escalation/inbox.html", {"page": page, "unread": selectors.unread_count(request.user)}
+    )
 
 
 @login_required
