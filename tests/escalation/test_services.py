@@ -221,6 +221,7 @@ def test_outage_limit_reports_as_the_system(declare, settings):
     assert {"gm", "supervisor"} <= set(told.values_list("recipient__username", flat=True))
     assert all(n.subject.startswith("【演练】") for n in told)  # drills say so everywhere
     assert not pending(incident.pk, "outage_warning").exists()
+    assert selectors.late_report_of(incident)["is_late"] is False  # reported at the limit Art. 2 sets
 
 
 def test_editing_a_policy_does_not_change_a_running_escalation(declare, api):
