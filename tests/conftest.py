@@ -33,16 +33,6 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: ("browser" in item.keywords, "celery_worker" in item.keywords))
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _fast_password_hashing():
-    """Seeding the demo users hashes ~11 passwords per test; PBKDF2 makes that seconds. Tests don't measure
-    the hasher, so use a fast one (production keeps Django's default)."""
-    from django.test.utils import override_settings
-
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
-
-
 @pytest.fixture(autouse=True)
 def _on_postgresql(request):
     if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
