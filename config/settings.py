@@ -189,6 +189,11 @@ CELERY_TASK_ROUTES: dict[str, dict] = {}
 OUTAGE_LIMIT_SECONDS = int(os.environ.get("OUTAGE_LIMIT_SECONDS", "3600"))
 OUTAGE_WARNING_SECONDS = [int(s) for s in env_list("OUTAGE_WARNING_SECONDS", "1800,2700")]
 
+# Monitoring feeds (DESIGN §5): how far an integrator's clock may run ahead, and how old a system status
+# event may be and still start or stop the outage clock.
+MONITORING_CLOCK_SKEW_SECONDS = int(os.environ.get("MONITORING_CLOCK_SKEW_SECONDS", "300"))
+MONITORING_EVENT_MAX_AGE_SECONDS = int(os.environ.get("MONITORING_EVENT_MAX_AGE_SECONDS", "86400"))
+
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
