@@ -10,7 +10,17 @@ from .models import EarlyWarning, EarlyWarningRule, IntervalFigure, MonitoredSys
 
 @admin.register(EarlyWarningRule)
 class EarlyWarningRuleAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "threshold", "consecutive", "min_offered", "category", "audience", "enabled"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "threshold",
+        "consecutive",
+        "min_offered",
+        "category",
+        "audience",
+        "enabled",
+    ]
     list_editable = ["threshold", "consecutive", "min_offered", "enabled"]
     list_filter = ["kind", "enabled"]
 
@@ -65,6 +75,16 @@ class SystemEventAdmin(ReadOnlyAdmin):
 
 @admin.register(EarlyWarning)
 class EarlyWarningAdmin(ReadOnlyAdmin):
-    list_display = ["at", "rule_code", "queue", "system", "comparison", "threshold", "figure", "incident", "outcome"]
+    list_display = [
+        "at",
+        "rule_code",
+        "queue",
+        "system",
+        "comparison",
+        "threshold",
+        "figure",
+        "incident",
+        "outcome",
+    ]
     list_filter = ["rule_code", "outcome", "queue"]
     list_select_related = ["queue", "system", "incident"]

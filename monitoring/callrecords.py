@@ -109,7 +109,9 @@ class CallFile:
                     "answered_within_threshold": bucket.answered_within_threshold,
                     "abandoned": bucket.abandoned,
                     "short_abandons": bucket.short_abandons,
-                    "asa_seconds": round(bucket.wait_of_answered / bucket.answered, 2) if bucket.answered else None,
+                    "asa_seconds": round(bucket.wait_of_answered / bucket.answered, 2)
+                    if bucket.answered
+                    else None,
                     "threshold_seconds": threshold_seconds,
                 }
             )
@@ -177,7 +179,7 @@ def _take(
     if outcome == "HANG" and not queued:
         result.vru_only += 1
         return
-    # The date is the call's (VRU entry) date; a call that left the VRU after midnight belongs to the next day.
+    # The date is the call's (VRU entry) date; a call leaving the VRU after midnight belongs to the next day.
     asked_at = datetime.combine(day + timedelta(days=1 if exit_ < entry else 0), exit_)
     start_local = asked_at.replace(minute=asked_at.minute - asked_at.minute % interval_minutes, second=0)
     start = start_local.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))

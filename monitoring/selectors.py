@@ -60,7 +60,14 @@ def default_window(*, queue: Queue) -> tuple[datetime, datetime] | None:
 
 def _thresholds_for(queue_code: str) -> list[dict[str, Any]]:
     """The enabled rules' thresholds on the two charted rates, plus the 80/20 target line."""
-    lines = [{"figure": "service_level", "value": TARGET_SERVICE_LEVEL * 100, "label": _("目标 80/20"), "style": "target"}]
+    lines = [
+        {
+            "figure": "service_level",
+            "value": TARGET_SERVICE_LEVEL * 100,
+            "label": _("目标 80/20"),
+            "style": "target",
+        }
+    ]
     for rule in EarlyWarningRule.objects.filter(
         enabled=True, kind__in=(RuleKind.ANSWER_RATE_BELOW, RuleKind.SERVICE_LEVEL_BELOW)
     ).order_by("code"):
@@ -79,7 +86,9 @@ def _thresholds_for(queue_code: str) -> list[dict[str, Any]]:
     return lines
 
 
-def chart_series(*, queue: Queue, start: datetime, end: datetime, incident_id: int | None = None) -> dict[str, Any]:
+def chart_series(
+    *, queue: Queue, start: datetime, end: datetime, incident_id: int | None = None
+) -> dict[str, Any]:
     """Answer rate and service level per interval (percent), thresholds, and warnings marked where they fired.
     Two queries whatever the span."""
     if end - start > MAX_SPAN:
@@ -99,7 +108,8 @@ def chart_series(*, queue: Queue, start: datetime, end: datetime, incident_id: i
             {
                 "rule": warning.rule_code,
                 "kind": warning.kind,
-                "threshold": float(warning.threshold) * (100 if warning.kind != RuleKind.COMPLAINTS_ABOVE else 1)
+                "threshold": float(warning.threshold)
+                * (100 if warning.kind != RuleKind.COMPLAINTS_ABOVE else 1)
                 if warning.threshold is not None
                 else None,
                 "figure": warning.figure,
@@ -155,5 +165,8 @@ def chart_for_incident(*, incident: Any) -> dict[str, Any] | None:
     if span["first"] is None:
         return None
     return chart_series(
-        queue=queue, start=span["first"] - CHART_MARGIN, end=span["last"] + CHART_MARGIN, incident_id=incident.pk
+        queue=queue,
+        start=span["first"] - CHART_MARGIN,
+        end=span["last"] + CHART_MARGIN,
+        incident_id=incident.pk,
     )

@@ -110,7 +110,9 @@ def derived_rates(values: dict[str, Any]) -> dict[str, float | None]:
     offered, short = values["offered"], values["short_abandons"]
     within = values["answered_within_threshold"]
     answer_denominator = (
-        offered - short if values["answer_rate_formula"] == Formula.ANSWERED_OVER_OFFERED_LESS_SHORT else offered
+        offered - short
+        if values["answer_rate_formula"] == Formula.ANSWERED_OVER_OFFERED_LESS_SHORT
+        else offered
     )
     sl_denominator = {
         Formula.WITHIN_OVER_OFFERED: offered,
@@ -128,7 +130,9 @@ def derived_rates(values: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
-def _count(raw: dict[str, Any], name: str, errors: dict, prefix: str, *, required: bool, default: int = 0) -> int:
+def _count(
+    raw: dict[str, Any], name: str, errors: dict, prefix: str, *, required: bool, default: int = 0
+) -> int:
     value = raw.get(name)
     if value is None:
         if required:
@@ -162,7 +166,11 @@ def figure_values_from(raw: Any, *, prefix: str, errors: dict, now: datetime) ->
         _error(errors, prefix + "interval_minutes", _("时段长度须为 15 或 30 分钟。"))
         minutes = 15
     if start is None:
-        _error(errors, prefix + "interval_start", _("须为带时区偏移的 ISO 8601 时间，如 2026-01-05T09:15:00+08:00。"))
+        _error(
+            errors,
+            prefix + "interval_start",
+            _("须为带时区偏移的 ISO 8601 时间，如 2026-01-05T09:15:00+08:00。"),
+        )
     elif start.second or start.microsecond or start.minute % minutes:
         _error(errors, prefix + "interval_start", _("时段开始须对齐到 %(m)s 分钟整点。") % {"m": minutes})
     elif start > now + timedelta(seconds=settings.MONITORING_CLOCK_SKEW_SECONDS):
@@ -250,7 +258,9 @@ def interval_figures_ingest(
     _require_integrator(user)
     now = now or timezone.now()
     if not isinstance(items, list | tuple) or not items:
-        raise Invalid(_("请报送至少一条时段指标。"), detail={"non_field_errors": [{"message": _("请求体为空。")}]})
+        raise Invalid(
+            _("请报送至少一条时段指标。"), detail={"non_field_errors": [{"message": _("请求体为空。")}]}
+        )
     if len(items) > MAX_BATCH:
         raise Invalid(
             _("每次最多报送 %(n)s 条时段指标。") % {"n": MAX_BATCH},
@@ -265,7 +275,11 @@ def interval_figures_ingest(
             continue
         key = (values["queue"], values["interval_start"])
         if key in seen:
-            _error(errors, f"[{index}].interval_start", _("与第 %(i)s 条重复（同一队列同一时段）。") % {"i": seen[key]})
+            _error(
+                errors,
+                f"[{index}].interval_start",
+                _("与第 %(i)s 条重复（同一队列同一时段）。") % {"i": seen[key]},
+            )
             continue
         seen[key] = index
         parsed.append(values)
@@ -302,6 +316,59 @@ def _window_margins(rules: Sequence[EarlyWarningRule]) -> tuple[timedelta, timed
     return EPISODE_LOOKBACK + ahead, ahead
 
 
+@dataclass(slots=True)
+class FigureRow:
+    """A figure as the judge sees it: plain attributes, no model machinery (thousands per batch)."""
+
+    queue_id: int
+    interval_start: datetime
+    interval_minutes: int
+    offered: int
+    answered: int
+    answered_within_threshold: int
+    abandoned: int
+    short_abandons: int
+    asa_seconds: float | None
+    threshold_seconds: int
+    complaints: int
+    answer_rate_formula: str
+    service_level_formula: str
+    abandonment_formula: str
+    answer_rate: float | None
+    service_level: float | None
+    abandonment_rate: float | None
+
+
+ROW_FIELDS = ("queue_id", "interval_start", *VALUE_FIELDS, *DERIVED_FIELDS)
+UPSERT_SQL = (
+    f"INSERT INTO {IntervalFigure._meta.db_table} ({', '.join(ROW_FIELDS)}, source, received_at, updated_at) "
+    "VALUES %s ON CONFLICT (queue_id, interval_start) DO UPDATE SET "
+    + ", ".join(
+        f"{name} = EXCLUDED.{name}" for name in (*VALUE_FIELDS, *DERIVED_FIELDS, "source", "updated_at")
+    )
+)
+
+
+def _upsert(rows: list[FigureRow], *, source: str, now: datetime) -> None:
+    """New and corrected figures in one statement (PostgreSQL); the ORM elsewhere (the SQLite default)."""
+    if connection.vendor == "postgresql":
+        from psycopg2.extras import execute_values
+
+        values = [(*(getattr(row, name) for name in ROW_FIELDS), source, now, now) for row in rows]
+        with connection.cursor() as cursor:
+            execute_values(cursor.cursor, UPSERT_SQL, values, page_size=1000)
+        return
+    for row in rows:
+        IntervalFigure.objects.update_or_create(
+            queue_id=row.queue_id,
+            interval_start=row.interval_start,
+            defaults={
+                **{name: getattr(row, name) for name in (*VALUE_FIELDS, *DERIVED_FIELDS)},
+                "source": source,
+            },
+        )
+
+
 def _store_and_judge(*, parsed: list[dict[str, Any]], source: str, now: datetime) -> IngestResult:
     result = IngestResult(received=len(parsed))
     queues = _queues_for(values["queue"] for values in parsed)
@@ -310,53 +377,41 @@ def _store_and_judge(*, parsed: list[dict[str, Any]], source: str, now: datetime
     behind, ahead = _window_margins(rules)
     first = min(values["interval_start"] for values in parsed)
     last = max(values["interval_start"] for values in parsed)
-    queue_ids = [q.pk for q in queues.values()]
     window = {
-        (figure.queue_id, figure.interval_start): figure
-        for figure in IntervalFigure.objects.filter(
-            queue_id__in=queue_ids, interval_start__gte=first - behind, interval_start__lte=last + ahead
-        )
+        (row[0], row[1]): FigureRow(*row)
+        for row in IntervalFigure.objects.filter(
+            queue_id__in=[q.pk for q in queues.values()],
+            interval_start__gte=first - behind,
+            interval_start__lte=last + ahead,
+        ).values_list(*ROW_FIELDS)
     }
-    to_create: list[IntervalFigure] = []
-    to_update: list[IntervalFigure] = []
+    changed: list[FigureRow] = []
     changed_by_queue: dict[int, list[datetime]] = defaultdict(list)
     for values in parsed:
         queue = queues[values["queue"]]
         key = (queue.pk, values["interval_start"])
         stored = window.get(key)
-        if stored is None:
-            figure = IntervalFigure(
-                queue=queue,
-                interval_start=values["interval_start"],
-                source=source,
-                **{name: values[name] for name in VALUE_FIELDS + DERIVED_FIELDS},
-            )
-            to_create.append(figure)
-            window[key] = figure
-        elif any(getattr(stored, name) != values[name] for name in VALUE_FIELDS):
-            for name in VALUE_FIELDS + DERIVED_FIELDS:
-                setattr(stored, name, values[name])
-            stored.source = source
-            stored.updated_at = now
-            to_update.append(stored)
-        else:
+        if stored is not None and all(getattr(stored, name) == values[name] for name in VALUE_FIELDS):
             result.unchanged += 1
             continue
-        changed_by_queue[queue.pk].append(values["interval_start"])
-    if to_create:
-        IntervalFigure.objects.bulk_create(to_create, batch_size=1000)
-    if to_update:
-        IntervalFigure.objects.bulk_update(
-            to_update, [*VALUE_FIELDS, *DERIVED_FIELDS, "source", "updated_at"], batch_size=500
+        row = FigureRow(
+            queue.pk, values["interval_start"], *(values[name] for name in VALUE_FIELDS + DERIVED_FIELDS)
         )
-    result.created, result.updated = len(to_create), len(to_update)
+        window[key] = row
+        changed.append(row)
+        changed_by_queue[queue.pk].append(values["interval_start"])
+        if stored is None:
+            result.created += 1
+        else:
+            result.updated += 1
+    if changed:
+        _upsert(changed, source=source, now=now)
     if changed_by_queue and rules:
-        by_id = {q.pk: q for q in queues.values()}
         firings = _judge(
             rules=rules,
             window=window,
             changed_by_queue=changed_by_queue,
-            queues=by_id,
+            queues={q.pk: q for q in queues.values()},
             behind=behind,
             ahead=ahead,
         )
@@ -375,12 +430,12 @@ def active_rules() -> list[EarlyWarningRule]:
 class Firing:
     rule: EarlyWarningRule
     queue: Queue
-    figure: IntervalFigure
+    figure: FigureRow
     judged: float
-    episode: list[IntervalFigure]
+    episode: list[FigureRow]
 
 
-def _hourly_complaints(series: list[IntervalFigure], by_start: dict[datetime, IntervalFigure]) -> dict[datetime, int]:
+def _hourly_complaints(series: list[FigureRow], by_start: dict[datetime, FigureRow]) -> dict[datetime, int]:
     sums = {}
     for figure in series:
         length = timedelta(minutes=figure.interval_minutes)
@@ -393,7 +448,7 @@ def _hourly_complaints(series: list[IntervalFigure], by_start: dict[datetime, In
     return sums
 
 
-def judged_value(rule: EarlyWarningRule, figure: IntervalFigure, hourly: dict[datetime, int]) -> float | None:
+def judged_value(rule: EarlyWarningRule, figure: FigureRow, hourly: dict[datetime, int]) -> float | None:
     """The figure the rule judges at this interval, or None when the interval is not judged."""
     if rule.kind == RuleKind.COMPLAINTS_ABOVE:
         return float(hourly[figure.interval_start])
@@ -412,19 +467,19 @@ def crosses(rule: EarlyWarningRule, value: float | None) -> bool:
 def _judge(
     *,
     rules: list[EarlyWarningRule],
-    window: dict[tuple[int, datetime], IntervalFigure],
+    window: dict[tuple[int, datetime], FigureRow],
     changed_by_queue: dict[int, list[datetime]],
     queues: dict[int, Queue],
     behind: timedelta,
     ahead: timedelta,
 ) -> list[Firing]:
-    series_of: dict[int, list[IntervalFigure]] = defaultdict(list)
+    series_of: dict[int, list[FigureRow]] = defaultdict(list)
     for (queue_id, _start), figure in window.items():
         if queue_id in changed_by_queue:
             series_of[queue_id].append(figure)
     first = min(min(starts) for starts in changed_by_queue.values())
     last = max(max(starts) for starts in changed_by_queue.values())
-    warned: set[tuple[int, int, datetime]] = set(
+    warned: set[tuple[int, int, datetime | None]] = set(
         EarlyWarning.objects.filter(
             queue_id__in=list(changed_by_queue),
             interval_start__gte=first - behind,
@@ -436,17 +491,20 @@ def _judge(
         series.sort(key=lambda figure: figure.interval_start)
         by_start = {figure.interval_start: figure for figure in series}
         queue = queues[queue_id]
-        hourly = _hourly_complaints(series, by_start)
+        needs_hourly = any(r.kind == RuleKind.COMPLAINTS_ABOVE and r.applies_to(queue.code) for r in rules)
+        hourly = _hourly_complaints(series, by_start) if needs_hourly else {}
         earliest_change = min(changed_by_queue[queue_id])
         for rule in rules:
             if not rule.applies_to(queue.code):
                 continue
-            run: list[IntervalFigure] = []
+            run: list[FigureRow] = []
             for figure in series:
                 value = judged_value(rule, figure, hourly)
-                adjacent = bool(run) and run[-1].interval_start + timedelta(
-                    minutes=run[-1].interval_minutes
-                ) == figure.interval_start
+                adjacent = (
+                    bool(run)
+                    and run[-1].interval_start + timedelta(minutes=run[-1].interval_minutes)
+                    == figure.interval_start
+                )
                 if not crosses(rule, value):
                     run = []
                     continue
@@ -475,7 +533,7 @@ def _judge(
 # --- warnings → incidents ------------------------------------------------------------------------------
 
 
-def _figure_evidence(figure: IntervalFigure) -> dict[str, Any]:
+def _figure_evidence(figure: FigureRow) -> dict[str, Any]:
     return {
         "interval_start": figure.interval_start.isoformat(),
         "interval_minutes": figure.interval_minutes,
@@ -505,11 +563,12 @@ def _describe(rule: EarlyWarningRule, queue_code: str, value: float) -> str:
             "t": threshold,
             "rule": rule.name,
         }
-    figure_name = {
+    names: dict[str, str] = {
         RuleKind.ANSWER_RATE_BELOW: _("接通率"),
         RuleKind.SERVICE_LEVEL_BELOW: _("服务水平"),
         RuleKind.ABANDONMENT_ABOVE: _("放弃率"),
-    }[rule.kind]
+    }
+    figure_name = names[rule.kind]
     direction = _("低于") if RATE_OF_KIND[rule.kind][1] == "lt" else _("高于")
     return _("队列 %(q)s %(name)s %(v).1f%%，连续 %(n)d 个时段%(dir)s阈值 %(t).0f%%（%(rule)s）。") % {
         "q": queue_code,
@@ -647,7 +706,7 @@ def _incident_for_warning(
         evidence={"early_warning": evidence},
         related_incident_id=recurrence_of.pk if recurrence_of else None,
     )
-    if recurrence_of is not None and recurrence_of.lead_group_id:
+    if recurrence_of is not None and recurrence_of.lead_group is not None:
         escalation_services.notify(
             incident=recurrence_of,
             audience=[f"group:{recurrence_of.lead_group.code}"],
@@ -677,7 +736,9 @@ def system_event_record(*, user: Any, data: Any, now: datetime | None = None) ->
     now = now or timezone.now()
     errors: dict[str, list[dict[str, str]]] = {}
     if not isinstance(data, dict):
-        raise Invalid(_("请求体须为 JSON 对象。"), detail={"non_field_errors": [{"message": _("格式错误。")}]})
+        raise Invalid(
+            _("请求体须为 JSON 对象。"), detail={"non_field_errors": [{"message": _("格式错误。")}]}
+        )
     code = data.get("system")
     status = data.get("status")
     at = _parse_time(data.get("at"))
@@ -704,7 +765,8 @@ def system_event_record(*, user: Any, data: Any, now: datetime | None = None) ->
         _error(
             errors,
             "at",
-            _("时间早于 %(h)s 小时前：过旧的状态事件不能启动计时。") % {"h": round(max_age.total_seconds() / 3600)},
+            _("时间早于 %(h)s 小时前：过旧的状态事件不能启动计时。")
+            % {"h": round(max_age.total_seconds() / 3600)},
             "too_old",
         )
     if errors:
@@ -777,7 +839,7 @@ def _system_down(*, system: MonitoredSystem, at: datetime, reporter: Any) -> Sys
             else SystemEvent.Outcome.REUSED
         )
         if incident.state == State.MONITORING:
-            # Art. 2: the clock runs only while the outage is still a warning; once reported it has done its job.
+            # Art. 2: the clock runs only while the outage is a warning; once reported it has done its job.
             escalation_services.outage_clock_start(incident=incident, outage_started_at=at)
         EarlyWarning.objects.create(
             rule=rule,
@@ -798,7 +860,12 @@ def _system_down(*, system: MonitoredSystem, at: datetime, reporter: Any) -> Sys
     system.status, system.status_since, system.current_incident = SystemStatus.DOWN, at, incident
     system.save(update_fields=["status", "status_since", "current_incident"])
     event = SystemEvent.objects.create(
-        system=system, status=SystemStatus.DOWN, at=at, outcome=outcome, incident=incident, reported_by=reporter
+        system=system,
+        status=SystemStatus.DOWN,
+        at=at,
+        outcome=outcome,
+        incident=incident,
+        reported_by=reporter,
     )
     return SystemEventResult(
         event=event, system=system, changed=True, incident=incident, message=_("已记录系统故障。")

@@ -1,4 +1,4 @@
-"""The monitoring page: answer rate and service level over time per queue, thresholds drawn, warnings marked."""
+"""The monitoring page: answer rate and service level per queue over time, thresholds, warnings marked."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ class ChartForm(forms.Form):
 
     def __init__(self, *args, queue_codes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["queue"].choices = [(code, code) for code in queue_codes]
+        queue_field = self.fields["queue"]
+        assert isinstance(queue_field, forms.ChoiceField)
+        queue_field.choices = [(code, code) for code in queue_codes]
 
 
 @login_required

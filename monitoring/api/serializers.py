@@ -20,14 +20,24 @@ class IntervalFigureInputSerializer(serializers.Serializer):
     answered_within_threshold = serializers.IntegerField(
         min_value=0, help_text="answered within threshold_seconds of queueing (≤ answered)"
     )
-    abandoned = serializers.IntegerField(min_value=0, help_text="hung up while queued; answered + abandoned ≤ offered")
-    short_abandons = serializers.IntegerField(min_value=0, default=0, help_text="abandons within a few seconds (≤ abandoned)")
-    asa_seconds = serializers.FloatField(min_value=0, required=False, allow_null=True, help_text="average speed of answer")
+    abandoned = serializers.IntegerField(
+        min_value=0, help_text="hung up while queued; answered + abandoned ≤ offered"
+    )
+    short_abandons = serializers.IntegerField(
+        min_value=0, default=0, help_text="abandons within a few seconds (≤ abandoned)"
+    )
+    asa_seconds = serializers.FloatField(
+        min_value=0, required=False, allow_null=True, help_text="average speed of answer"
+    )
     threshold_seconds = serializers.IntegerField(min_value=1, max_value=600, default=20)
     complaints = serializers.IntegerField(
-        min_value=0, default=0, help_text="customer complaints received in the interval (the mass-complaint rule's feed)"
+        min_value=0,
+        default=0,
+        help_text="customer complaints received in the interval (the mass-complaint rule's feed)",
     )
-    answer_rate_formula = serializers.ChoiceField(choices=[str(f) for f in ANSWER_RATE_FORMULAS], default=str(ANSWER_RATE_FORMULAS[0]))
+    answer_rate_formula = serializers.ChoiceField(
+        choices=[str(f) for f in ANSWER_RATE_FORMULAS], default=str(ANSWER_RATE_FORMULAS[0])
+    )
     service_level_formula = serializers.ChoiceField(
         choices=[str(f) for f in SERVICE_LEVEL_FORMULAS], default=str(SERVICE_LEVEL_FORMULAS[0])
     )
@@ -51,12 +61,16 @@ class IngestResultSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField(help_text="identical to what was stored: nothing changed, not judged again")
+    unchanged = serializers.IntegerField(
+        help_text="identical to what was stored: nothing changed, not judged again"
+    )
     warnings = WarningOutSerializer(many=True, help_text="rules that fired on this batch")
 
 
 class SystemEventInputSerializer(serializers.Serializer):
-    system = serializers.CharField(help_text="code of a system registered in the admin (受监测系统); unknown → 400")
+    system = serializers.CharField(
+        help_text="code of a system registered in the admin (受监测系统); unknown → 400"
+    )
     status = serializers.ChoiceField(choices=["down", "up"])
     at = serializers.DateTimeField(
         help_text="ISO 8601 with offset; not in the future (5 min skew allowed), not older than 24 h"

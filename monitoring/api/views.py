@@ -37,6 +37,7 @@ class IntervalFiguresView(APIView):
             component_name="IntervalFigureOneOrMany",
             serializers=[IntervalFigureInputSerializer, IntervalFigureInputSerializer(many=True)],
             resource_type_field_name=None,
+            many=False,
         ),
         responses={200: IngestResultSerializer, **ERRORS},
         examples=[

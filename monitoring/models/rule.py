@@ -17,7 +17,7 @@ class RuleKind(models.TextChoices):
 
 
 # The figure each interval rule judges, and which way the threshold is crossed.
-RATE_OF_KIND = {
+RATE_OF_KIND: dict[str, tuple[str, str]] = {
     RuleKind.ANSWER_RATE_BELOW: ("answer_rate", "lt"),
     RuleKind.SERVICE_LEVEL_BELOW: ("service_level", "lt"),
     RuleKind.ABANDONMENT_ABOVE: ("abandonment_rate", "gt"),

@@ -118,10 +118,12 @@ def test_a_rule_firing_opens_one_incident_with_the_evidence_then_appends(api):
 
 
 def test_small_intervals_are_not_judged(api):
-    tiny = [bad(slot(30)) | {"offered": 10, "answered": 6, "answered_within_threshold": 3, "abandoned": 4,
-                             "short_abandons": 0}, bad(slot(15)) | {"offered": 10, "answered": 6,
-                                                                     "answered_within_threshold": 3,
-                                                                     "abandoned": 4, "short_abandons": 0}]
+    tiny = [
+        bad(slot(30))
+        | {"offered": 10, "answered": 6, "answered_within_threshold": 3, "abandoned": 4, "short_abandons": 0},
+        bad(slot(15))
+        | {"offered": 10, "answered": 6, "answered_within_threshold": 3, "abandoned": 4, "short_abandons": 0},
+    ]
     assert api("acd").post(URL, tiny, format="json").json()["warnings"] == []
 
 
@@ -151,8 +153,12 @@ def test_ingest_query_count_does_not_grow_with_the_batch(api):
         ({"queue": "PS"}, "[0].interval_start"),
         (figure("2026-01-05T09:15:00"), "[0].interval_start"),  # no offset
         (figure("2026-01-05T09:10:00+08:00"), "[0].interval_start"),  # not aligned
-        (figure((timezone.now() + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0).isoformat()),
-         "[0].interval_start"),  # future
+        (
+            figure(
+                (timezone.now() + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0).isoformat()
+            ),
+            "[0].interval_start",
+        ),  # future
         (figure("2026-01-05T09:15:00+08:00", offered=-1), "[0].offered"),
         (figure("2026-01-05T09:15:00+08:00", offered="many"), "[0].offered"),
         (figure("2026-01-05T09:15:00+08:00", answered=101), "[0].offered"),
@@ -180,7 +186,12 @@ def test_a_good_item_is_not_stored_when_another_in_its_batch_is_bad(api):
 @pytest.mark.parametrize("username", ["agent", "gm", "auditor"])
 def test_only_the_integrator_may_push(api, username):
     assert api(username).post(URL, figure(slot(30)), format="json").status_code == 403
-    assert api(username).post(EVENTS, {"system": "crm", "status": "down", "at": slot(0)}, format="json").status_code == 403
+    assert (
+        api(username)
+        .post(EVENTS, {"system": "crm", "status": "down", "at": slot(0)}, format="json")
+        .status_code
+        == 403
+    )
 
 
 def test_anonymous_is_refused(org):
@@ -193,7 +204,11 @@ def test_anonymous_is_refused(org):
 
 
 def event(status: str, minutes_ago: int = 0, system: str = "crm") -> dict:
-    return {"system": system, "status": status, "at": (timezone.now() - timedelta(minutes=minutes_ago)).isoformat()}
+    return {
+        "system": system,
+        "status": status,
+        "at": (timezone.now() - timedelta(minutes=minutes_ago)).isoformat(),
+    }
 
 
 def test_down_opens_one_incident_second_down_is_a_no_op_and_up_records_recovery(api):

@@ -50,8 +50,10 @@ def expected_from_tsv(path: Path, minutes: int = 15) -> tuple[dict, list[int]]:
     return slots, bad_lines
 
 
-def expected_warnings(slots: dict, *, index: int, threshold: float, below: bool, runs: int, min_offered: int) -> int:
-    """Episodes: maximal runs of adjacent 15-minute slots that cross the threshold, counted once when ≥ runs."""
+def expected_warnings(
+    slots: dict, *, index: int, threshold: float, below: bool, runs: int, min_offered: int
+) -> int:
+    """Episodes: maximal runs of adjacent 15-minute slots crossing the threshold, counted once when ≥ runs."""
     episodes = 0
     for queue in {q for q, _ in slots}:
         streak, previous = 0, None
@@ -75,16 +77,22 @@ def test_replaying_january_1999_matches_an_independent_count(org):
     summary = out.getvalue()
 
     assert IntervalFigure.objects.count() == len(slots)
-    assert f"calls read        31599" in summary
+    assert "calls read        31599" in summary
     assert f"bad rows        {len(bad_lines)} (skipped)" in summary
     for line in bad_lines:
         assert f"line {line}: " in summary
 
     rules = {rule.code: rule for rule in EarlyWarningRule.objects.filter(enabled=True)}
     expected = {
-        "answer_rate_severe": expected_warnings(slots, index=1, threshold=0.70, below=True, runs=2, min_offered=20),
-        "service_level_severe": expected_warnings(slots, index=2, threshold=0.50, below=True, runs=2, min_offered=20),
-        "abandonment_high": expected_warnings(slots, index=0, threshold=0.25, below=False, runs=2, min_offered=20),
+        "answer_rate_severe": expected_warnings(
+            slots, index=1, threshold=0.70, below=True, runs=2, min_offered=20
+        ),
+        "service_level_severe": expected_warnings(
+            slots, index=2, threshold=0.50, below=True, runs=2, min_offered=20
+        ),
+        "abandonment_high": expected_warnings(
+            slots, index=0, threshold=0.25, below=False, runs=2, min_offered=20
+        ),
         "complaints_mass": 0,  # the call records carry no complaint counts
     }
     # The test's thresholds are the seeded defaults of DESIGN §5: if someone edits the seed, this says so.
@@ -118,15 +126,35 @@ def test_replaying_january_1999_matches_an_independent_count(org):
 
 def test_bad_rows_are_reported_with_line_numbers_and_skipped(org, tmp_path):
     good = (
-        "AA0101\t1\t0\t2\tPS\t990104\t9:00:01\t9:00:05\t4\t9:00:05\t9:00:15\t10\tAGENT\t9:00:15\t9:01:00\t45\tDAN\n"
+        "\t".join(
+            ["AA0101", "1", "0", "2", "PS", "990104", "9:00:01", "9:00:05", "4", "9:00:05", "9:00:15", "10"]
+            + ["AGENT", "9:00:15", "9:01:00", "45", "DAN"]
+        )
+        + "\n"
     )
     lines = [
         "\t".join(
             [
-                "vru+line", "call_id", "customer_id", "priority", "type", "date", "vru_entry", "vru_exit",
-                "vru_time", "q_start", "q_exit", "q_time", "outcome", "ser_start", "ser_exit", "ser_time", "server",
+                "vru+line",
+                "call_id",
+                "customer_id",
+                "priority",
+                "type",
+                "date",
+                "vru_entry",
+                "vru_exit",
+                "vru_time",
+                "q_start",
+                "q_exit",
+                "q_time",
+                "outcome",
+                "ser_start",
+                "ser_exit",
+                "ser_time",
+                "server",
             ]
-        ) + "\n",
+        )
+        + "\n",
         good,
         good.replace("\t", " "),  # line 3: space-separated
         good.replace("990104", "991304"),  # line 4: month 13

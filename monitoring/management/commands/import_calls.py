@@ -65,7 +65,9 @@ class Command(BaseCommand):
             help="one queue per call type (PS, NE, NW, …; default) or the whole centre as one queue",
         )
         parser.add_argument("--threshold", type=int, default=20, help="service-level threshold, seconds")
-        parser.add_argument("--short-abandon", type=int, default=5, help="abandons under this many seconds are short")
+        parser.add_argument(
+            "--short-abandon", type=int, default=5, help="abandons under this many seconds are short"
+        )
         parser.add_argument("--batch", type=int, default=1000, help="figures per ingestion batch")
         parser.add_argument("--show-bad", type=int, default=50, help="bad rows to list (all are counted)")
 
@@ -116,7 +118,9 @@ class Command(BaseCommand):
                 result = services.interval_figures_ingest(user=SYSTEM_USER, items=chunk, source="import")
             except IncidentError as exc:
                 # A refused batch is reported, never fatal: the other batches still go in.
-                failures.append(f"figures {offset + 1}–{offset + len(chunk)}: {exc.message} {exc.detail or ''}")
+                failures.append(
+                    f"figures {offset + 1}–{offset + len(chunk)}: {exc.message} {exc.detail or ''}"
+                )
                 continue
             totals.update(created=result.created, updated=result.updated, unchanged=result.unchanged)
             for warning in result.warnings:
@@ -125,7 +129,9 @@ class Command(BaseCommand):
                     incidents.add(warning.incident_id)
             storing.update(offset + len(chunk))
         storing.finish()
-        self._summary(calls, figures, totals, by_rule, incidents, failures, options, clock.perf_counter() - started)
+        self._summary(
+            calls, figures, totals, by_rule, incidents, failures, options, clock.perf_counter() - started
+        )
 
     def _summary(self, calls, figures, totals, by_rule, incidents, failures, options, elapsed) -> None:
         write = self.stdout.write
