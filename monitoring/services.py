@@ -678,13 +678,17 @@ def _incident_for_warning(
             payload=evidence,
         )
         return open_incident, EarlyWarning.Outcome.APPENDED
+    # Watched: terminated within the watch period before now, and the warning is about that period too
+    # (a replay of last year's records is not a recurrence of yesterday's incident).
     watch = timedelta(hours=getattr(settings, "POST_EVENT_WATCH_HOURS", 72))
+    raised_at = timezone.now()
     recurrence_of = (
         Incident.objects.filter(
             source_key=source_key,
             terminated_at__isnull=False,
-            terminated_at__lte=detected_at,
-            terminated_at__gte=detected_at - watch,
+            terminated_at__lte=raised_at,
+            terminated_at__gte=max(raised_at, detected_at) - watch,
+            terminated_at__lt=detected_at + watch,
         )
         .order_by("-terminated_at")
         .first()
