@@ -120,9 +120,23 @@ def chart_series(
     def percent(value: float | None) -> float | None:
         return round(value * 100, 1) if value is not None else None
 
-    points = []
+    points: list[dict[str, Any]] = []
+    previous: datetime | None = None
     for row in figures:
         at = row["interval_start"]
+        if previous is not None and at - previous > timedelta(minutes=30):
+            # A gap (centre closed, feed down): break the lines instead of joining across it.
+            points.append(
+                {
+                    "label": "…",
+                    "at": None,
+                    "offered": 0,
+                    "answer_rate": None,
+                    "service_level": None,
+                    "warnings": [],
+                }
+            )
+        previous = at
         points.append(
             {
                 "label": timezone.localtime(at).strftime("%m-%d %H:%M"),
