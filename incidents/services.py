@@ -121,10 +121,8 @@ def incident_declare(
     source_key: str = "",
     started_at: datetime | None = None,
     evidence: dict[str, Any] | None = None,
-    related_incident_id: int | None = None,
 ) -> Incident:
-    """Open an incident in 监测预警 (Art. 7) — by a person or by an early-warning rule (``SYSTEM_USER``).
-    ``related_incident_id`` links a recurrence to a terminated incident under post-event watch (Art. 18)."""
+    """Open an incident in 监测预警 (Art. 7) — by a person or by an early-warning rule (``SYSTEM_USER``)."""
     if not policies.may_declare(user) and user is not policies.SYSTEM_USER:
         raise Forbidden(_("只有领导小组和工作小组成员可以登记事件。"))
     form = DeclareForm(data)
@@ -145,7 +143,6 @@ def incident_declare(
         lead_group=Team.objects.filter(code=lead_group_for(plan)).first() if plan else None,
         source=source,
         source_key=source_key,
-        related_incident_id=related_incident_id,
         declared_by=user if getattr(user, "pk", None) else None,
     )
     incident.save()

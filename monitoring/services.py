@@ -663,8 +663,8 @@ def _incident_for_warning(
     affected_system: str,
 ) -> tuple[Incident, str]:
     """The open incident of this source key gets an ``early_warning`` action; otherwise a new incident in
-    监测预警 is declared by the system. Art. 18: a recurrence within the post-event watch of a terminated
-    incident of the same source key is linked to it."""
+    监测预警 is declared by the system. (Art. 18: declaring links a recurrence within the post-event watch
+    of a terminated incident — ``escalation.services.recurrence_link``, called by ``incidents.flows``.)"""
     _source_lock(source_key)
     open_incident = (
         Incident.objects.filter(source_key=source_key, state__in=OPEN_STATES).order_by("-detected_at").first()
@@ -678,23 +678,6 @@ def _incident_for_warning(
             payload=evidence,
         )
         return open_incident, EarlyWarning.Outcome.APPENDED
-    # Watched: terminated within the watch period before now, and the warning is about that period too
-    # (a replay of last year's records is not a recurrence of yesterday's incident).
-    watch = timedelta(hours=getattr(settings, "POST_EVENT_WATCH_HOURS", 72))
-    raised_at = timezone.now()
-    recurrence_of = (
-        Incident.objects.filter(
-            source_key=source_key,
-            terminated_at__isnull=False,
-            terminated_at__lte=raised_at,
-            terminated_at__gte=max(raised_at, detected_at) - watch,
-            terminated_at__lt=detected_at + watch,
-        )
-        .order_by("-terminated_at")
-        .first()
-    )
-    if recurrence_of is not None:
-        evidence = {**evidence, "recurrence_of": recurrence_of.pk}
     incident = incident_services.incident_declare(
         user=incident_policies.SYSTEM_USER,
         data={
@@ -708,15 +691,7 @@ def _incident_for_warning(
         source_key=source_key,
         started_at=started_at,
         evidence={"early_warning": evidence},
-        related_incident_id=recurrence_of.pk if recurrence_of else None,
     )
-    if recurrence_of is not None and recurrence_of.lead_group is not None:
-        escalation_services.notify(
-            incident=recurrence_of,
-            audience=[f"group:{recurrence_of.lead_group.code}"],
-            event="post_event_recurrence",
-            context={"recurrence": incident.pk, **evidence},
-        )
     return incident, EarlyWarning.Outcome.DECLARED
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from escalation.models import Notification, Timer
 from incidents.models import Incident, TimelineEntry
 from monitoring.models import EarlyWarning, IntervalFigure, MonitoredSystem, SystemEvent
 
@@ -101,6 +103,9 @@ def test_a_rule_firing_opens_one_incident_with_the_evidence_then_appends(api):
     incident = Incident.objects.get(pk=answer["incident"])
     assert incident.state == "monitoring" and incident.category == "service_level"
     assert incident.source_key == "rule:answer_rate_severe:PS"
+    told = Notification.objects.filter(incident=incident, event="early_warning", channel="inbox")
+    assert set(told.values_list("recipient__username", flat=True)) >= {"phone_lead", "agent"}
+    assert "PS" in told.first().subject
     declared = TimelineEntry.objects.get(incident=incident, action="declare")
     evidence = declared.payload["early_warning"]
     assert evidence["threshold"] == 0.7 and evidence["figure"] == 0.6 and len(evidence["intervals"]) == 2
@@ -221,6 +226,10 @@ def test_down_opens_one_incident_second_down_is_a_no_op_and_up_records_recovery(
     assert incident.affected_system == "crm"
     assert abs((incident.started_at - (timezone.now() - timedelta(minutes=10))).total_seconds()) < 5
 
+    assert Notification.objects.filter(incident=incident, event="system_down").exists()
+    # Art. 2: the 60-minute clock runs from the outage start, not from when we heard of it.
+    limit = Timer.objects.get(incident=incident, kind="outage_limit", cancelled_at__isnull=True)
+    assert abs((limit.due_at - incident.started_at).total_seconds() - settings.OUTAGE_LIMIT_SECONDS) < 1
     entries = TimelineEntry.objects.count()
     second = acd.post(EVENTS, event("down", 5), format="json")
     assert second.status_code == 200 and second.json()["changed"] is False
@@ -231,6 +240,9 @@ def test_down_opens_one_incident_second_down_is_a_no_op_and_up_records_recovery(
     up = acd.post(EVENTS, event("up", 1), format="json")
     assert up.status_code == 201 and up.json()["incident"] == incident.pk
     recovery = TimelineEntry.objects.get(incident=incident, action="system_recovered")
+    assert not Timer.objects.filter(
+        incident=incident, fired_at__isnull=True, cancelled_at__isnull=True
+    ).exists()
     assert recovery.payload["system"] == "crm" and 500 < recovery.payload["outage_seconds"] < 700
     assert MonitoredSystem.objects.get(code="crm").status == "up"
     assert acd.post(EVENTS, event("up", 0), format="json").json()["changed"] is False
