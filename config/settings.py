@@ -182,7 +182,9 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "reports-remind-overdue-actions": {"task": "reports.tasks.remind_overdue_actions", "schedule": 3600.0},
+}
 CELERY_TASK_ROUTES: dict[str, dict] = {}
 
 # The plan's clocks (Art. 2): compressible for tests and drills.
@@ -190,6 +192,17 @@ OUTAGE_LIMIT_SECONDS = int(os.environ.get("OUTAGE_LIMIT_SECONDS", "3600"))
 OUTAGE_WARNING_SECONDS = [int(s) for s in env_list("OUTAGE_WARNING_SECONDS", "1800,2700")]
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
+
+# Reports (DESIGN §6): detection-to-report time above which a report counts as late (缓报, Art. 21), and the
+# plan's targets a drill is scored against (minutes; Art. 6).
+LATE_REPORT_MINUTES = int(os.environ.get("LATE_REPORT_MINUTES", "60"))
+DRILL_TARGET_MINUTES = {
+    name: int(minutes)
+    for name, minutes in (
+        item.split("=")
+        for item in env_list("DRILL_TARGET_MINUTES", "report=60,decide=15,activate=90,terminate=240")
+    )
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -18,7 +18,11 @@ def after_declare(*, incident: Incident, user: Any) -> None:
 
 
 def after_transition(*, incident: Incident, name: str, from_state: str, user: Any) -> None:
-    pass
+    if name == "close":
+        # The special report is filed, frozen and hashed in the close transaction (DESIGN §6).
+        from reports import services as report_services
+
+        report_services.report_file(incident=incident, user=user)
 
 
 def after_progress_update(*, incident: Incident) -> None:

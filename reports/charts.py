@@ -1,0 +1,112 @@
+"""Charts as pictures, drawn on the server as SVG: no JavaScript, nothing from a CDN, prints as it shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+PALETTE = ("#2f6db3", "#c0504d")
+FONT = 'font-family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"'
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def bar_chart(
+    *, title: str, rows: Sequence[tuple[str, float]], width: int = 520, unit: str = ""
+) -> SafeString:
+    """Horizontal bars, one per row, labelled with the value."""
+    label_width, bar_height, gap, top = 190, 18, 6, 28
+    height = top + len(rows) * (bar_height + gap) + 8
+    peak = max((value for _, value in rows), default=0) or 1
+    span = width - label_width - 70
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
+        f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
+    ]
+    for index, (label, value) in enumerate(rows):
+        y = top + index * (bar_height + gap)
+        length = max(1.0, span * value / peak) if value else 0
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 13}" text-anchor="end">{escape(label)}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" '
+            f'fill="{PALETTE[0]}"/>'
+            f'<text x="{label_width + length + 4:.1f}" y="{y + 13}">{_number(value)}{escape(unit)}</text>'
+        )
+    if not rows:
+        parts.append(f'<text x="0" y="{top + 12}" fill="#777">—</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
+
+
+def column_chart(*, title: str, rows: Sequence[tuple[str, float]], width: int = 720) -> SafeString:
+    """Vertical columns over time (e.g. incidents per month)."""
+    height, top, bottom, left = 220, 28, 36, 36
+    plot_height = height - top - bottom
+    peak = max((value for _, value in rows), default=0) or 1
+    step = (width - left - 8) / max(len(rows), 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="11">',
+        f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
+        f'<line x1="{left}" y1="{top + plot_height}" x2="{width - 4}" y2="{top + plot_height}" '
+        'stroke="#999"/>',
+    ]
+    for index, (label, value) in enumerate(rows):
+        bar = plot_height * value / peak
+        x = left + index * step + step * 0.15
+        parts.append(
+            f'<rect x="{x:.1f}" y="{top + plot_height - bar:.1f}" width="{step * 0.7:.1f}" '
+            f'height="{bar:.1f}" fill="{PALETTE[0]}"/>'
+            f'<text x="{x + step * 0.35:.1f}" y="{top + plot_height - bar - 3:.1f}" '
+            f'text-anchor="middle">{_number(value)}</text>'
+            f'<text x="{x + step * 0.35:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
+            f'font-size="10">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
+
+
+def paired_bar_chart(
+    *, title: str, rows: Sequence[tuple[str, float | None, float | None]], legend: tuple[str, str], unit: str
+) -> SafeString:
+    """Two bars per row (median and worst), on one scale."""
+    width, label_width, bar_height, top = 620, 190, 12, 44
+    row_height = bar_height * 2 + 10
+    height = top + len(rows) * row_height + 6
+    peak = max((value or 0 for _, a, b in rows for value in (a, b)), default=0) or 1
+    span = width - label_width - 90
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="12">',
+        f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
+    ]
+    for index, name in enumerate(legend):
+        x = label_width + index * 120
+        parts.append(
+            f'<rect x="{x}" y="24" width="10" height="10" fill="{PALETTE[index]}"/>'
+            f'<text x="{x + 14}" y="33">{escape(name)}</text>'
+        )
+    for index, (label, first, second) in enumerate(rows):
+        y = top + index * row_height
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + bar_height + 4}" text-anchor="end">{escape(label)}</text>'
+        )
+        for offset, value in enumerate((first, second)):
+            bar_y = y + offset * bar_height
+            if value is None:
+                parts.append(f'<text x="{label_width + 2}" y="{bar_y + 10}" fill="#777">—</text>')
+                continue
+            length = max(1.0, span * value / peak)
+            parts.append(
+                f'<rect x="{label_width}" y="{bar_y}" width="{length:.1f}" height="{bar_height - 1}" '
+                f'fill="{PALETTE[offset]}"/>'
+                f'<text x="{label_width + length + 4:.1f}" y="{bar_y + 10}" font-size="10">'
+                f"{_number(value)} {escape(unit)}</text>"
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
