@@ -8,7 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 PALETTE = ("#2f6db3", "#c0504d")
-FONT = 'font-family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"'
+FONT = 'font-family="WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"'
 
 
 def _number(value: float) -> str:

@@ -3,12 +3,11 @@ incidents: a fixed number of GROUP BY queries whatever the volume. Drills are ke
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from incidents.models import Incident, State
@@ -22,44 +21,67 @@ def operational_incidents() -> QuerySet[Incident]:
     return Incident.objects.filter(is_drill=False).exclude(state=State.DISMISSED)
 
 
-def counts_by(field: str) -> list[dict[str, Any]]:
-    rows = operational_incidents().values(field).annotate(n=Count("id")).order_by("-n", field)
-    return [{"key": row[field], "n": row["n"]} for row in rows]
-
-
-def counts_by_month(months: int = 12) -> list[dict[str, Any]]:
+def _month_starts(months: int) -> list[date]:
     today = timezone.localdate()
-    start_year, start_month = today.year, today.month - months + 1
-    while start_month <= 0:
-        start_month += 12
-        start_year -= 1
-    first = date(start_year, start_month, 1)
-    rows = (
-        operational_incidents()
-        .filter(detected_at__date__gte=first)
-        .annotate(month=TruncMonth("detected_at"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by("month")
-    )
-    # TruncMonth works in the current time zone (Asia/Shanghai) and returns an aware datetime.
-    found = {timezone.localtime(row["month"]).date(): row["n"] for row in rows}
-    series = []
-    year, month = start_year, start_month
+    year, month = today.year, today.month - months + 1
+    while month <= 0:
+        month += 12
+        year -= 1
+    starts = []
     for _ in range(months):
-        key = date(year, month, 1)
-        series.append({"key": key.strftime("%Y-%m"), "n": found.get(key, 0)})
+        starts.append(date(year, month, 1))
         month += 1
         if month > 12:
             month, year = 1, year + 1
-    return series
+    return starts
+
+
+def breakdowns(months: int = 12) -> dict[str, Any]:
+    """Total, and counts by category, plan, grade and month (the last ``months``, in the display time
+    zone) — all in one scan with GROUPING SETS."""
+    starts = _month_starts(months)
+    zone = timezone.get_current_timezone_name()
+    first = timezone.make_aware(datetime.combine(starts[0], time.min))
+    sql = f"""
+        SELECT GROUPING(category), GROUPING(plan), GROUPING(grade), GROUPING(month),
+               category, plan, grade, month, COUNT(*)
+        FROM (
+            SELECT category, plan, grade,
+                   CASE WHEN detected_at >= %s
+                        THEN date_trunc('month', detected_at AT TIME ZONE %s)::date END AS month
+            FROM {Incident._meta.db_table}
+            WHERE NOT is_drill AND state <> %s
+        ) AS operational
+        GROUP BY GROUPING SETS ((category), (plan), (grade), (month), ())
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first, zone, State.DISMISSED])
+        rows = cursor.fetchall()
+    result: dict[str, Any] = {"total": 0, "by_category": [], "by_plan": [], "by_grade": [], "by_month": []}
+    per_month: dict[date, int] = {}
+    for g_category, g_plan, g_grade, g_month, category, plan, grade, month, n in rows:
+        if g_category and g_plan and g_grade and g_month:
+            result["total"] = n
+        elif not g_category:
+            result["by_category"].append({"key": category, "n": n})
+        elif not g_plan:
+            result["by_plan"].append({"key": plan, "n": n})
+        elif not g_grade:
+            result["by_grade"].append({"key": grade, "n": n})
+        elif month is not None:
+            per_month[month] = n
+    for name in ("by_category", "by_plan", "by_grade"):
+        result[name].sort(key=lambda row: (-row["n"], row["key"] or ""))
+    result["by_month"] = [{"key": start.strftime("%Y-%m"), "n": per_month.get(start, 0)} for start in starts]
+    return result
 
 
 def response_times() -> list[dict[str, Any]]:
     """Median and worst time to report / decide / activate / terminate, in minutes — one SQL statement."""
     parts = []
     for start, end in DURATIONS.values():
-        expr = f"EXTRACT(EPOCH FROM ({end} - {start})) / 60.0"
+        # date_part gives a double; EXTRACT gives numeric, several times slower to sort over 100,000 rows.
+        expr = f"date_part('epoch', {end} - {start}) / 60.0"
         parts.append(
             f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {expr}) FILTER (WHERE {end} IS NOT NULL "
             f"AND {start} IS NOT NULL), MAX({expr}), COUNT({end})"
@@ -122,11 +144,7 @@ def drills_held(limit: int = 20) -> dict[str, Any]:
 
 def statistics() -> dict[str, Any]:
     return {
-        "total": operational_incidents().count(),
-        "by_category": counts_by("category"),
-        "by_plan": counts_by("plan"),
-        "by_grade": counts_by("grade"),
-        "by_month": counts_by_month(),
+        **breakdowns(),
         "response_times": response_times(),
         "actions": overdue_actions_summary(),
         "drills": drills_held(),
