@@ -15,11 +15,16 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def bar_chart(
-    *, title: str, rows: Sequence[tuple[str, float]], width: int = 520, unit: str = ""
-) -> SafeString:
+def _label_width(labels: Sequence[str]) -> int:
+    """Room for the longest label: a CJK character is about as wide as the 12 px font, Latin half that."""
+    widest = max((sum(12 if ord(char) > 0x2E80 else 7 for char in label) for label in labels), default=0)
+    return min(340, widest + 12)
+
+
+def bar_chart(*, title: str, rows: Sequence[tuple[str, float]], unit: str = "") -> SafeString:
     """Horizontal bars, one per row, labelled with the value."""
-    label_width, bar_height, gap, top = 190, 18, 6, 28
+    label_width, bar_height, gap, top = _label_width([label for label, _ in rows]), 18, 6, 28
+    width = label_width + 300
     height = top + len(rows) * (bar_height + gap) + 8
     peak = max((value for _, value in rows), default=0) or 1
     span = width - label_width - 70
@@ -75,7 +80,8 @@ def paired_bar_chart(
     *, title: str, rows: Sequence[tuple[str, float | None, float | None]], legend: tuple[str, str], unit: str
 ) -> SafeString:
     """Two bars per row (median and worst), on one scale."""
-    width, label_width, bar_height, top = 620, 190, 12, 44
+    label_width, bar_height, top = _label_width([label for label, _, _ in rows]), 12, 44
+    width = label_width + 420
     row_height = bar_height * 2 + 10
     height = top + len(rows) * row_height + 6
     peak = max((value or 0 for _, a, b in rows for value in (a, b)), default=0) or 1

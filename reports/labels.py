@@ -3,6 +3,8 @@ language (Chinese source strings, English in ``reports/locale``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import RegulatorDecision, State, TerminationApproval
@@ -51,7 +53,7 @@ MEASURE_LABELS = {
     "terminate": _("处置用时（启动→终止）"),
 }
 
-LABELS = {
+LABELS: dict[str, dict[Any, Any]] = {
     "category": dict(Category.choices),
     "plan": dict(Plan.choices),
     "grade": dict(Grade.choices),

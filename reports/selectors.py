@@ -8,6 +8,7 @@ codes into words.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -46,6 +47,14 @@ DURATIONS = {
     "activate": ("detected_at", "activated_at"),
     "terminate": ("activated_at", "terminated_at"),
 }
+
+
+def _optional_module(name: str) -> Any:
+    """Another app's selectors, if that app provides them yet (they are being built alongside)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -106,10 +115,7 @@ def late_report_of(*, incident: Incident, entries: list[TimelineEntry] | None = 
     The escalation app owns the late-report flag (``escalation.selectors.late_report_of``); until it provides
     one this is computed here from the timeline, and the investigation is pre-filled from whichever answers.
     """
-    try:
-        from escalation import selectors as escalation_selectors
-    except ImportError:
-        escalation_selectors = None  # type: ignore[assignment]
+    escalation_selectors = _optional_module("escalation.selectors")
     threshold = settings.LATE_REPORT_MINUTES
     if entries is None:
         entries = list(incident_selectors.timeline_of(incident=incident))
@@ -135,11 +141,7 @@ def late_report_of(*, incident: Incident, entries: list[TimelineEntry] | None = 
 def answer_rate_impact_of(*, incident: Incident) -> dict[str, Any] | None:
     """The answer-rate figures around the incident, from the monitoring app when it offers them;
     ``None`` means the investigators fill the impact in by hand."""
-    try:
-        from monitoring import selectors as monitoring_selectors
-    except ImportError:
-        return None
-    read = getattr(monitoring_selectors, "answer_rate_impact", None)
+    read = getattr(_optional_module("monitoring.selectors"), "answer_rate_impact", None)
     if read is None:
         return None
     figures = read(incident=incident)
@@ -335,7 +337,7 @@ def report_content(*, incident: Incident) -> dict[str, Any]:
             "title": incident.title,
             "category": incident.category,
             "plan": incident.plan,
-            "lead_group": incident.lead_group.code if incident.lead_group_id else None,
+            "lead_group": incident.lead_group.code if incident.lead_group else None,
             "grade": incident.grade,
             "grade_evidence": incident.grade_evidence,
             "is_drill": incident.is_drill,

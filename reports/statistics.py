@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from incidents.models import Incident, State
+from incidents.plans import Grade
 
 from .models import CorrectiveAction, DrillRecord
 from .selectors import DURATIONS, drill_score
@@ -70,8 +71,10 @@ def breakdowns(months: int = 12) -> dict[str, Any]:
             result["by_grade"].append({"key": grade, "n": n})
         elif month is not None:
             per_month[month] = n
-    for name in ("by_category", "by_plan", "by_grade"):
+    for name in ("by_category", "by_plan"):
         result[name].sort(key=lambda row: (-row["n"], row["key"] or ""))
+    grade_order = {grade: index for index, grade in enumerate(Grade.values)}
+    result["by_grade"].sort(key=lambda row: grade_order.get(row["key"], len(grade_order)))
     result["by_month"] = [{"key": start.strftime("%Y-%m"), "n": per_month.get(start, 0)} for start in starts]
     return result
 

@@ -85,7 +85,7 @@ def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
 def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> HttpResponse:
     """The report page's forms: investigation fields, a responsible person, a corrective action."""
     incident = _incident_or_404(request, incident_id)
-    data = {
+    data: dict[str, Any] = {
         key: request.POST.getlist(key) if len(request.POST.getlist(key)) > 1 else value
         for key, value in request.POST.items()
         if key != "csrfmiddlewaretoken"

@@ -214,3 +214,25 @@ def test_overdue_action_reminders_run_once_per_period(org):
     )
     assert not CorrectiveAction.objects.filter(pk=overdue.pk).exclude(status="done").exists()
     assert list(selectors.overdue_actions()) == []
+
+
+def test_the_report_page_forms_write_through_the_services(org, client):
+    incident = run_to_investigation(org, warned_in_advance=False, detected_minutes_ago=90)
+    client.force_login(org["phone_lead"])  # the named investigator
+    page = client.get(f"/reports/incidents/{incident.pk}/").content.decode()
+    assert 'action="/reports/incidents/%d/investigation/"' % incident.pk in page
+    response = client.post(
+        f"/reports/incidents/{incident.pk}/investigation/",
+        {"direct_cause": "板卡故障", "root_cause": "无冗余", "is_internal_cause": "true", "late_report": "true"},
+    )
+    assert response.status_code == 302
+    incident.investigation.refresh_from_db()
+    assert incident.investigation.direct_cause == "板卡故障" and incident.investigation.is_internal_cause is True
+    # A refused write comes back as a message on the page, never a 500.
+    response = client.post(f"/reports/incidents/{incident.pk}/action/", {"title": ""}, follow=True)
+    assert response.status_code == 200 and "请更正标出的字段" in response.content.decode()
+    client.force_login(org["auditor"])
+    page = client.get(f"/reports/incidents/{incident.pk}/").content.decode()
+    assert "填写调查报告" not in page
+    response = client.post(f"/reports/incidents/{incident.pk}/investigation/", {"root_cause": "x"}, follow=True)
+    assert "审计人员只读" in response.content.decode()
