@@ -129,23 +129,49 @@ def late_report_of(*, incident: Incident, entries: list[TimelineEntry] | None = 
         "source": "timeline",
     }
     escalation_answer = getattr(escalation_selectors, "late_report_of", None)
-    if escalation_answer is not None:
-        flagged = escalation_answer(incident)
-        if isinstance(flagged, dict):
-            return {**computed, **flagged, "source": "escalation"}
-        if flagged is not None:
-            return {**computed, "late": bool(flagged), "source": "escalation"}
+    flagged = escalation_answer(incident) if escalation_answer is not None else None
+    if isinstance(flagged, dict) and "is_late" in flagged:
+        # The escalation app's flag, measured when the report landed against the policy of the day.
+        return {
+            **computed,
+            "late": bool(flagged["is_late"]),
+            "minutes": round(flagged["delay_seconds"] / 60, 1)
+            if flagged.get("delay_seconds") is not None
+            else minutes,
+            "threshold_minutes": round(flagged["threshold_seconds"] / 60, 1)
+            if flagged.get("threshold_seconds") is not None
+            else threshold,
+            "source": "escalation",
+        }
     return computed
 
 
 def answer_rate_impact_of(*, incident: Incident) -> dict[str, Any] | None:
-    """The answer-rate figures around the incident, from the monitoring app when it offers them;
-    ``None`` means the investigators fill the impact in by hand."""
-    read = getattr(_optional_module("monitoring.selectors"), "answer_rate_impact", None)
-    if read is None:
+    """The answer-rate figures around the incident, from the monitoring app when it offers them (its
+    ``answer_rate_impact``, or a summary of its ``chart_for_incident`` series); ``None`` means there are no
+    figures for this incident and the investigators fill the impact in by hand."""
+    monitoring_selectors = _optional_module("monitoring.selectors")
+    read = getattr(monitoring_selectors, "answer_rate_impact", None)
+    if read is not None:
+        figures = read(incident=incident)
+        return figures if isinstance(figures, dict) else None
+    chart = getattr(monitoring_selectors, "chart_for_incident", None)
+    series = chart(incident=incident) if chart is not None else None
+    if not isinstance(series, dict) or not series.get("points"):
         return None
-    figures = read(incident=incident)
-    return figures if isinstance(figures, dict) else None
+    points = series["points"]
+    answer_rates = [p["answer_rate"] for p in points if p.get("answer_rate") is not None]
+    service_levels = [p["service_level"] for p in points if p.get("service_level") is not None]
+    return {
+        "queue": series.get("queue"),
+        "from": series.get("from"),
+        "to": series.get("to"),
+        "intervals": len(points),
+        "lowest_answer_rate_percent": min(answer_rates) if answer_rates else None,
+        "lowest_service_level_percent": min(service_levels) if service_levels else None,
+        "intervals_with_warnings": sum(1 for p in points if p.get("warnings")),
+        "calls_offered": sum(p.get("offered") or 0 for p in points),
+    }
 
 
 def duration_minutes_of(*, incident: Incident) -> float | None:
