@@ -37,7 +37,6 @@ ACTION_LABELS = {
     "corrective_action_added": _("新增整改措施"),
     "corrective_action_updated": _("更新整改措施"),
     "drill_recorded": _("记录演练"),
-    "report_filed": _("专门报告归档"),
 }
 
 EARLY_WARNING_LABELS = {

@@ -238,8 +238,9 @@ def drill_record_save(*, incident_id: int, user: Any, data: dict[str, Any]) -> D
 
 def report_file(*, incident: Incident, user: Any) -> FinalReport:
     """At ``close`` (called from ``incidents.flows`` inside the close transaction, under its row lock):
-    freeze the report, its rendered pages in both languages and its hash, and write the hash on the
-    timeline so the filed copy and the record point at each other."""
+    freeze the report, its rendered pages in both languages and its hash. The report carries the hash of
+    the timeline's last entry (the ``close`` itself), so the filed copy points into the hash chain; the
+    close entry stays the last one on the timeline."""
     from .rendering import report_html
 
     content = selectors.report_content(incident=incident)
@@ -253,5 +254,4 @@ def report_file(*, incident: Incident, user: Any) -> FinalReport:
         html_en=report_html(report=report, language="en"),
         closed_at=incident.closed_at or timezone.now(),
     )
-    _record(incident, user, "report_filed", {"sha256": digest})
     return final

@@ -107,9 +107,9 @@ def test_every_section_of_the_report_comes_from_the_record(org, api):
     assert "是：事件发生前已发出预警" in page and body["sha256"] in page and "核心交换机板卡故障" in page
     english = client.get(f"/reports/incidents/{incident.pk}/?lang=en").content.decode()
     assert "Yes: warned before the event began" in english
-    # The filing was recorded on the timeline with the hash.
-    filed = TimelineEntry.objects.filter(incident=incident).order_by("-seq").first()
-    assert filed.action == "report_filed" and filed.payload["sha256"] == body["sha256"]
+    # The filed report points into the hash chain: its timeline head is the close entry's hash.
+    last = TimelineEntry.objects.filter(incident=incident).order_by("-seq").first()
+    assert last.action == "close" and c["timeline_head"] == last.hash
 
 
 def test_early_warning_after_the_event_started_is_not_in_advance(org):

@@ -115,7 +115,7 @@ def test_csv_exports_for_auditors(org, client):
     assert len(incidents[0]["final_report.sha256"]) == 64
     timeline = rows("timelines")
     assert [r["seq"] for r in timeline] == [str(n) for n in range(1, len(timeline) + 1)]
-    assert timeline[0]["action"] == "declare" and timeline[-1]["action"] == "report_filed"
+    assert timeline[0]["action"] == "declare" and timeline[-1]["action"] == "close"
     assert all(len(r["hash"]) == 64 for r in timeline)
     actions = rows("actions")
     assert [(r["title"], r["owner.name"], r["due_date"], r["status"]) for r in actions] == [
