@@ -1,4 +1,4 @@
-"""Build incidents the way people do: through the services, one step at a time (never an end-state fixture)."""
+"""Build incidents the way people do: through the services, step by step (never an end-state fixture)."""
 
 from __future__ import annotations
 
@@ -50,9 +50,19 @@ def run_to_investigation(
         },
         started_at=started_at,
     )
-    move(org, "agent", incident, "report", situation="IVR 与坐席系统中断", impact="约 300 名客户无法接通", grade="II")
+    move(
+        org,
+        "agent",
+        incident,
+        "report",
+        situation="IVR 与坐席系统中断",
+        impact="约 300 名客户无法接通",
+        grade="II",
+    )
     incident_services.incident_record_regulator_decision(
-        incident_id=incident.pk, user=org["gm"], data={"decision": "report", "comment": "影响全行热线，须报告"}
+        incident_id=incident.pk,
+        user=org["gm"],
+        data={"decision": "report", "comment": "影响全行热线，须报告"},
     )
     move(
         org,

@@ -40,7 +40,12 @@ def test_every_section_of_the_report_comes_from_the_record(org, api):
     report_services.corrective_action_update(
         action_id=action.pk,
         user=org["phone_lead"],
-        data={"status": "done", "closure_evidence": "变更单 CHG-1024", "retest": "passed", "retest_note": "切换演练通过"},
+        data={
+            "status": "done",
+            "closure_evidence": "变更单 CHG-1024",
+            "retest": "passed",
+            "retest_note": "切换演练通过",
+        },
     )
     move(org, "gm", incident, "close", comment="结案")
 
@@ -69,7 +74,9 @@ def test_every_section_of_the_report_comes_from_the_record(org, api):
     assert c["timeline_head"] == c["timeline"][-1]["hash"]
     # Decisions and approvals: who, when, why.
     activate = next(d for d in c["decisions"] if d["action"] == "activate")
-    assert activate["who"] and activate["why"] == "启动电话接通应急预案" and activate["details"]["grade"] == "II"
+    assert (
+        activate["who"] and activate["why"] == "启动电话接通应急预案" and activate["details"]["grade"] == "II"
+    )
     assert [(a["slot"], a["decision"], a["comment"]) for a in c["approvals"]] == [
         ("leadership", "approve", "同意终止")
     ]
@@ -135,7 +142,9 @@ def test_close_needs_a_complete_investigation_then_freezes_the_report(org):
 
     # Nothing is editable once closed: services refuse (409), and the database refuses behind their back.
     for write in (
-        lambda: report_services.investigation_update(incident_id=incident.pk, user=org["gm"], data={"root_cause": "y"}),
+        lambda: report_services.investigation_update(
+            incident_id=incident.pk, user=org["gm"], data={"root_cause": "y"}
+        ),
         lambda: _add_action(org, incident),
         lambda: report_services.responsible_person_add(
             incident_id=incident.pk, user=org["gm"], data={"name": "x", "responsibility": "direct"}
@@ -153,14 +162,22 @@ def test_permissions_auditor_reads_but_cannot_write(org, api):
     incident = run_to_investigation(org, warned_in_advance=False)
     # Not an investigator, not leader/deputy: refused. The named investigator and the deputy may write.
     with pytest.raises(Forbidden):
-        report_services.investigation_update(incident_id=incident.pk, user=org["agent"], data={"root_cause": "x"})
+        report_services.investigation_update(
+            incident_id=incident.pk, user=org["agent"], data={"root_cause": "x"}
+        )
     with pytest.raises(Forbidden):
-        report_services.investigation_update(incident_id=incident.pk, user=org["auditor"], data={"root_cause": "x"})
-    report_services.investigation_update(incident_id=incident.pk, user=org["supervisor"], data={"root_cause": "x"})
+        report_services.investigation_update(
+            incident_id=incident.pk, user=org["auditor"], data={"root_cause": "x"}
+        )
+    report_services.investigation_update(
+        incident_id=incident.pk, user=org["supervisor"], data={"root_cause": "x"}
+    )
 
     auditor = api("auditor")
     assert auditor.get(f"/api/v1/incidents/{incident.pk}/report/").status_code == 200
-    refused = auditor.patch(f"/api/v1/incidents/{incident.pk}/investigation/", {"root_cause": "y"}, format="json")
+    refused = auditor.patch(
+        f"/api/v1/incidents/{incident.pk}/investigation/", {"root_cause": "y"}, format="json"
+    )
     assert refused.status_code == 403 and "审计" in refused.json()["detail"]
     refused = auditor.post(
         f"/api/v1/incidents/{incident.pk}/investigation/actions/",
@@ -185,7 +202,9 @@ def test_writes_are_recorded_on_the_timeline(org):
     before = TimelineEntry.objects.filter(incident=incident).count()
     complete_investigation(org, incident)
     action = _add_action(org, incident)
-    report_services.corrective_action_update(action_id=action.pk, user=org["phone_lead"], data={"status": "in_progress"})
+    report_services.corrective_action_update(
+        action_id=action.pk, user=org["phone_lead"], data={"status": "in_progress"}
+    )
     entries = list(TimelineEntry.objects.filter(incident=incident, seq__gt=before).order_by("seq"))
     assert [e.action for e in entries] == [
         "investigation_updated",
@@ -220,19 +239,28 @@ def test_the_report_page_forms_write_through_the_services(org, client):
     incident = run_to_investigation(org, warned_in_advance=False, detected_minutes_ago=90)
     client.force_login(org["phone_lead"])  # the named investigator
     page = client.get(f"/reports/incidents/{incident.pk}/").content.decode()
-    assert 'action="/reports/incidents/%d/investigation/"' % incident.pk in page
+    assert f'action="/reports/incidents/{incident.pk}/investigation/"' in page
     response = client.post(
         f"/reports/incidents/{incident.pk}/investigation/",
-        {"direct_cause": "板卡故障", "root_cause": "无冗余", "is_internal_cause": "true", "late_report": "true"},
+        {
+            "direct_cause": "板卡故障",
+            "root_cause": "无冗余",
+            "is_internal_cause": "true",
+            "late_report": "true",
+        },
     )
     assert response.status_code == 302
     incident.investigation.refresh_from_db()
-    assert incident.investigation.direct_cause == "板卡故障" and incident.investigation.is_internal_cause is True
+    assert (
+        incident.investigation.direct_cause == "板卡故障" and incident.investigation.is_internal_cause is True
+    )
     # A refused write comes back as a message on the page, never a 500.
     response = client.post(f"/reports/incidents/{incident.pk}/action/", {"title": ""}, follow=True)
     assert response.status_code == 200 and "请更正标出的字段" in response.content.decode()
     client.force_login(org["auditor"])
     page = client.get(f"/reports/incidents/{incident.pk}/").content.decode()
     assert "填写调查报告" not in page
-    response = client.post(f"/reports/incidents/{incident.pk}/investigation/", {"root_cause": "x"}, follow=True)
+    response = client.post(
+        f"/reports/incidents/{incident.pk}/investigation/", {"root_cause": "x"}, follow=True
+    )
     assert "审计人员只读" in response.content.decode()

@@ -75,13 +75,18 @@ def test_statistics_figures_and_drill_scores(org, client):
         },
     )
     with pytest.raises(Exception, match="只有演练事件"):
-        report_services.drill_record_save(incident_id=incident.pk, user=org["supervisor"], data={"content": "x"})
+        report_services.drill_record_save(
+            incident_id=incident.pk, user=org["supervisor"], data={"content": "x"}
+        )
 
     client.force_login(org["auditor"])
     content = client.get(f"/api/v1/incidents/{drill.pk}/report/").json()["content"]
     assert content["incident"]["is_drill"] is True
     assert content["drill"]["evaluation"] == "响应及时，IVR 切换偏慢"
-    assert {p["name"] for p in content["drill"]["participants"]} == {person("phone_lead").name, person("agent").name}
+    assert {p["name"] for p in content["drill"]["participants"]} == {
+        person("phone_lead").name,
+        person("agent").name,
+    }
     scored = {m["measure"]: m for m in content["drill"]["measures"]}
     # Every step happened within seconds, all inside the plan's targets: full marks.
     assert all(m["met"] for m in scored.values()) and content["drill"]["score"] == 100.0
@@ -95,7 +100,12 @@ def test_csv_exports_for_auditors(org, client):
     report_services.corrective_action_add(
         incident_id=incident.pk,
         user=org["gm"],
-        data={"kind": "corrective", "title": "更换板卡", "owner": person("agent").pk, "due_date": "2030-01-31"},
+        data={
+            "kind": "corrective",
+            "title": "更换板卡",
+            "owner": person("agent").pk,
+            "due_date": "2030-01-31",
+        },
     )
     move(org, "gm", incident, "close")
     client.force_login(org["auditor"])
