@@ -19,7 +19,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from incidents import selectors as incident_selectors
-from incidents.models import Incident, State, TimelineEntry
+from incidents.models import ChecklistItem, Incident, State, TimelineEntry
 from teams.selectors import actor_for
 
 from .models import CorrectiveAction, DrillRecord, FinalReport, Investigation, ResponsiblePerson
@@ -215,7 +215,11 @@ def _person(person: Any) -> dict[str, Any] | None:
 
 
 def _user_name(user: Any) -> str | None:
-    return actor_for(user).display_name if user else None
+    """The person's name for a user joined with ``__person`` (no query), else the login name."""
+    if user is None:
+        return None
+    person = getattr(user, "person", None)
+    return person.name if person is not None else user.get_username()
 
 
 def _decimal(value: Decimal | None) -> str | None:
@@ -241,7 +245,7 @@ def report_content(*, incident: Incident) -> dict[str, Any]:
             "on_scene_commander",
             "reported_by",
             "declared_by",
-            "regulator_decided_by",
+            "regulator_decided_by__person",
             "termination_requested_by",
         )
         .prefetch_related("investigators")
@@ -307,7 +311,9 @@ def report_content(*, incident: Incident) -> dict[str, Any]:
             "done_by": _user_name(item.done_by),
             "evidence": item.evidence,
         }
-        for item in incident_selectors.checklist_of(incident=incident)
+        for item in ChecklistItem.objects.filter(incident=incident)
+        .select_related("owner", "done_by__person")
+        .order_by("position", "due_at")
     ]
     updates = [
         {"at": _iso(entry.at), "who": entry.actor_name, "text": entry.comment}

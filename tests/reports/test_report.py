@@ -264,3 +264,32 @@ def test_the_report_page_forms_write_through_the_services(org, client):
         f"/reports/incidents/{incident.pk}/investigation/", {"root_cause": "x"}, follow=True
     )
     assert "审计人员只读" in response.content.decode()
+
+
+def test_report_query_count_does_not_grow_with_the_record(org, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents import services as incident_services
+
+    incident = run_to_investigation(org, warned_in_advance=False)
+    complete_investigation(org, incident)
+    client = api("auditor")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/api/v1/incidents/{incident.pk}/report/").status_code == 200
+        return len(queries)
+
+    before = count()
+    for item in incident.checklist.filter(done_at__isnull=True)[:4]:
+        incident_services.checklist_item_complete(
+            item_id=item.pk, user=org["supervisor"], data={"evidence": "ok"}
+        )
+    for n in range(5):
+        incident_services.incident_add_update(
+            incident_id=incident.pk, user=org["agent"], data={"text": f"进展 {n}"}
+        )
+    _add_action(org, incident)
+    _add_action(org, incident)
+    assert count() == before
