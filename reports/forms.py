@@ -70,9 +70,9 @@ class ActionProgressForm(forms.Form):
     retest = forms.ChoiceField(label=_("复测"), choices=CorrectiveAction.Retest.choices, required=False)
     retest_note = forms.CharField(label=_("复测说明"), required=False)
 
-    def __init__(self, data: dict[str, Any], *, action: CorrectiveAction):
+    def __init__(self, data: dict[str, Any] | None, *, action: CorrectiveAction, **kwargs: Any):
         self.action = action
-        super().__init__(data)
+        super().__init__(data, **kwargs)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -510,3 +510,11 @@ def may_read_reports(*, user: Any) -> bool:
         or actor.in_any_working_group
         or actor.parties
     )
+
+
+def incident_id_of_action(*, action_id: int) -> int | None:
+    return (
+        CorrectiveAction.objects.filter(pk=action_id)
+        .values_list("investigation__incident_id", flat=True)
+        .first()
+    )

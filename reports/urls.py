@@ -11,6 +11,7 @@ urlpatterns = [
         views.investigation_submit,
         name="investigation-submit",
     ),
+    path("actions/<int:action_id>/progress/", views.action_progress, name="action-progress"),
     path("statistics/", views.statistics_page, name="statistics"),
     path("export/<str:kind>.csv", views.export_csv, name="export"),
 ]

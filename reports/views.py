@@ -20,9 +20,15 @@ from incidents.models import Incident, State
 
 from . import charts, exports, selectors, services
 from . import statistics as stats
-from .forms import CorrectiveActionForm, InvestigationForm, ResponsiblePersonForm
+from .forms import (
+    ActionProgressForm,
+    CorrectiveActionForm,
+    DrillRecordForm,
+    InvestigationForm,
+    ResponsiblePersonForm,
+)
 from .labels import label
-from .models import FinalReport, Investigation
+from .models import CorrectiveAction, DrillRecord, FinalReport, Investigation
 from .rendering import pdf_from_html, report_html
 
 
@@ -58,6 +64,26 @@ def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
             )
             context["responsible_form"] = ResponsiblePersonForm()
             context["action_form"] = CorrectiveActionForm()
+            context["action_forms"] = [
+                (
+                    action,
+                    ActionProgressForm(
+                        None,
+                        action=action,
+                        auto_id=f"id_action{action.pk}_%s",
+                        initial={
+                            name: getattr(action, name)
+                            for name in ("status", "closure_evidence", "retest", "retest_note")
+                        },
+                    ),
+                )
+                for action in CorrectiveAction.objects.filter(investigation__incident=incident).order_by(
+                    "due_date", "id"
+                )
+            ]
+            if incident.is_drill:
+                record = DrillRecord.objects.filter(incident=incident).first()
+                context["drill_form"] = DrillRecordForm(instance=record) if record else DrillRecordForm()
         return render(request, "reports/report.html", context)
 
 
@@ -80,13 +106,26 @@ def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
     return response
 
 
+MULTI_VALUE_FIELDS = ("participants",)
+
+
+def _refusal_message(error: IncidentError) -> str:
+    details = error.detail if isinstance(error.detail, dict) else {}
+    fields = "; ".join(
+        f"{field}: {item['message'] if isinstance(item, dict) else item}"
+        for field, items in details.items()
+        for item in items
+    )
+    return f"{error.message} {fields}".strip()
+
+
 @login_required
 @require_POST
 def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> HttpResponse:
     """The report page's forms: investigation fields, a responsible person, a corrective action."""
     incident = _incident_or_404(request, incident_id)
     data: dict[str, Any] = {
-        key: request.POST.getlist(key) if len(request.POST.getlist(key)) > 1 else value
+        key: request.POST.getlist(key) if key in MULTI_VALUE_FIELDS else value
         for key, value in request.POST.items()
         if key != "csrfmiddlewaretoken"
     }
@@ -94,6 +133,7 @@ def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> H
         "investigation": services.investigation_update,
         "responsible": services.responsible_person_add,
         "action": services.corrective_action_add,
+        "drill": services.drill_record_save,
     }.get(part)
     if write is None:
         raise Http404
@@ -103,16 +143,30 @@ def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> H
     try:
         write(incident_id=incident.pk, user=request.user, data=data)
     except IncidentError as error:
-        details = error.detail if isinstance(error.detail, dict) else {}
-        fields = "; ".join(
-            f"{field}: {item['message'] if isinstance(item, dict) else item}"
-            for field, items in details.items()
-            for item in items
-        )
-        messages.error(request, f"{error.message} {fields}".strip())
+        messages.error(request, _refusal_message(error))
     else:
         messages.success(request, _("已保存。"))
     return redirect("reports:report", incident_id=incident.pk)
+
+
+@login_required
+@require_POST
+def action_progress(request: HttpRequest, action_id: int) -> HttpResponse:
+    """Follow a corrective action to closure from the report page (status, evidence, re-test)."""
+    incident_id = selectors.incident_id_of_action(action_id=action_id)
+    if (
+        incident_id is None
+        or selectors.incident_for_report(user=request.user, incident_id=incident_id) is None
+    ):
+        raise Http404
+    data = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken" and value != ""}
+    try:
+        services.corrective_action_update(action_id=action_id, user=request.user, data=data)
+    except IncidentError as error:
+        messages.error(request, _refusal_message(error))
+    else:
+        messages.success(request, _("已保存。"))
+    return redirect("reports:report", incident_id=incident_id)
 
 
 def _require_reader(request: HttpRequest) -> None:

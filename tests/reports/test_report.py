@@ -293,3 +293,33 @@ def test_report_query_count_does_not_grow_with_the_record(org, api):
     _add_action(org, incident)
     _add_action(org, incident)
     assert count() == before
+
+
+def test_action_progress_and_drill_record_from_the_page(org, client):
+    drill = run_to_investigation(org, warned_in_advance=False, is_drill=True)
+    action = _add_action(org, drill)
+    client.force_login(org["supervisor"])
+    page = client.get(f"/reports/incidents/{drill.pk}/").content.decode()
+    assert f"/reports/actions/{action.pk}/progress/" in page and "演练内容" in page
+    response = client.post(
+        f"/reports/actions/{action.pk}/progress/",
+        {"status": "done", "closure_evidence": "变更单 CHG-1", "retest": "passed", "retest_note": ""},
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.status == "done" and action.done_at and action.retest == "passed" and action.retested_at
+    response = client.post(
+        f"/reports/incidents/{drill.pk}/drill/",
+        {
+            "held_at": "2026-11-20 10:00",
+            "content": "断网演练",
+            "participants": [person("agent").pk, person("phone_lead").pk],
+            "evaluation": "良好",
+        },
+    )
+    assert response.status_code == 302
+    assert {p.name for p in drill.drill_record.participants.all()} == {
+        person("agent").name,
+        person("phone_lead").name,
+    }
+    assert drill.drill_record.content == "断网演练"
