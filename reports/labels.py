@@ -72,7 +72,17 @@ LABELS: dict[str, dict[Any, Any]] = {
 }
 
 
+def _timer_labels() -> dict[Any, Any]:
+    """The escalation app's clock names, when that app is installed."""
+    try:
+        from escalation.models import TimerKind  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    return dict(TimerKind.choices)
+
+
 def label(kind: str, code: object) -> str:
     if code in (None, ""):
         return "—" if kind != "retest" else str(LABELS["retest"][""])
-    return str(LABELS.get(kind, {}).get(code, code))
+    labels = _timer_labels() if kind == "timer" else LABELS.get(kind, {})
+    return str(labels.get(code, code))

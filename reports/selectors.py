@@ -174,6 +174,24 @@ def answer_rate_impact_of(*, incident: Incident) -> dict[str, Any] | None:
     }
 
 
+def regulator_deadlines_of(*, incident: Incident) -> list[dict[str, Any]]:
+    """The regulator-report clocks the escalation app ran for this incident (phone report, written report,
+    …): each deadline, and whether it fired or was cancelled. Empty until that app provides ``timers_of``."""
+    timers_of = getattr(_optional_module("escalation.selectors"), "timers_of", None)
+    if timers_of is None:
+        return []
+    return [
+        {
+            "kind": timer.kind,
+            "due_at": _iso(timer.due_at),
+            "fired_at": _iso(timer.fired_at),
+            "cancelled_at": _iso(timer.cancelled_at),
+        }
+        for timer in timers_of(incident=incident)
+        if timer.kind.startswith("regulator_") and timer.kind != "regulator_decision_missing"
+    ]
+
+
 def duration_minutes_of(*, incident: Incident) -> float | None:
     """How long the event lasted: from its start to termination (or to now while it runs)."""
     return _minutes(incident.started_at or incident.detected_at, incident.terminated_at)
@@ -412,7 +430,7 @@ def report_content(*, incident: Incident) -> dict[str, Any]:
             "decision": incident.regulator_decision,
             "decided_at": _iso(incident.regulator_decided_at),
             "decided_by": _user_name(incident.regulator_decided_by),
-            "deadlines": incident_selectors.deadlines_of(incident=incident),
+            "deadlines": regulator_deadlines_of(incident=incident),
             "events": regulator_events,
         },
         "investigation": investigation_part,
