@@ -185,9 +185,7 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    "reports-remind-overdue-actions": {"task": "reports.tasks.remind_overdue_actions", "schedule": 3600.0},
-}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 CELERY_TASK_ROUTES: dict[str, dict] = {}
 
 # The plan's clocks (Art. 2): compressible for tests and drills.
@@ -205,6 +203,10 @@ DRILL_TARGET_MINUTES = {
         item.split("=")
         for item in env_list("DRILL_TARGET_MINUTES", "report=60,decide=15,activate=90,terminate=240")
     )
+}
+CELERY_BEAT_SCHEDULE["reports-remind-overdue-actions"] = {
+    "task": "reports.tasks.remind_overdue_actions",
+    "schedule": 3600.0,
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
