@@ -129,8 +129,10 @@ def run(quick: bool) -> list[Figure]:
         from django.contrib.auth import get_user_model
 
         from incidents.models import Incident
+        from reports import services as report_services
         from reports.models import FinalReport
         from reports.rendering import pdf_from_html
+        from teams.models import Person
         from tests.reports.builders import complete_investigation, move, run_to_investigation
 
         org = {user.username: user for user in get_user_model().objects.all()}
@@ -139,6 +141,16 @@ def run(quick: bool) -> list[Figure]:
 
         incident = run_to_investigation(org, warned_in_advance=False, detected_minutes_ago=90)
         complete_investigation(org, incident)
+        report_services.corrective_action_add(
+            incident_id=incident.pk,
+            user=org["gm"],
+            data={
+                "kind": "preventive",
+                "title": "核心交换机改造为双机热备，每季度切换演练",
+                "owner": Person.objects.get(user__username="phone_lead").pk,
+                "due_date": "2030-03-31",
+            },
+        )
         move(org, "gm", incident, "close", comment="结案")
         final = FinalReport.objects.get(incident=incident)
         pdf_samples = _timed(lambda: pdf_from_html(final.html_zh), 3 if quick else 5)
