@@ -12,7 +12,30 @@ from teams.models import Person
 from .models import CorrectiveAction, DrillRecord, Investigation, ResponsiblePerson
 
 
-class InvestigationForm(forms.ModelForm):
+class ScalarInputMixin:
+    """JSON bodies can carry objects or lists where a single value belongs: refuse them as a field error
+    (400) instead of letting a widget choke on them or silently keeping their text."""
+
+    LIST_FIELDS: tuple[str, ...] = ()
+
+    def _take_scalars(self, data: dict[str, Any] | None) -> dict[str, Any] | None:
+        self.non_scalar_fields: list[str] = []
+        if data is None:
+            return None
+        cleaned = dict(data)
+        for name, value in data.items():
+            if isinstance(value, dict) or (isinstance(value, list | tuple) and name not in self.LIST_FIELDS):
+                self.non_scalar_fields.append(name)
+                cleaned[name] = ""
+        return cleaned
+
+    def _refuse_non_scalars(self) -> None:
+        for name in self.non_scalar_fields:
+            if name in self.fields:  # type: ignore[attr-defined]
+                self.add_error(name, _("请填写单个值。"))  # type: ignore[attr-defined]
+
+
+class InvestigationForm(ScalarInputMixin, forms.ModelForm):
     """Partial updates: only the fields present in the data are validated and written."""
 
     class Meta:
@@ -20,7 +43,7 @@ class InvestigationForm(forms.ModelForm):
         fields = list(Investigation.EDITABLE_FIELDS)
 
     def __init__(self, data: dict[str, Any] | None = None, *args: Any, **kwargs: Any):
-        super().__init__(data, *args, **kwargs)
+        super().__init__(self._take_scalars(data), *args, **kwargs)
         for name in list(self.fields):
             if data is not None and name not in data:
                 del self.fields[name]
@@ -32,6 +55,11 @@ class InvestigationForm(forms.ModelForm):
             if name in self.fields:
                 self.fields[name] = forms.BooleanField(label=self.fields[name].label, required=False)
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self._refuse_non_scalars()
+        return cleaned
+
     def clean_financial_loss(self) -> Any:
         value = self.cleaned_data.get("financial_loss")
         if value is not None and value < 0:
@@ -39,7 +67,7 @@ class InvestigationForm(forms.ModelForm):
         return value
 
 
-class ResponsiblePersonForm(forms.ModelForm):
+class ResponsiblePersonForm(ScalarInputMixin, forms.ModelForm):
     person = forms.ModelChoiceField(label=_("人员"), queryset=Person.objects.all(), required=False)
     name = forms.CharField(label=_("姓名"), max_length=100, required=False)
 
@@ -47,8 +75,12 @@ class ResponsiblePersonForm(forms.ModelForm):
         model = ResponsiblePerson
         fields = ["person", "name", "responsibility", "description"]
 
+    def __init__(self, data: dict[str, Any] | None = None, **kwargs: Any):
+        super().__init__(self._take_scalars(data), **kwargs)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        self._refuse_non_scalars()
         if not cleaned.get("person") and not cleaned.get("name"):
             raise forms.ValidationError({"name": _("请选择人员或填写姓名。")})
         if cleaned.get("person") and not cleaned.get("name"):
@@ -56,13 +88,21 @@ class ResponsiblePersonForm(forms.ModelForm):
         return cleaned
 
 
-class CorrectiveActionForm(forms.ModelForm):
+class CorrectiveActionForm(ScalarInputMixin, forms.ModelForm):
     class Meta:
         model = CorrectiveAction
         fields = ["kind", "title", "owner", "due_date"]
 
+    def __init__(self, data: dict[str, Any] | None = None, **kwargs: Any):
+        super().__init__(self._take_scalars(data), **kwargs)
 
-class ActionProgressForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self._refuse_non_scalars()
+        return cleaned
+
+
+class ActionProgressForm(ScalarInputMixin, forms.Form):
     """Follow an action to closure: status, the evidence it was done, and the re-test."""
 
     status = forms.ChoiceField(label=_("状态"), choices=CorrectiveAction.Status.choices, required=False)
@@ -72,10 +112,11 @@ class ActionProgressForm(forms.Form):
 
     def __init__(self, data: dict[str, Any] | None, *, action: CorrectiveAction, **kwargs: Any):
         self.action = action
-        super().__init__(data, **kwargs)
+        super().__init__(self._take_scalars(data), **kwargs)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        self._refuse_non_scalars()
         status = cleaned.get("status") or self.action.status
         evidence = cleaned.get("closure_evidence") or self.action.closure_evidence
         if status == CorrectiveAction.Status.DONE and not evidence:
@@ -85,7 +126,8 @@ class ActionProgressForm(forms.Form):
         return cleaned
 
 
-class DrillRecordForm(forms.ModelForm):
+class DrillRecordForm(ScalarInputMixin, forms.ModelForm):
+    LIST_FIELDS = ("participants",)
     participants = forms.ModelMultipleChoiceField(
         label=_("参演人员"), queryset=Person.objects.all(), required=False
     )
@@ -93,3 +135,11 @@ class DrillRecordForm(forms.ModelForm):
     class Meta:
         model = DrillRecord
         fields = ["held_at", "content", "participants", "participants_note", "evaluation"]
+
+    def __init__(self, data: dict[str, Any] | None = None, **kwargs: Any):
+        super().__init__(self._take_scalars(data), **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self._refuse_non_scalars()
+        return cleaned

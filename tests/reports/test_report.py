@@ -323,3 +323,22 @@ def test_action_progress_and_drill_record_from_the_page(org, client):
         person("phone_lead").name,
     }
     assert drill.drill_record.content == "断网演练"
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("investigation/", {"financial_loss": "1e30", "is_internal_cause": {"x": 1}}),
+        ("investigation/", {"customers_affected": -5}),
+        ("investigation/responsible/", {"person": {"id": 1}, "responsibility": "both"}),
+        ("investigation/actions/", {"owner": 999999, "due_date": "tomorrow", "kind": ["x"]}),
+        ("drill/", {"participants": "nobody", "held_at": "yesterday"}),
+    ],
+)
+def test_odd_input_is_a_clear_refusal_never_a_500(org, api, path, body):
+    incident = run_to_investigation(org, warned_in_advance=False)
+    response = api("gm").post(f"/api/v1/incidents/{incident.pk}/{path}", body, format="json")
+    assert response.status_code in (400, 409), response.content
+    assert response.json()["detail"]
+    assert api("gm").post(f"/api/v1/incidents/999999/{path}", body, format="json").status_code == 404
+    assert api("gm").patch("/api/v1/investigation-actions/999999/", {}, format="json").status_code == 404
