@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -113,6 +115,72 @@ def paired_bar_chart(
                 f'fill="{PALETTE[offset]}"/>'
                 f'<text x="{label_width + length + 4:.1f}" y="{bar_y + 10}" font-size="10">'
                 f"{_number(value)} {escape(unit)}</text>"
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
+
+
+def _local_label(value: str | None) -> str:
+    """An interval's UTC ISO time as the display zone's ``MM-DD HH:MM``."""
+    if not value:
+        return ""
+    try:
+        return timezone.localtime(datetime.fromisoformat(value)).strftime("%m-%d %H:%M")
+    except ValueError:
+        return value
+
+
+def rate_chart(
+    *, title: str, series: Sequence[dict], legend: tuple[str, str], target: float | None = 80.0
+) -> SafeString:
+    """Answer rate and service level (percent) per interval, as two lines over 0–100 %, with the target."""
+    width, height, left, top, bottom = 680, 200, 34, 30, 30
+    plot_width, plot_height = width - left - 10, height - top - bottom
+    count = max(len(series) - 1, 1)
+
+    def x(index: int) -> float:
+        return left + plot_width * index / count
+
+    def y(percent: float) -> float:
+        return top + plot_height * (1 - max(0.0, min(percent, 100.0)) / 100)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT} font-size="10">',
+        f'<text x="0" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
+    ]
+    for percent in (0, 50, 100):
+        parts.append(
+            f'<line x1="{left}" y1="{y(percent):.1f}" x2="{width - 10}" y2="{y(percent):.1f}" stroke="#ddd"/>'
+            f'<text x="{left - 4}" y="{y(percent) + 3:.1f}" text-anchor="end">{percent}%</text>'
+        )
+    if target is not None:
+        parts.append(
+            f'<line x1="{left}" y1="{y(target):.1f}" x2="{width - 10}" y2="{y(target):.1f}" '
+            'stroke="#999" stroke-dasharray="4 3"/>'
+        )
+    for offset, key in enumerate(("answer_rate", "service_level")):
+        points = " ".join(
+            f"{x(index):.1f},{y(float(row[key])):.1f}"
+            for index, row in enumerate(series)
+            if row.get(key) is not None
+        )
+        if points:
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{PALETTE[offset]}" stroke-width="1.5"/>'
+            )
+        legend_x = width - 230 + offset * 110
+        parts.append(
+            f'<rect x="{legend_x}" y="8" width="10" height="3" fill="{PALETTE[offset]}"/>'
+            f'<text x="{legend_x + 14}" y="12">{escape(legend[offset])}</text>'
+        )
+    if series:
+        for index in (0, len(series) - 1):
+            label = _local_label(series[index].get("at"))
+            anchor = "start" if index == 0 else "end"
+            parts.append(
+                f'<text x="{x(index):.1f}" y="{top + plot_height + 12}" text-anchor="{anchor}">'
+                f"{escape(label)}</text>"
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped

@@ -25,6 +25,7 @@ from teams.selectors import actor_for
 from .models import CorrectiveAction, DrillRecord, FinalReport, Investigation, ResponsiblePerson
 
 REPORT_FORMAT = "emergency-desk/post-incident-report/v1"
+MAX_SERIES_POINTS = 200  # two days of 15-minute intervals
 
 # Timeline actions that count as a warning raised about the event (Art. 7): the declaration in 监测预警,
 # and an early-warning rule firing on an incident that is already open (written by the monitoring app).
@@ -171,6 +172,11 @@ def answer_rate_impact_of(*, incident: Incident) -> dict[str, Any] | None:
         "lowest_service_level_percent": min(service_levels) if service_levels else None,
         "intervals_with_warnings": sum(1 for p in points if p.get("warnings")),
         "calls_offered": sum(p.get("offered") or 0 for p in points),
+        # The series itself, so the report (and its PDF) can draw the answer rate around the incident.
+        "series": [
+            {"at": p.get("at"), "answer_rate": p.get("answer_rate"), "service_level": p.get("service_level")}
+            for p in points[-MAX_SERIES_POINTS:]
+        ],
     }
 
 

@@ -31,3 +31,19 @@ def yesno_unknown(value: bool | None) -> str:
     if value is None:
         return gettext("未认定")
     return gettext("是") if value else gettext("否")
+
+
+@register.simple_tag
+def answer_rate_chart(series: list[dict] | None) -> str:
+    """The answer rate and service level around the incident, drawn as SVG (HTML page and PDF alike)."""
+    from django.utils.translation import gettext
+
+    from reports.charts import rate_chart
+
+    if not series:
+        return ""
+    return rate_chart(
+        title=gettext("事件前后的接通率与服务水平"),
+        series=series,
+        legend=(gettext("接通率"), gettext("服务水平")),
+    )
