@@ -227,6 +227,11 @@ def test_overdue_action_reminders_run_once_per_period(org):
     overdue.refresh_from_db()
     assert overdue.last_reminded_at is not None
     assert remind_overdue_actions() == 0  # safe to run twice: reminded once per period
+    # The owner finds it in the in-app inbox, in the plan's words.
+    from escalation import selectors as escalation_selectors
+
+    inbox = list(escalation_selectors.inbox_for(org["phone_lead"]))
+    assert len(inbox) == 1 and "整改措施已逾期" in inbox[0].subject and "已逾期 2 天" in inbox[0].body
     assert list(selectors.overdue_actions()) == [overdue]
     report_services.corrective_action_update(
         action_id=overdue.pk, user=org["phone_lead"], data={"status": "done", "closure_evidence": "已完成"}
