@@ -86,6 +86,8 @@ def test_every_section_of_the_report_comes_from_the_record(org, api):
     # Regulator reporting.
     assert c["regulator"]["decision"] == "report" and c["regulator"]["decided_at"]
     assert [e["action"] for e in c["regulator"]["events"]] == ["regulator_decision"]
+    # The deadlines the escalation app's regulator clock ran for this decision (phone report, …).
+    assert [d["kind"] for d in c["regulator"]["deadlines"]] == ["regulator_phone_report"]
     # Findings: causes, consequences (duration computed from the record), Art. 21 / Art. 20.
     assert c["investigation"]["direct_cause"] == "核心交换机板卡故障"
     assert c["investigation"]["is_internal_cause"] is True
@@ -96,6 +98,7 @@ def test_every_section_of_the_report_comes_from_the_record(org, api):
     # Detected 90 minutes before the report: late (缓报) over the 60-minute threshold, pre-filled.
     assert c["findings"]["late_report"]["late"] is True and c["findings"]["late_report"]["finding"] is True
     assert c["findings"]["late_report"]["minutes"] >= 90
+    assert c["findings"]["late_report"]["source"] == "escalation"  # the escalation app's flag, pre-filled
     assert c["findings"]["discipline"] == "通报批评" and c["findings"]["police_referral"] is False
     # Responsibilities, actions, lessons.
     assert [(r["name"], r["responsibility"]) for r in c["responsibilities"]] == [
