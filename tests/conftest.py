@@ -43,7 +43,10 @@ def _on_postgresql(request):
 def _fast_password_hashing(settings):
     """seed_demo sets ten passwords; full-strength PBKDF2 costs seconds per test and proves nothing here
     (login itself is still tested, with whatever hasher is configured)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # for hashes made before this fixture applied
+    ]
 
 
 @pytest.fixture(scope="session")
