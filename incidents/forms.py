@@ -22,13 +22,14 @@ from .plans import Category, Grade, Plan, default_plan_for, lead_group_for
 
 
 class PlausibleDateTimeField(forms.DateTimeField):
-    """A time in this century: far-off years are typing errors (and year 1033 in Asia/Shanghai has a
-    local-mean-time offset with seconds, which no ISO 8601 reader accepts back)."""
+    """A time between 1970 and 2099 (the replayed call records go back to 1999): far-off years are typing
+    errors, and before 1901 Asia/Shanghai has a local-mean-time offset with seconds that no ISO 8601
+    reader accepts back."""
 
     def validate(self, value: Any) -> None:
         super().validate(value)
-        if value is not None and not 2000 <= value.year <= 2099:
-            raise forms.ValidationError(_("时间须在 2000 年至 2099 年之间。"), code="implausible")
+        if value is not None and not 1970 <= value.year <= 2099:
+            raise forms.ValidationError(_("时间须在 1970 年至 2099 年之间。"), code="implausible")
 
 
 WORKING_GROUP_CHOICES = [(code, label) for code, label in Team.Code.choices if code in Team.WORKING_GROUPS]
