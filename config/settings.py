@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "escalation",
     "monitoring",
     "reports",
+    "measures",
 ]
 
 MIDDLEWARE = [

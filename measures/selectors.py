@@ -1,0 +1,77 @@
+"""Reads of the plans' measures, a fixed number of queries per page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from incidents.models import Incident
+
+from .models import (
+    ComplaintCase,
+    ComplaintClock,
+    DisputePlan,
+    LegalReferral,
+    MediaReport,
+    Remedy,
+    ReputationAssessment,
+    RollCall,
+    RotationRoster,
+)
+
+
+def latest_roster(*, incident: Incident) -> RotationRoster | None:
+    roster = RotationRoster.objects.filter(incident=incident).select_related("created_by").first()
+    if roster is not None:
+        roster.ordered_assignments = list(
+            roster.assignments.select_related("person").order_by("group", "line", "person__name")
+        )
+    return roster
+
+
+def roll_call_current(*, incident: Incident) -> RollCall | None:
+    """The open roll call, or the last one held."""
+    roll_call = RollCall.objects.filter(incident=incident).order_by("-started_at").first()
+    if roll_call is None:
+        return None
+    roll_call.ordered_entries = list(
+        roll_call.entries.select_related("person", "marked_by").order_by("status", "person__name")
+    )
+    return roll_call
+
+
+def roll_call_counts(*, roll_call: RollCall) -> dict[str, int]:
+    entries = roll_call.ordered_entries
+    counts = {"expected": len(entries), "safe": 0, "absent": 0, "missing": 0, "unknown": 0}
+    for entry in entries:
+        counts[entry.status] += 1
+    counts["accounted"] = counts["safe"] + counts["absent"]
+    return counts
+
+
+def complaint_records(*, incident: Incident) -> dict[str, Any]:
+    return {
+        "media": list(MediaReport.objects.filter(incident=incident).select_related("recorded_by")),
+        "assessments": list(ReputationAssessment.objects.filter(incident=incident).select_related("recorded_by")),
+        "dispute_plans": list(
+            DisputePlan.objects.filter(incident=incident).select_related("recorded_by", "decided_by")
+        ),
+        "referrals": list(LegalReferral.objects.filter(incident=incident).select_related("recorded_by")),
+        "cases": list(ComplaintCase.objects.filter(incident=incident).select_related("recorded_by", "handler")),
+        "remedies": list(Remedy.objects.filter(incident=incident).select_related("recorded_by")),
+        "clock": ComplaintClock.objects.filter(incident=incident).first(),
+    }
+
+
+def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
+    """Measures awaiting a Leadership decision (dispute plans, complaint-clock extensions), oldest first;
+    the caller decides whether ``user`` is a decider."""
+    items: list[dict[str, Any]] = []
+    for plan in DisputePlan.objects.filter(status=DisputePlan.Status.PROPOSED).select_related(
+        "incident", "recorded_by"
+    ):
+        items.append({"kind": "dispute_plan", "at": plan.recorded_at, "incident": plan.incident, "record": plan})
+    for clock in ComplaintClock.objects.filter(
+        extension_status=ComplaintClock.Extension.REQUESTED
+    ).select_related("incident", "extension_requested_by"):
+        items.append({"kind": "extension", "at": clock.started_at, "incident": clock.incident, "record": clock})
+    return sorted(items, key=lambda item: item["at"])
