@@ -30,6 +30,7 @@ from .forms import (
     RegulatorDecisionForm,
 )
 from .models import Incident, State
+from .plans import default_plan_for, lead_group_for
 
 # --- how a refusal reads on a page -----------------------------------------------------------------------
 
@@ -66,6 +67,18 @@ def dress(form: forms.BaseForm) -> forms.BaseForm:
                 {"aria-invalid": "true", "aria-describedby": f"{form.add_prefix(name)}-errors"}
             )
     return form
+
+
+def transition_form(name: str, incident: Incident, data: Any = None, **kwargs: Any) -> forms.BaseForm:
+    """The transition's shared form, with the initial values a page should offer: the activation form
+    proposes the plan's own lead group (a select without a blank would otherwise offer the first group)."""
+    form = TRANSITION_FORMS[name](data, incident=incident, **kwargs)
+    if "lead_group" in form.fields:
+        plan = incident.plan or default_plan_for(incident.category)
+        form.fields["lead_group"].initial = (
+            incident.lead_group.code if incident.lead_group_id else lead_group_for(plan)
+        )
+    return dress(form)
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -220,11 +233,10 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
     if name not in TRANSITION_FORMS:
         raise Http404(_("没有这个操作。"))
     incident = _incident_or_404(request, incident_id)
-    form_class = TRANSITION_FORMS[name]
     back = safe_next(request, reverse("incident", args=[incident_id]))
     status = 200
     if request.method == "POST":
-        form = form_class(request.POST, incident=incident)
+        form = transition_form(name, incident, request.POST)
         try:
             data: dict[str, Any] = {key: request.POST.get(key) for key in request.POST}
             for key in request.POST:
@@ -248,7 +260,7 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             )
             return redirect(back)
     else:
-        form = form_class(incident=incident)
+        form = transition_form(name, incident)
     may = name in selectors.available_transitions(incident=incident, user=request.user)
     return render(
         request,
@@ -370,7 +382,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 continue
         round_approvals = [a for a in incident.approvals.all() if a.round == incident.termination_round]
         forms_for = {
-            name: dress(TRANSITION_FORMS[name](incident=incident, prefix=f"i{incident.pk}-{name}"))
+            name: transition_form(name, incident, prefix=f"i{incident.pk}-{name}")
             for name in open_moves
         }
         items.append(
@@ -409,7 +421,7 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
         raise Http404(exc.message) from exc
     except Invalid as exc:
         incident = _incident_or_404(request, incident_id)
-        form = TRANSITION_FORMS[name](data, incident=incident)
+        form = transition_form(name, incident, data)
         bind_errors(form, exc)
         messages.error(request, exc.message)
         return render(

@@ -17,6 +17,12 @@ from tests.incidents.lifecycle import body_for
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # seed_demo sets ten passwords; the production hasher would spend most of each test's setup on them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def web(client, org):
     def as_user(username: str):
