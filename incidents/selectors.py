@@ -111,7 +111,7 @@ def awaiting_decision(*, user: Any) -> list[Incident]:
     return list(
         incidents_visible_to(user=user)
         .filter(state__in=("reported", "termination_requested"))
-        .select_related("reported_by", "termination_requested_by", "declared_by")
+        .select_related("reported_by__person", "termination_requested_by__person")
         .prefetch_related(Prefetch("approvals", queryset=approvals), "attachments")
         .order_by("reported_at", "termination_requested_at", "id")
     )

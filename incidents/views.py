@@ -73,6 +73,10 @@ def transition_form(name: str, incident: Incident, data: Any = None, **kwargs: A
     """The transition's shared form, with the initial values a page should offer: the activation form
     proposes the plan's own lead group (a select without a blank would otherwise offer the first group)."""
     form = TRANSITION_FORMS[name](data, incident=incident, **kwargs)
+    if "category" in form.fields:  # the report form must not silently recategorise the incident
+        form.fields["category"].initial = incident.category
+    if "grade" in form.fields and incident.grade:
+        form.fields["grade"].initial = incident.grade
     if "lead_group" in form.fields:
         plan = incident.plan or default_plan_for(incident.category)
         form.fields["lead_group"].initial = (
@@ -191,7 +195,8 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         entry.label = presentation.ACTION_LABELS.get(entry.action, entry.action)
         entry.from_label = state_labels.get(entry.from_state, "")
         entry.to_label = state_labels.get(entry.to_state, "")
-    checklist = list(selectors.checklist_of(incident=incident))
+    checklist = list(selectors.checklist_of(incident=incident).select_related("done_by__person"))
+    decisions = [entry for entry in timeline if entry.action in presentation.DECISION_TRANSITIONS]
     may_act = policies.may_act_on(incident, request.user)
     updates = list(
         incident.updates.select_related("author__person").prefetch_related("attachments").order_by("-at")
@@ -206,7 +211,7 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         "transitions": transitions,
         "timeline": timeline,
         "checklist": checklist,
-        "approvals": list(incident.approvals.all()),
+        "decisions": decisions,
         "required_slots": incident.required_approval_slots,
         "deadlines": _with_labels(selectors.deadlines_for(incidents=[incident]).get(incident.pk, [])),
         "may_act": may_act,

@@ -23,7 +23,12 @@ from .models import (
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker, which only accepts ISO dates whatever the UI language."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None):
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 class RosterForm(forms.Form):
