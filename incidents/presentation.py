@@ -118,9 +118,10 @@ class Edge:
     path: str
     label_x: float
     label_y: float
+    anchor: str = "middle"
 
 
-NODE_W, NODE_H, COL_W, ROW_H = 128, 40, 170, 110
+NODE_W, NODE_H, COL_W, ROW_H = 128, 40, 270, 110
 
 
 def lifecycle_diagram() -> dict[str, Any]:
@@ -191,17 +192,24 @@ def lifecycle_diagram() -> dict[str, Any]:
         x1, y1 = clip(ax, ay, ux, uy)
         x2, y2 = clip(bx, by, -ux, -uy)
         x1, y1, x2, y2 = x1 + nx, y1 + ny, x2 + nx, y2 + ny
+        # the label sits beside its own arrow: to the side of a vertical one, above or below the others
+        side_x, side_y = -uy, ux
+        if abs(side_x) > abs(side_y):
+            anchor, lx, ly = ("start" if side_x > 0 else "end"), (x1 + x2) / 2 + side_x * 8, (y1 + y2) / 2 + 4
+        else:
+            anchor, lx, ly = "middle", (x1 + x2) / 2, (y1 + y2) / 2 + (-6 if side_y > 0 else 16)
         edges.append(
             Edge(
                 name=name,
                 label=str(TRANSITION_LABELS[name]),
                 path=f"M{x1:.0f},{y1:.0f} L{x2:.0f},{y2:.0f}",
-                label_x=(x1 + x2) / 2 + nx * 1.5,
-                label_y=(y1 + y2) / 2 + ny * 1.5 - 3,
+                label_x=lx,
+                label_y=ly,
+                anchor=anchor,
             )
         )
-    width = 40 + per_row * COL_W
-    height = 40 + ROW_H * 2 + max(len(s) for s in columns.values()) * ROW_H
+    width = 40 + (per_row - 1) * COL_W + NODE_W
+    height = max(node.y for node in nodes.values()) + NODE_H + 20
     return {
         "nodes": list(nodes.values()),
         "edges": edges,

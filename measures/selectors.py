@@ -33,9 +33,10 @@ def roll_call_current(*, incident: Incident) -> RollCall | None:
     roll_call = RollCall.objects.filter(incident=incident).order_by("-started_at").first()
     if roll_call is None:
         return None
-    roll_call.ordered_entries = list(
-        roll_call.entries.select_related("person", "marked_by").order_by("status", "person__name")
-    )
+    # who still needs finding comes first: not yet confirmed, then missing, then the accounted for
+    rank = {"unknown": 0, "missing": 1, "absent": 2, "safe": 3}
+    entries = roll_call.entries.select_related("person", "marked_by").order_by("person__name")
+    roll_call.ordered_entries = sorted(entries, key=lambda entry: rank.get(entry.status, 9))
     return roll_call
 
 
