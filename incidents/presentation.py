@@ -72,7 +72,10 @@ STATE_MEANINGS: dict[str, tuple[Any, str]] = {
     State.EXECUTING: (_("牵头工作小组在统一指挥下实施预案，及时报告最新进展。"), _("第十条至第十四条")),
     State.TERMINATION_REQUESTED: (_("已提出终止建议和终止时限，等待审批。"), _("第十五条至第十七条")),
     State.TERMINATED: (_("所有审批方均已批准；事后继续监测，严防反复。"), _("第十八条")),
-    State.INVESTIGATING: (_("调查原因、是否提前预警、责任人和后果，提出防范控制措施。"), _("第十九条至第二十一条")),
+    State.INVESTIGATING: (
+        _("调查原因、是否提前预警、责任人和后果，提出防范控制措施。"),
+        _("第十九条至第二十一条"),
+    ),
     State.CLOSED: (_("专门报告已批准，事件只读。"), _("第十九条")),
     State.DISMISSED: (_("误报、及时恢复或领导小组决定不予启动。"), _("第九条")),
 }
@@ -95,7 +98,9 @@ def next_actor(incident: Incident) -> str:
         if decisions is None:
             decisions = [a for a in incident.approvals.all() if a.decision == "approve"]
         done = {a.slot for a in decisions if a.round == incident.termination_round}
-        missing = [str(ApprovalSlot(slot).label) for slot in incident.required_approval_slots if slot not in done]
+        missing = [
+            str(ApprovalSlot(slot).label) for slot in incident.required_approval_slots if slot not in done
+        ]
         return str(_("待批准终止：%(who)s") % {"who": "、".join(missing)})
     return ""
 

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -161,9 +162,9 @@ def declare(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = DeclareForm(request.POST)
         try:
-            incident = services.incident_declare(user=request.user, data=request.POST.dict() | {
-                "is_drill": "is_drill" in request.POST
-            })
+            incident = services.incident_declare(
+                user=request.user, data=request.POST.dict() | {"is_drill": "is_drill" in request.POST}
+            )
         except Invalid as exc:
             bind_errors(form, exc)
             messages.error(request, exc.message)
@@ -190,10 +191,15 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         for name in selectors.available_transitions(incident=incident, user=request.user)
     ]
     timeline = list(selectors.timeline_of(incident=incident))
-    state_labels = dict(State.choices)
+    # Resolved once per page rather than per entry in the template: a 200-entry timeline stays cheap.
+    state_labels = {value: str(label) for value, label in State.choices}
+    action_labels = {action: str(label) for action, label in presentation.ACTION_LABELS.items()}
+    zone = timezone.get_current_timezone()
     for entry in timeline:
-        entry.label = presentation.ACTION_LABELS.get(entry.action, entry.action)
-        entry.from_label = state_labels.get(entry.from_state, "")
+        entry.label = action_labels.get(entry.action, entry.action)
+        entry.when = entry.at.astimezone(zone).strftime("%m-%d %H:%M:%S")
+        entry.moved = entry.from_state != entry.to_state
+        entry.from_label = state_labels.get(entry.from_state, "∅")
         entry.to_label = state_labels.get(entry.to_state, "")
     checklist = list(selectors.checklist_of(incident=incident).select_related("done_by__person"))
     decisions = [entry for entry in timeline if entry.action in presentation.DECISION_TRANSITIONS]
@@ -202,9 +208,10 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         incident.updates.select_related("author__person").prefetch_related("attachments").order_by("-at")
     )
     linked = list(
-        Incident.objects.filter(pk=incident.related_incident_id).only("id", "title", "state", "is_drill")
-    ) if incident.related_incident_id else []
-    linked += list(incident.recurrences.only("id", "title", "state", "is_drill", "related_incident_id"))
+        Incident.objects.filter(Q(pk=incident.related_incident_id) | Q(related_incident=incident))
+        .only("id", "title", "state", "is_drill")
+        .order_by("detected_at")
+    )
     return {
         "incident": incident,
         "actor": actor,
@@ -247,7 +254,9 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             for key in request.POST:
                 if isinstance(form.fields.get(key), forms.ModelMultipleChoiceField):
                     data[key] = request.POST.getlist(key)
-            moved = services.incident_transition(incident_id=incident_id, name=name, user=request.user, data=data)
+            moved = services.incident_transition(
+                incident_id=incident_id, name=name, user=request.user, data=data
+            )
         except Invalid as exc:
             bind_errors(form, exc)
             messages.error(request, exc.message)
@@ -321,7 +330,9 @@ def update_add(request: HttpRequest, incident_id: int) -> HttpResponse:
 @require_POST
 def checklist_done(request: HttpRequest, item_id: int) -> HttpResponse:
     incident_id = request.POST.get("incident", "")
-    back = reverse("incident", args=[incident_id]) + "#checklist" if incident_id.isdigit() else reverse("home")
+    back = (
+        reverse("incident", args=[incident_id]) + "#checklist" if incident_id.isdigit() else reverse("home")
+    )
     try:
         item = services.checklist_item_complete(
             item_id=item_id, user=request.user, data={"evidence": request.POST.get("evidence", "")}
@@ -329,7 +340,9 @@ def checklist_done(request: HttpRequest, item_id: int) -> HttpResponse:
     except IncidentNotFound as exc:
         raise Http404(exc.message) from exc
     except Invalid as exc:
-        messages.error(request, _("请填写完成情况/证据。") if "evidence" in (exc.detail or {}) else exc.message)
+        messages.error(
+            request, _("请填写完成情况/证据。") if "evidence" in (exc.detail or {}) else exc.message
+        )
     except IncidentError as exc:
         refusal_message(request, exc)
     else:
@@ -380,22 +393,24 @@ def inbox(request: HttpRequest) -> HttpResponse:
         note = ""
         if not open_moves:
             if incident.state == State.REPORTED:
-                note = _four_eyes_note(incident, "activate", request.user) if actor.is_leadership_decider else ""
+                note = (
+                    _four_eyes_note(incident, "activate", request.user) if actor.is_leadership_decider else ""
+                )
             elif policies.approval_slots_held(incident, request.user):
                 note = _four_eyes_note(incident, "approve_termination", request.user)
             if not note:
                 continue
         round_approvals = [a for a in incident.approvals.all() if a.round == incident.termination_round]
         forms_for = {
-            name: transition_form(name, incident, prefix=f"i{incident.pk}-{name}")
-            for name in open_moves
+            name: transition_form(name, incident, prefix=f"i{incident.pk}-{name}") for name in open_moves
         }
         items.append(
             {
                 "incident": incident,
                 "since": waiting_since,
                 "moves": [
-                    {"name": n, "label": presentation.TRANSITION_LABELS[n], "form": forms_for[n]} for n in open_moves
+                    {"name": n, "label": presentation.TRANSITION_LABELS[n], "form": forms_for[n]}
+                    for n in open_moves
                 ],
                 "note": note,
                 "round_approvals": round_approvals,
@@ -406,9 +421,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     items.sort(key=lambda item: item["since"])
     measures = measure_selectors.pending_decisions(user=request.user) if actor.is_leadership_decider else []
     for item in measures:
-        item["own"] = getattr(item["record"], "recorded_by_id", None) == request.user.pk or getattr(
-            item["record"], "extension_requested_by_id", None
-        ) == request.user.pk
+        item["own"] = (
+            getattr(item["record"], "recorded_by_id", None) == request.user.pk
+            or getattr(item["record"], "extension_requested_by_id", None) == request.user.pk
+        )
     return render(request, "incidents/inbox.html", {"items": items, "measure_items": measures})
 
 
@@ -449,7 +465,11 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
         messages.success(
             request,
             _("#%(id)s 已%(action)s，当前状态：%(state)s")
-            % {"id": incident_id, "action": presentation.TRANSITION_LABELS[name], "state": moved.get_state_display()},
+            % {
+                "id": incident_id,
+                "action": presentation.TRANSITION_LABELS[name],
+                "state": moved.get_state_display(),
+            },
         )
     return redirect("inbox")
 

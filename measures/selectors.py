@@ -52,12 +52,16 @@ def roll_call_counts(*, roll_call: RollCall) -> dict[str, int]:
 def complaint_records(*, incident: Incident) -> dict[str, Any]:
     return {
         "media": list(MediaReport.objects.filter(incident=incident).select_related("recorded_by")),
-        "assessments": list(ReputationAssessment.objects.filter(incident=incident).select_related("recorded_by")),
+        "assessments": list(
+            ReputationAssessment.objects.filter(incident=incident).select_related("recorded_by")
+        ),
         "dispute_plans": list(
             DisputePlan.objects.filter(incident=incident).select_related("recorded_by", "decided_by")
         ),
         "referrals": list(LegalReferral.objects.filter(incident=incident).select_related("recorded_by")),
-        "cases": list(ComplaintCase.objects.filter(incident=incident).select_related("recorded_by", "handler")),
+        "cases": list(
+            ComplaintCase.objects.filter(incident=incident).select_related("recorded_by", "handler")
+        ),
         "remedies": list(Remedy.objects.filter(incident=incident).select_related("recorded_by")),
         "clock": ComplaintClock.objects.filter(incident=incident).first(),
     }
@@ -70,9 +74,13 @@ def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
     for plan in DisputePlan.objects.filter(status=DisputePlan.Status.PROPOSED).select_related(
         "incident", "recorded_by"
     ):
-        items.append({"kind": "dispute_plan", "at": plan.recorded_at, "incident": plan.incident, "record": plan})
+        items.append(
+            {"kind": "dispute_plan", "at": plan.recorded_at, "incident": plan.incident, "record": plan}
+        )
     for clock in ComplaintClock.objects.filter(
         extension_status=ComplaintClock.Extension.REQUESTED
     ).select_related("incident", "extension_requested_by"):
-        items.append({"kind": "extension", "at": clock.started_at, "incident": clock.incident, "record": clock})
+        items.append(
+            {"kind": "extension", "at": clock.started_at, "incident": clock.incident, "record": clock}
+        )
     return sorted(items, key=lambda item: item["at"])

@@ -282,7 +282,11 @@ def reputation_assess(*, incident_id: int, user: Any, data: dict[str, Any]) -> A
 def dispute_plan_propose(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
     """Art. 14-bis (2): proposed by the group; carried out only after the Leadership Group approves."""
     return _record_model_form(
-        incident_id=incident_id, user=user, data=data, form_class=DisputePlanForm, action="dispute_plan_proposed"
+        incident_id=incident_id,
+        user=user,
+        data=data,
+        form_class=DisputePlanForm,
+        action="dispute_plan_proposed",
     )
 
 

@@ -79,7 +79,9 @@ def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
     if request.method == "POST":
         failed = _run(
             request,
-            lambda: services.roster_generate(incident_id=incident_id, user=request.user, data=request.POST.dict()),
+            lambda: services.roster_generate(
+                incident_id=incident_id, user=request.user, data=request.POST.dict()
+            ),
             _("A/B轮换排班已生成。"),
         )
         if failed is None:
@@ -139,7 +141,9 @@ def roll_call(request: HttpRequest, incident_id: int) -> HttpResponse:
         form = RollCallStartForm(request.POST)
         failed = _run(
             request,
-            lambda: services.roll_call_start(incident_id=incident_id, user=request.user, data=request.POST.dict()),
+            lambda: services.roll_call_start(
+                incident_id=incident_id, user=request.user, data=request.POST.dict()
+            ),
             _("撤离点名已开始。"),
         )
         if failed is None:
@@ -174,7 +178,11 @@ def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> Htt
 @login_required
 @require_POST
 def roll_call_close(request: HttpRequest, incident_id: int, roll_call_id: int) -> HttpResponse:
-    _run(request, lambda: services.roll_call_close(roll_call_id=roll_call_id, user=request.user), _("撤离点名已结束。"))
+    _run(
+        request,
+        lambda: services.roll_call_close(roll_call_id=roll_call_id, user=request.user),
+        _("撤离点名已结束。"),
+    )
     return redirect("measures:roll_call", incident_id=incident_id)
 
 
@@ -209,8 +217,12 @@ def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -
             raise Http404(_("没有这个操作。"))
         form_class, service, message = COMPLAINT_WRITES[kind]
         prefix = f"{kind}-"
-        data = {key.removeprefix(prefix): request.POST.get(key) for key in request.POST if key.startswith(prefix)}
-        failed = _run(request, lambda: service(incident_id=incident_id, user=request.user, data=data), message)
+        data = {
+            key.removeprefix(prefix): request.POST.get(key) for key in request.POST if key.startswith(prefix)
+        }
+        failed = _run(
+            request, lambda: service(incident_id=incident_id, user=request.user, data=data), message
+        )
         if failed is None:
             return redirect(reverse("measures:complaint", args=[incident_id]) + f"#{kind}")
         page_forms = _complaint_forms(request.POST, kind)
@@ -251,7 +263,9 @@ def dispute_plan_decide(request: HttpRequest, incident_id: int, plan_id: int) ->
 def complaint_case_escalate(request: HttpRequest, incident_id: int, case_id: int) -> HttpResponse:
     _run(
         request,
-        lambda: services.complaint_case_escalate(case_id=case_id, user=request.user, data=request.POST.dict()),
+        lambda: services.complaint_case_escalate(
+            case_id=case_id, user=request.user, data=request.POST.dict()
+        ),
         _("已上报总行服务管理部门。"),
     )
     return redirect(reverse("measures:complaint", args=[incident_id]) + "#case")

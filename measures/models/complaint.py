@@ -23,6 +23,9 @@ class _Recorded(models.Model):
         abstract = True
         ordering = ["incident_id", "recorded_at"]
 
+    def __str__(self) -> str:
+        return f"#{self.incident_id} {self._meta.verbose_name} {self.recorded_at:%Y-%m-%d %H:%M}"
+
 
 class MediaReport(_Recorded):
     """Art. 14-bis (1): a negative report by mainstream media."""
@@ -42,6 +45,9 @@ class MediaReport(_Recorded):
         verbose_name = _("媒体报道")
         verbose_name_plural = _("媒体报道")
 
+    def __str__(self) -> str:
+        return super().__str__()
+
 
 class ReputationAssessment(_Recorded):
     """Art. 14-bis (1): the Major-Complaint Group assesses the damage to reputation."""
@@ -58,6 +64,9 @@ class ReputationAssessment(_Recorded):
     class Meta(_Recorded.Meta):
         verbose_name = _("声誉损害评估")
         verbose_name_plural = _("声誉损害评估")
+
+    def __str__(self) -> str:
+        return super().__str__()
 
 
 class DisputePlan(_Recorded):
@@ -85,6 +94,9 @@ class DisputePlan(_Recorded):
         verbose_name = _("纠纷解决方案")
         verbose_name_plural = _("纠纷解决方案")
 
+    def __str__(self) -> str:
+        return super().__str__()
+
 
 class LegalReferral(_Recorded):
     """Art. 14-bis (4): disputes and cases involving litigation go to the legal department."""
@@ -95,6 +107,9 @@ class LegalReferral(_Recorded):
     class Meta(_Recorded.Meta):
         verbose_name = _("法律移交")
         verbose_name_plural = _("法律移交")
+
+    def __str__(self) -> str:
+        return super().__str__()
 
 
 class ComplaintCase(_Recorded):
@@ -114,6 +129,9 @@ class ComplaintCase(_Recorded):
         verbose_name = _("投诉专人处理")
         verbose_name_plural = _("投诉专人处理")
 
+    def __str__(self) -> str:
+        return super().__str__()
+
 
 class Remedy(_Recorded):
     """Art. 14-bis (6): the remedies offered to a customer."""
@@ -132,6 +150,9 @@ class Remedy(_Recorded):
     class Meta(_Recorded.Meta):
         verbose_name = _("补救措施")
         verbose_name_plural = _("补救措施")
+
+    def __str__(self) -> str:
+        return super().__str__()
 
 
 class ComplaintClock(models.Model):

@@ -39,7 +39,9 @@ class RollCallEntry(models.Model):
         MISSING = "missing", _("失联")
 
     roll_call = models.ForeignKey(RollCall, on_delete=models.CASCADE, related_name="entries")
-    person = models.ForeignKey("teams.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "teams.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.UNKNOWN)
     marked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

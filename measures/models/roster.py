@@ -1,4 +1,4 @@
-"""Art. 14 (1): all staff split into groups A and B that serve alternately, the period from one day to a week."""
+"""Art. 14 (1): all staff split into groups A and B serving alternately, for periods of one day to a week."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ class RosterAssignment(models.Model):
         B = "B", _("B组")
 
     roster = models.ForeignKey(RotationRoster, on_delete=models.CASCADE, related_name="assignments")
-    person = models.ForeignKey("teams.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "teams.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+"
+    )
     group = models.CharField(_("组别"), max_length=1, choices=Group.choices)
     line = models.CharField(_("一线/二线"), max_length=10)
     skills = models.CharField(_("技能"), max_length=200, blank=True)

@@ -21,7 +21,12 @@ def _activated(category: str, *, drill: bool = False) -> int:
     users = {u.username: u for u in get_user_model().objects.all()}
     incident = incident_services.incident_declare(
         user=users["supervisor"],
-        data={"title": "办公楼层火情", "category": category, "detected_at": timezone.now(), "is_drill": drill},
+        data={
+            "title": "办公楼层火情",
+            "category": category,
+            "detected_at": timezone.now(),
+            "is_drill": drill,
+        },
     )
     for username, name in (("agent", "report"), ("gm", "activate")):
         incident_services.incident_transition(

@@ -137,7 +137,10 @@ def _timeline_of(org, size: int) -> Incident:
     _move(org, incident, "gm", "activate")
     for index in range(size - 3):
         services.incident_record_action(
-            incident_id=incident.pk, user=org["phone_lead"], action="progress_update", comment=f"第 {index} 条"
+            incident_id=incident.pk,
+            user=org["phone_lead"],
+            action="progress_update",
+            comment=f"第 {index} 条",
         )
     assert TimelineEntry.objects.filter(incident=incident).count() == size
     return incident

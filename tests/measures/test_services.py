@@ -37,7 +37,9 @@ def _activated(org, category: str):
 
 
 def _actions(incident) -> list[str]:
-    return list(TimelineEntry.objects.filter(incident=incident).order_by("seq").values_list("action", flat=True))
+    return list(
+        TimelineEntry.objects.filter(incident=incident).order_by("seq").values_list("action", flat=True)
+    )
 
 
 def test_roster_splits_everyone_balanced_by_line_and_skill(org):
@@ -64,7 +66,9 @@ def test_roster_period_is_one_day_to_one_week(org, days):
     incident = _activated(org, "disaster")
     with pytest.raises(Invalid) as refused:
         services.roster_generate(
-            incident_id=incident.pk, user=org["sudden_lead"], data={"starts_on": "2026-12-01", "period_days": days}
+            incident_id=incident.pk,
+            user=org["sudden_lead"],
+            data={"starts_on": "2026-12-01", "period_days": days},
         )
     assert "period_days" in refused.value.detail
 
@@ -109,10 +113,14 @@ def test_dispute_plan_needs_another_leadership_decider(org):
     with pytest.raises(Forbidden, match="四眼原则"):
         services.dispute_plan_decide(plan_id=plan.pk, user=org["supervisor"], data={"decision": "approve"})
     with pytest.raises(Forbidden):
-        services.dispute_plan_decide(plan_id=plan.pk, user=org["complaint_lead"], data={"decision": "approve"})
+        services.dispute_plan_decide(
+            plan_id=plan.pk, user=org["complaint_lead"], data={"decision": "approve"}
+        )
     with pytest.raises(Invalid):  # a rejection must say why
         services.dispute_plan_decide(plan_id=plan.pk, user=org["gm"], data={"decision": "reject"})
-    services.dispute_plan_decide(plan_id=plan.pk, user=org["gm"], data={"decision": "approve", "comment": "同意"})
+    services.dispute_plan_decide(
+        plan_id=plan.pk, user=org["gm"], data={"decision": "approve", "comment": "同意"}
+    )
     assert DisputePlan.objects.get(pk=plan.pk).status == "approved"
     with pytest.raises(Conflict):
         services.dispute_plan_decide(plan_id=plan.pk, user=org["gm"], data={"decision": "approve"})
@@ -134,7 +142,9 @@ def test_complaint_clock_15_or_30_days_and_extension_on_approval(org):
         services.complaint_clock_decide_extension(
             incident_id=incident.pk, user=org["complaint_lead"], data={"decision": "approve"}
         )
-    services.complaint_clock_decide_extension(incident_id=incident.pk, user=org["gm"], data={"decision": "approve"})
+    services.complaint_clock_decide_extension(
+        incident_id=incident.pk, user=org["gm"], data={"decision": "approve"}
+    )
     assert ComplaintClock.objects.get(pk=clock.pk).limit_days == 25
 
 
@@ -144,7 +154,9 @@ def test_complaint_records_each_one_timeline_entry(org):
     services.media_report_log(
         incident_id=incident.pk, user=lead, data={"outlet": "都市报", "reach": "12000", "tone": "untrue"}
     )
-    services.reputation_assess(incident_id=incident.pk, user=lead, data={"level": "high", "assessment": "扩散中"})
+    services.reputation_assess(
+        incident_id=incident.pk, user=lead, data={"level": "high", "assessment": "扩散中"}
+    )
     services.legal_referral_record(incident_id=incident.pk, user=lead, data={"case_summary": "客户起诉"})
     handler = team_selectors.team_lead(team_code="complaint")
     case = services.complaint_case_assign(
@@ -153,7 +165,9 @@ def test_complaint_records_each_one_timeline_entry(org):
         data={"customer": "张女士", "description": "上门投诉扣费", "is_walk_in": "on", "handler": handler.pk},
     )
     services.complaint_case_escalate(case_id=case.pk, user=lead, data={"escalation_reason": "涉及多家分行"})
-    services.remedy_record(incident_id=incident.pk, user=lead, data={"kind": "home_visit", "customer": "张女士"})
+    services.remedy_record(
+        incident_id=incident.pk, user=lead, data={"kind": "home_visit", "customer": "张女士"}
+    )
     assert _actions(incident)[-6:] == [
         "media_report",
         "reputation_assessment",
@@ -177,5 +191,7 @@ def test_auditor_and_closed_states_are_refused(org):
         data={"title": "未启动", "category": "disaster", "detected_at": timezone.now()},
     )
     with pytest.raises(Conflict):
-        services.roll_call_start(incident_id=monitoring.pk, user=org["sudden_lead"], data={"assembly_point": "x"})
+        services.roll_call_start(
+            incident_id=monitoring.pk, user=org["sudden_lead"], data={"assembly_point": "x"}
+        )
     assert TimelineEntry.objects.filter(incident=monitoring).count() == 1
