@@ -44,15 +44,32 @@ def browser() -> Iterator:
         chromium.close()
 
 
+def _seed_checklist_templates() -> None:
+    migration = importlib.import_module("incidents.migrations.0002_checklist_templates")
+    migration.seed(apps, None)  # idempotent: get_or_create per plan
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends with a flush, which also empties what data migrations wrote (the plans'
+    checklist templates). Put them back once the flush is done, so the tests after these — and the next
+    run on a ``--reuse-db`` database — find the database as migrations left it."""
+    yield
+    if item.get_closest_marker("browser") is None:
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        _seed_checklist_templates()
+
+
 @pytest.fixture
 def demo(transactional_db, settings) -> None:
-    """The demo organisation, and the plans' checklist templates (a data migration, which the transactional
-    tests' flush removes)."""
+    """The demo organisation and the plans' checklist templates."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_ENABLED = False
     call_command("seed_demo", stdout=io.StringIO())
-    migration = importlib.import_module("incidents.migrations.0002_checklist_templates")
-    migration.seed(apps, None)
+    _seed_checklist_templates()
 
 
 @pytest.fixture

@@ -176,3 +176,22 @@ def test_board_queries_do_not_grow_with_the_number_of_incidents(web, org):
             _move(org, incident, "agent", "report")
     many = _queries(client, "/")
     assert many == few, (few, many)
+
+
+def test_english_switch_translates_the_pages(web, org):
+    incident = _declare(org, category="disaster")
+    _move(org, incident, "agent", "report")
+    _move(org, incident, "gm", "activate")
+    client = web("sudden_lead")
+    client.post("/i18n/setlang/", {"language": "en"})
+    assert "Live board" in client.get("/").content.decode()
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "What I can do" in page and "Start execution" in page and "Timeline" in page
+    assert "A/B rotation roster" in client.get(f"/measures/{incident.pk}/roster/").content.decode()
+    assert "Help: the incident lifecycle" in client.get("/help/").content.decode()
+
+
+def test_the_report_form_keeps_the_incidents_category(web, org):
+    incident = _declare(org, category="disaster")
+    page = web("agent").get(f"/incidents/{incident.pk}/do/report/").content.decode()
+    assert '<option value="disaster" selected>' in page
