@@ -3,9 +3,10 @@ PostgreSQL database holding many incidents and timeline entries.
 
 Runs in its own database (``ed_bench_pages``), created, migrated and filled on first use and reused later:
 100,000 incidents and 1,000,000 timeline entries (``--quick``: 2,000 and 20,000), plus one incident with
-200 entries. A real gunicorn (the production server; 2 workers × 4 threads on 127.0.0.1:18650, or
-``BENCH_PAGES_PORT``) serves the pages with DEBUG off; 8 client threads sign in as ``gm`` and fetch random
-incident pages. The time is measured at the client over loopback, so it bounds the server time from above.
+200 entries. A real gunicorn (2 sync workers on 127.0.0.1:18650, or ``BENCH_PAGES_PORT``) serves the pages
+with DEBUG off; 8 client threads signed in as ``gm`` fetch random incident pages (every tenth the 200-entry
+one). Server time is gunicorn's own per-request time (``%(D)s`` in its access log); the client figures add
+the wait in the listen queue and loopback.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import timedelta
@@ -57,7 +59,7 @@ def _use_own_database() -> tuple[str, str]:
     return original, url
 
 
-def _fill(incidents: int, entries_per_incident: int) -> list[int]:
+def _fill(incidents: int, entries_per_incident: int) -> tuple[list[int], int, int]:
     """Bulk data: incidents by the ORM, timeline entries by one INSERT … SELECT (the append-only trigger
     refuses only UPDATE and DELETE). The entries carry placeholder hashes: pages never verify the chain."""
     from django.core.management import call_command
@@ -143,7 +145,10 @@ def _fill(incidents: int, entries_per_incident: int) -> list[int]:
                 [big.pk],
             )
     ids = list(Incident.objects.filter(source="bench").order_by("?").values_list("pk", flat=True)[:500])
-    return [big.pk, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM incidents_timelineentry")
+        entries = cursor.fetchone()[0]
+    return [big.pk, *ids], Incident.objects.count(), entries
 
 
 def _session_cookie() -> str:
@@ -155,7 +160,7 @@ def _session_cookie() -> str:
     return client.cookies["sessionid"].value
 
 
-def _serve(database_url: str) -> subprocess.Popen:
+def _serve(database_url: str, access_log: Path) -> subprocess.Popen:
     root = Path(__file__).resolve().parent.parent
     env = {
         **os.environ,
@@ -175,12 +180,17 @@ def _serve(database_url: str) -> subprocess.Popen:
             "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{PORT}",
+            # sync workers, one per core: %(D)s is then the page's own time, not time spent waiting for
+            # the GIL behind other threads (requests beyond two wait in the listen queue: the client figure)
             "--workers",
             "2",
-            "--threads",
-            "4",
             "--log-level",
             "warning",
+            # the server's own time per request (microseconds): gunicorn's %(D)s
+            "--access-logfile",
+            str(access_log),
+            "--access-logformat",
+            "%(D)s %(U)s",
         ],
         cwd=root,
         env=env,
@@ -233,13 +243,14 @@ def run(quick: bool) -> list[Figure]:
     incidents, per_incident = (2_000, 10) if quick else (100_000, 10)
     original, url = _use_own_database()
     try:
-        ids = _fill(incidents, per_incident)
+        ids, incident_count, entry_count = _fill(incidents, per_incident)
         cookie = _session_cookie()
     finally:
         from django.db import connections
 
         connections["default"].close()
-    server = _serve(url)
+    access_log = Path(tempfile.mkdtemp(prefix="bench-pages-")) / "access.log"
+    server = _serve(url, access_log)
     try:
         for _attempt in range(100):
             try:
@@ -248,6 +259,7 @@ def run(quick: bool) -> list[Figure]:
             except requests.RequestException:
                 time.sleep(0.2)
         _measure(ids, cookie, 5)  # warm both workers' connections and caches
+        warm_lines = len(access_log.read_text().splitlines()) if access_log.exists() else 0
         timings, big_timings, errors = _measure(ids, cookie, 25 if quick else 60)
     finally:
         server.terminate()
@@ -256,24 +268,29 @@ def run(quick: bool) -> list[Figure]:
 
         connections["default"].close()
         connections["default"].settings_dict["NAME"] = original
-    data = f"{incidents:,} incidents, {incidents * per_incident:,} entries"
+    served = [line.split() for line in access_log.read_text().splitlines()[warm_lines:]]
+    big_path = f"/incidents/{ids[0]}/"
+    server_ms = [int(d) / 1000 for d, path in served if path.startswith("/incidents/") and path != big_path]
+    big_server_ms = [int(d) / 1000 for d, path in served if path == big_path]
+    data = f"{incident_count:,} incidents, {entry_count:,} entries"
     return [
         Figure(
             "pages",
-            f"incident page p95, 8 clients ({data})",
-            _p95(timings),
+            f"incident page p95 server time, 8 clients ({data})",
+            _p95(server_ms),
             "ms",
             "≤ 100 ms",
-            _p95(timings) <= 100,
+            _p95(server_ms) <= 100,
         ),
-        Figure("pages", "incident page p50, 8 clients", statistics.median(timings), "ms"),
+        Figure("pages", "incident page p95 at the client", _p95(timings), "ms"),
+        Figure("pages", "incident page p50 at the client", statistics.median(timings), "ms"),
         Figure(
             "pages",
-            "incident page with 200 timeline entries, p95",
-            _p95(big_timings),
+            "incident page with 200 timeline entries, p95 server time",
+            _p95(big_server_ms),
             "ms",
             "≤ 100 ms",
-            _p95(big_timings) <= 100,
+            _p95(big_server_ms) <= 100,
         ),
         Figure("pages", "non-200 answers", errors, "count", "0", errors == 0),
     ]
