@@ -17,7 +17,9 @@ def outage_clock_cancel(*, incident: Any, recovered_at: datetime) -> None:
     """The system came back before the limit: cancel the clock (the incident then offers `dismiss`)."""
 
 
-def notify(*, incident: Any | None, audience: Sequence[str], event: str, context: dict[str, Any] | None = None) -> None:
+def notify(
+    *, incident: Any | None, audience: Sequence[str], event: str, context: dict[str, Any] | None = None
+) -> None:
     """Queue notifications (rows, delivered on commit). ``audience`` items: ``group:<team_code>``,
     ``group_lead:<team_code>``, ``leadership_deciders``, ``leadership``, ``party:<kind>``, ``user:<id>``.
     ``event`` names a message template (texts live apart from logic)."""

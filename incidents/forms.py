@@ -7,6 +7,7 @@ the same translated messages.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -45,7 +46,7 @@ class DeclareForm(forms.Form):
 
     def clean_detected_at(self) -> Any:
         value = self.cleaned_data["detected_at"]
-        if value > timezone.now() + timezone.timedelta(minutes=5):
+        if value > timezone.now() + timedelta(minutes=5):
             raise forms.ValidationError(_("发现时间不能晚于现在。"))
         return value
 
@@ -87,7 +88,7 @@ class ActivateForm(IncidentForm):
             self.fields["grade"].initial = self.incident.grade
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         plan = data.get("plan") or (default_plan_for(self.incident.category) if self.incident else None)
         if not plan:
             self.add_error("plan", _("“其它”类事件须由领导小组选择应急预案。"))

@@ -42,7 +42,7 @@ def _actor(user: Any) -> OrgActor:
 
 
 def _lead_group_code(incident: Incident) -> str | None:
-    return incident.lead_group.code if incident.lead_group_id else None
+    return incident.lead_group.code if incident.lead_group is not None else None
 
 
 def _same_user(user: Any, user_id: int | None) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
 from teams.selectors import actor_for
 
-from .models import ChecklistItem, Incident, TerminationApproval, TimelineEntry
+from .models import GENESIS_HASH, ChecklistItem, Incident, TerminationApproval, TimelineEntry
 
 
 def incidents_visible_to(*, user: Any) -> QuerySet[Incident]:
@@ -115,3 +116,43 @@ def awaiting_decision(*, user: Any) -> list[Incident]:
         .prefetch_related(Prefetch("approvals", queryset=approvals), "attachments")
         .order_by("reported_at", "termination_requested_at", "id")
     )
+
+
+@dataclass
+class TimelineVerification:
+    checked: int = 0
+    incidents: int = 0
+    broken: TimelineEntry | None = None
+    reason: str = ""
+
+
+def timeline_verify(*, incident_id: int | None = None) -> TimelineVerification:
+    """Recompute every entry's hash in order: a row altered, removed or inserted behind the app's back breaks
+    the chain at that row. Streams in id order so a million entries need little memory."""
+    entries = TimelineEntry.objects.order_by("incident_id", "seq")
+    if incident_id is not None:
+        entries = entries.filter(incident_id=incident_id)
+    result = TimelineVerification()
+    current_incident = None
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    for entry in entries.iterator(chunk_size=5000):
+        if entry.incident_id != current_incident:
+            current_incident = entry.incident_id
+            expected_prev, expected_seq = GENESIS_HASH, 1
+            result.incidents += 1
+        result.checked += 1
+        if entry.seq != expected_seq:
+            result.broken, result.reason = (
+                entry,
+                f"expected seq {expected_seq}, found {entry.seq} (missing entry)",
+            )
+            return result
+        if entry.prev_hash != expected_prev:
+            result.broken, result.reason = entry, "prev_hash does not match the previous entry's hash"
+            return result
+        if entry.compute_hash() != entry.hash:
+            result.broken, result.reason = entry, "content does not match its hash (altered)"
+            return result
+        expected_prev, expected_seq = entry.hash, expected_seq + 1
+    return result

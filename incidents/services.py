@@ -444,7 +444,7 @@ def incident_record_regulator_decision(*, incident_id: int, user: Any, data: dic
 
 
 def _owner_for(role: str, incident: Incident) -> Person | None:
-    if role == OwnerRole.LEAD_GROUP_LEAD and incident.lead_group_id:
+    if role == OwnerRole.LEAD_GROUP_LEAD and incident.lead_group is not None:
         return team_selectors.team_lead(team_code=incident.lead_group.code)
     if role in (OwnerRole.DEPUTY, OwnerRole.LEADER):
         return team_selectors.people_of_team(team_code=Team.Code.LEADERSHIP, roles=(role,)).first()

@@ -19,7 +19,7 @@ def require_complete_investigation(*, incident: Incident) -> None:
     investigation = Investigation.objects.filter(incident=incident).first()
     missing = list(Investigation.REQUIRED_FIELDS) if investigation is None else investigation.missing_fields()
     if missing:
-        labels = [str(Investigation._meta.get_field(name).verbose_name) for name in missing]
+        labels = [str(getattr(Investigation._meta.get_field(name), "verbose_name", name)) for name in missing]
         raise Invalid(
             _("调查报告尚不完整，缺少：%(fields)s") % {"fields": "、".join(labels)},
             detail={"investigation": [{"message": label, "code": "required"} for label in labels]},

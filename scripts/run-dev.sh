@@ -8,7 +8,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 mkdir -p var
 python manage.py migrate --noinput
 python manage.py seed_demo
-python manage.py seed_demo_incidents || true
+python manage.py seed_demo_incidents
 cat <<MSG
 
   Emergency Desk (客服中心应急指挥台) is starting at http://${HOST:-127.0.0.1}:${PORT:-8000}/

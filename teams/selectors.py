@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Prefetch, QuerySet, Value, When
 
 from .models import Membership, Party, Person, Team
 from .roles import ANONYMOUS_ACTOR, AUDITOR_GROUP, INTEGRATOR_GROUP, OrgActor
 
 _CACHE_ATTR = "_org_actor"
+# Heads first: leader, deputy, a working group's lead, then members.
+ROLE_ORDER = (Membership.Role.LEADER, Membership.Role.DEPUTY, Membership.Role.LEAD, Membership.Role.MEMBER)
 
 
 def actor_for(user: AbstractBaseUser | AnonymousUser | None) -> OrgActor:
@@ -65,7 +67,10 @@ def _compute_actor(user: Any) -> OrgActor:
 
 
 def teams_with_members() -> QuerySet[Team]:
-    memberships = Membership.objects.select_related("person").order_by("role", "person__name")
+    rank = Case(
+        *[When(role=role, then=Value(i)) for i, role in enumerate(ROLE_ORDER)], default=Value(len(ROLE_ORDER))
+    )
+    memberships = Membership.objects.select_related("person").order_by(rank, "person__name")
     return Team.objects.prefetch_related(Prefetch("memberships", queryset=memberships)).order_by("id")
 
 

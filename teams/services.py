@@ -32,7 +32,9 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[str, Any] = {
+        str(key): value for key, value in loader.construct_mapping(node, deep=True).items()
+    }
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -125,12 +127,12 @@ def organisation_load(*, data: dict[str, Any]) -> LoadResult:
                 assignments.append((code, ref, Membership.Role.MEMBER))
 
     seen: dict[tuple[str, str], str] = {}
-    for team_code, ref, role in assignments:
+    for team_code, ref, role_code in assignments:
         if (team_code, ref) in seen:
             errors.append(
                 _("%(person)s 在%(team)s中同时担任两个职务") % {"person": ref, "team": TEAM_NAMES[team_code]}
             )
-        seen[(team_code, ref)] = role
+        seen[(team_code, ref)] = role_code
     for team_code in [Team.Code.LEADERSHIP, *Team.WORKING_GROUPS]:
         roles = [role for code, _ref, role in assignments if code == team_code]
         for message in team_role_errors(team_code=team_code, roles=roles):
@@ -180,9 +182,9 @@ def organisation_load(*, data: dict[str, Any]) -> LoadResult:
     for code, name in Team.Code.choices:
         spec = groups.get(code) or {}
         team, _created = Team.objects.update_or_create(
-            code=code,
+            code=str(code),
             defaults={
-                "name": name,
+                "name": str(name),
                 "mailbox": spec.get("mailbox", ""),
                 "webhook_url": spec.get("webhook_url", ""),
             },
@@ -201,7 +203,7 @@ def organisation_load(*, data: dict[str, Any]) -> LoadResult:
         Party.objects.update_or_create(
             kind=kind,
             defaults={
-                "person": people.get(spec.get("person")),
+                "person": people.get(str(spec.get("person"))),
                 "mailbox": spec.get("mailbox", ""),
                 "webhook_url": spec.get("webhook_url", ""),
             },
@@ -213,8 +215,9 @@ def organisation_load(*, data: dict[str, Any]) -> LoadResult:
     ):
         group, _created = Group.objects.get_or_create(name=group_name)
         for ref in refs or []:
-            if people[ref].user:
-                people[ref].user.groups.add(group)
+            user = people[ref].user
+            if user is not None:
+                user.groups.add(group)
 
     return LoadResult(
         people=len(people), memberships=len(assignments), parties=len(parties) - ("__line__" in parties)

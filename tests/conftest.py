@@ -39,11 +39,20 @@ def _on_postgresql(request):
         assert connection.vendor == "postgresql", "the test suite must run on PostgreSQL (set DATABASE_URL)"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Seed the demo organisation once per test database; each test rolls back to it."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo", stdout=io.StringIO())
+
+
 @pytest.fixture
 def org(db) -> dict:
-    """The demo organisation and users of DESIGN §7, seeded by the real command."""
-    call_command("seed_demo", stdout=io.StringIO())
+    """The demo organisation and users of DESIGN §7, seeded by the real command. A transactional test
+    (live server, Celery worker) empties the tables when it ends, so re-seed when they are gone."""
     User = get_user_model()
+    if not User.objects.filter(username="gm").exists():
+        call_command("seed_demo", stdout=io.StringIO())
     return {user.username: user for user in User.objects.filter(username__in=DEMO_USERS + ["acd"])}
 
 

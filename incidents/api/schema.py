@@ -17,7 +17,9 @@ def _field(form_field: forms.Field) -> serializers.Field:
         return serializers.IntegerField(**common)
     if isinstance(form_field, forms.ChoiceField):
         return serializers.ChoiceField(
-            choices=form_field.choices, allow_blank=not form_field.required, **common
+            choices=list(form_field.choices),  # type: ignore[arg-type]
+            allow_blank=not form_field.required,
+            **common,
         )
     if isinstance(form_field, forms.DateTimeField):
         return serializers.DateTimeField(**common)

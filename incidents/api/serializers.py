@@ -26,11 +26,11 @@ ChecklistDoneInputSerializer = serializer_for_form(ChecklistDoneForm, "Checklist
 
 class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
-    update = serializers.IntegerField(required=False)
+    update_id = serializers.IntegerField(required=False)
 
 
 class IncidentListSerializer(serializers.ModelSerializer):
-    lead_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    lead_group: serializers.Field = serializers.SlugRelatedField(slug_field="code", read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
 
     class Meta:
@@ -65,7 +65,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
     approvals = ApprovalSerializer(many=True, read_only=True)
     required_approvals = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
-    on_scene_commander = serializers.StringRelatedField()
+    on_scene_commander: serializers.Field = serializers.StringRelatedField()
     deadlines = serializers.SerializerMethodField()
 
     class Meta(IncidentListSerializer.Meta):
@@ -150,7 +150,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
-    owner = serializers.StringRelatedField()
+    owner: serializers.Field = serializers.StringRelatedField()
 
     class Meta:
         model = ChecklistItem

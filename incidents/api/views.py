@@ -75,8 +75,8 @@ class IncidentListView(generics.ListAPIView):
 
     @extend_schema(request=DeclareSerializer, responses={201: IncidentDetailSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
-        incident = services.incident_declare(user=request.user, data=_data(request))
-        incident = selectors.incident_detail(user=request.user, incident_id=incident.pk)
+        declared = services.incident_declare(user=request.user, data=_data(request))
+        incident = selectors.incident_detail(user=request.user, incident_id=declared.pk)
         return Response(IncidentDetailSerializer(incident, context={"request": request}).data, status=201)
 
 
@@ -111,13 +111,15 @@ def transition_view(name: str) -> Any:
     request_serializer = serializer_for_form(
         form, "".join(part.title() for part in name.split("_")) + "Transition"
     )
-    view = type(f"{name.title()}TransitionView", (IncidentTransitionView,), {"transition_name": name})
-    view.post = extend_schema(
+    post = extend_schema(
         operation_id=f"incidents_transition_{name}",
         request=request_serializer,
         responses={200: IncidentDetailSerializer, **ERRORS},
         description=(form.__doc__ or "").strip() or None,
     )(IncidentTransitionView.post)
+    view: type[IncidentTransitionView] = type(
+        f"{name.title()}TransitionView", (IncidentTransitionView,), {"transition_name": name, "post": post}
+    )
     return view.as_view()
 
 
@@ -161,12 +163,12 @@ class AttachmentView(generics.ListAPIView):
     @extend_schema(request=AttachmentUploadSerializer, responses={201: AttachmentSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         _visible_incident(request, pk)
-        update_id = request.data.get("update")
+        update_id = str(_data(request).get("update_id") or "")
         attachment = services.incident_add_attachment(
             incident_id=pk,
             user=request.user,
             upload=request.FILES.get("file"),
-            update_id=int(update_id) if str(update_id or "").isdigit() else None,
+            update_id=int(update_id) if update_id.isdigit() else None,
         )
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 

@@ -6,6 +6,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from incidents.defaults import ensure_checklist_templates
+from incidents.models import ChecklistTemplate, ChecklistTemplateItem
 from teams import services as team_services
 from teams.roles import INTEGRATOR_GROUP
 
@@ -30,6 +32,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         team_services.organisation_load_file(path=DEMO_ORG)
+        ensure_checklist_templates(ChecklistTemplate, ChecklistTemplateItem)
         User = get_user_model()
         admin, _created = User.objects.get_or_create(username="admin")
         admin.is_staff = admin.is_superuser = True
