@@ -144,8 +144,13 @@ def _with_labels(deadlines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The supervisor's home: the live board of open incidents by state."""
-    return render(request, "incidents/board.html", _board_context(request))
+    """The supervisor's home: the live board of open incidents by state, and the emergency organisation."""
+    context = {
+        **_board_context(request),
+        "teams": team_selectors.teams_with_members(),
+        "parties": team_selectors.parties_with_people(),
+    }
+    return render(request, "incidents/board.html", context)
 
 
 @login_required

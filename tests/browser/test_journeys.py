@@ -128,7 +128,43 @@ def test_full_journey_of_each_plan(login, plan, tmp_path):
     assert {"progress_update", "attachment_added", "checklist_done", "request_termination"} <= set(actions)
 
 
+def _board_scene() -> None:
+    """Incidents in several states, so the board (and its screenshot) shows every column at work."""
+    from django.contrib.auth import get_user_model
+
+    from incidents import services
+    from tests.incidents.lifecycle import body_for
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    steps = {
+        "IVR 排队超时": ["report"],
+        "坐席系统登录失败": ["report", "activate", "execute"],
+        "客户集中投诉扣费": ["report", "activate", "execute", "request_termination"],
+    }
+    actors = {
+        "report": "agent",
+        "activate": "gm",
+        "execute": "supervisor",
+        "request_termination": "complaint_lead",
+    }
+    for title, moves in steps.items():
+        category = "business_dispute" if "投诉" in title else "system_outage"
+        incident = services.incident_declare(
+            user=users["supervisor"],
+            data={
+                "title": title,
+                "category": category,
+                "detected_at": timezone.now() - timedelta(minutes=20),
+            },
+        )
+        for name in moves:
+            services.incident_transition(
+                incident_id=incident.pk, name=name, user=users[actors[name]], data=body_for(name)
+            )
+
+
 def test_board_is_live_and_marks_drills(login, settings):
+    _board_scene()
     supervisor = login("supervisor")
     agent = login("agent")
     declare(agent, title="消防疏散演练", category="disaster", drill=True)
