@@ -65,7 +65,7 @@ DEADLINE_LABELS = {
     "complaint_clock": _("投诉办结时限"),
 }
 
-STATE_MEANINGS: dict[str, tuple[Any, str]] = {
+STATE_MEANINGS: dict[str, tuple[Any, Any]] = {
     State.MONITORING: (_("正在关注风险或预警提示，尚未上报。"), _("第七条")),
     State.REPORTED: (_("工作小组已向领导小组申请启动，等待决策。"), _("第八条")),
     State.ACTIVATED: (_("领导小组预测损害程度和规模后决定启动预案。"), _("第九条、第十一条")),

@@ -81,7 +81,7 @@ def transition_form(name: str, incident: Incident, data: Any = None, **kwargs: A
     if "lead_group" in form.fields:
         plan = incident.plan or default_plan_for(incident.category)
         form.fields["lead_group"].initial = (
-            incident.lead_group.code if incident.lead_group_id else lead_group_for(plan)
+            incident.lead_group.code if incident.lead_group is not None else lead_group_for(plan)
         )
     return dress(form)
 
@@ -195,19 +195,28 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         {"name": name, "label": presentation.TRANSITION_LABELS[name]}
         for name in selectors.available_transitions(incident=incident, user=request.user)
     ]
-    timeline = list(selectors.timeline_of(incident=incident))
     # Resolved once per page rather than per entry in the template: a 200-entry timeline stays cheap.
     state_labels = {value: str(label) for value, label in State.choices}
     action_labels = {action: str(label) for action, label in presentation.ACTION_LABELS.items()}
     zone = timezone.get_current_timezone()
-    for entry in timeline:
-        entry.label = action_labels.get(entry.action, entry.action)
-        entry.when = entry.at.astimezone(zone).strftime("%m-%d %H:%M:%S")
-        entry.moved = entry.from_state != entry.to_state
-        entry.from_label = state_labels.get(entry.from_state, "∅")
-        entry.to_label = state_labels.get(entry.to_state, "")
+    timeline = [
+        {
+            "action": entry.action,
+            "kind": entry.kind,
+            "at": entry.at,
+            "when": entry.at.astimezone(zone).strftime("%m-%d %H:%M:%S"),
+            "label": action_labels.get(entry.action, entry.action),
+            "moved": entry.from_state != entry.to_state,
+            "from_label": state_labels.get(entry.from_state, "∅"),
+            "to_label": state_labels.get(entry.to_state, ""),
+            "actor_name": entry.actor_name,
+            "comment": entry.comment,
+            "payload": entry.payload,
+        }
+        for entry in selectors.timeline_of(incident=incident)
+    ]
     checklist = list(selectors.checklist_of(incident=incident).select_related("done_by__person"))
-    decisions = [entry for entry in timeline if entry.action in presentation.DECISION_TRANSITIONS]
+    decisions = [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS]
     may_act = policies.may_act_on(incident, request.user)
     updates = list(
         incident.updates.select_related("author__person").prefetch_related("attachments").order_by("-at")
@@ -383,7 +392,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     from measures import selectors as measure_selectors
 
     actor = team_selectors.actor_for(request.user)
-    items = []
+    items: list[dict[str, Any]] = []
     for incident in selectors.awaiting_decision(user=request.user):
         open_moves = [
             name

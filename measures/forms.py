@@ -86,7 +86,7 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("decision") == "reject" and not data.get("comment"):
             self.add_error("comment", _("不批准时请写明理由。"))
         return data
@@ -107,7 +107,9 @@ class ComplaintCaseForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = Person.objects.filter(is_active=True, user__isnull=False)
+        handler = self.fields["handler"]
+        assert isinstance(handler, forms.ModelChoiceField)
+        handler.queryset = Person.objects.filter(is_active=True, user__isnull=False)
 
 
 class EscalationForm(forms.Form):

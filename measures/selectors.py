@@ -22,7 +22,8 @@ from .models import (
 def latest_roster(*, incident: Incident) -> RotationRoster | None:
     roster = RotationRoster.objects.filter(incident=incident).select_related("created_by").first()
     if roster is not None:
-        roster.ordered_assignments = list(
+        # carried on the object for the template, read in one query
+        roster.ordered_assignments = list(  # type: ignore[attr-defined]
             roster.assignments.select_related("person").order_by("group", "line", "person__name")
         )
     return roster
@@ -36,12 +37,14 @@ def roll_call_current(*, incident: Incident) -> RollCall | None:
     # who still needs finding comes first: not yet confirmed, then missing, then the accounted for
     rank = {"unknown": 0, "missing": 1, "absent": 2, "safe": 3}
     entries = roll_call.entries.select_related("person", "marked_by").order_by("person__name")
-    roll_call.ordered_entries = sorted(entries, key=lambda entry: rank.get(entry.status, 9))
+    roll_call.ordered_entries = sorted(  # type: ignore[attr-defined]
+        entries, key=lambda entry: rank.get(entry.status, 9)
+    )
     return roll_call
 
 
 def roll_call_counts(*, roll_call: RollCall) -> dict[str, int]:
-    entries = roll_call.ordered_entries
+    entries = roll_call.ordered_entries  # type: ignore[attr-defined]
     counts = {"expected": len(entries), "safe": 0, "absent": 0, "missing": 0, "unknown": 0}
     for entry in entries:
         counts[entry.status] += 1

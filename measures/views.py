@@ -89,9 +89,9 @@ def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
         bind_errors(form, failed)
         status = 400
     current = selectors.latest_roster(incident=incident)
-    groups = {"A": [], "B": []}
+    groups: dict[str, list[Any]] = {"A": [], "B": []}
     if current is not None:
-        for assignment in current.ordered_assignments:
+        for assignment in current.ordered_assignments:  # type: ignore[attr-defined]
             groups[assignment.group].append(assignment)
     balance = {
         g: {
