@@ -5,6 +5,7 @@ becomes a message on the page: 400 field errors on the form, 403 a refusal, 409 
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 from typing import Any
 
 from django import forms
@@ -16,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -201,19 +203,21 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
     zone = timezone.get_current_timezone()
     timeline = [
         {
-            "action": entry.action,
-            "kind": entry.kind,
-            "at": entry.at,
-            "when": entry.at.astimezone(zone).strftime("%m-%d %H:%M:%S"),
-            "label": action_labels.get(entry.action, entry.action),
-            "moved": entry.from_state != entry.to_state,
-            "from_label": state_labels.get(entry.from_state, "∅"),
-            "to_label": state_labels.get(entry.to_state, ""),
-            "actor_name": entry.actor_name,
-            "comment": entry.comment,
-            "payload": entry.payload,
+            "action": entry["action"],
+            "kind": entry["kind"],
+            "at": entry["at"],
+            "when": entry["at"].astimezone(zone).strftime("%m-%d %H:%M:%S"),
+            "label": action_labels.get(entry["action"], entry["action"]),
+            "moved": entry["from_state"] != entry["to_state"],
+            "from_label": state_labels.get(entry["from_state"], "∅"),
+            "to_label": state_labels.get(entry["to_state"], ""),
+            "actor_name": entry["actor_name"],
+            "comment": entry["comment"],
+            "payload": entry["payload"],
         }
-        for entry in selectors.timeline_of(incident=incident)
+        for entry in selectors.timeline_of(incident=incident).values(
+            "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+        )
     ]
     checklist = list(selectors.checklist_of(incident=incident).select_related("done_by__person"))
     decisions = [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS]
@@ -231,6 +235,7 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         "actor": actor,
         "transitions": transitions,
         "timeline": timeline,
+        "timeline_html": timeline_html(timeline),
         "checklist": checklist,
         "decisions": decisions,
         "required_slots": incident.required_approval_slots,
@@ -304,6 +309,25 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
         },
         status=status,
     )
+
+
+def timeline_html(rows: list[dict[str, Any]]) -> str:
+    """The timeline's list items, built with the standard library's ``html.escape``: with hundreds of
+    entries this is many times cheaper than the template engine or ``format_html`` per row, and the
+    incident page must stay fast however long its record grows (DESIGN §8)."""
+    items = []
+    for row in rows:
+        moved = (
+            f' <span class="muted">{escape(row["from_label"])} → {escape(row["to_label"])}</span>'
+            if row["moved"]
+            else ""
+        )
+        comment = f'<div class="comment">{escape(row["comment"])}</div>' if row["comment"] else ""
+        items.append(
+            f'<li class="kind-{escape(row["kind"])}"><span class="when">{row["when"]}</span> '
+            f"<strong>{escape(row['label'])}</strong>{moved} · {escape(row['actor_name'])}{comment}</li>"
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 — every value above is escaped
 
 
 def _four_eyes_note(incident: Incident, name: str, user: Any) -> str:

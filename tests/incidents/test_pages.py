@@ -195,3 +195,10 @@ def test_the_report_form_keeps_the_incidents_category(web, org):
     incident = _declare(org, category="disaster")
     page = web("agent").get(f"/incidents/{incident.pk}/do/report/").content.decode()
     assert '<option value="disaster" selected>' in page
+
+
+def test_timeline_text_is_escaped(web, org):
+    incident = _declare(org, description='<script>alert("x")</script>')
+    page = web("gm").get(f"/incidents/{incident.pk}/").content.decode()
+    assert '<script>alert("x")</script>' not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
