@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -169,12 +170,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # else kombu writes ./control/ in the checkout
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -186,8 +188,43 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
-CELERY_TASK_ROUTES: dict[str, dict] = {}
+# Timers and notifications have their own queues, so a slow webhook never delays a due timer; a worker
+# started without -Q consumes every queue listed here.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("timers"), Queue("notifications")]
+CELERY_TASK_ROUTES: dict[str, dict] = {
+    "escalation.timer_fire": {"queue": "timers"},
+    "escalation.timers_sweep": {"queue": "timers"},
+    "escalation.notification_deliver": {"queue": "notifications"},
+}
+# Publishing from a web request must not hang while the broker is down: the timer row is already committed
+# and the sweep fires it on recovery.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+if CELERY_BROKER_URL.startswith("redis"):
+    # ETA nudges are never longer than the horizon below, far under the visibility timeout, so Redis never
+    # redelivers a pending ETA (and a redelivered one is a no-op anyway: fencing token + fired_at).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_timeout": 5,
+        "socket_connect_timeout": 5,
+    }
+# The timer sweep (DESIGN §5): the one periodic task, sent by exactly one beat.
+ESCALATION_SWEEP_SECONDS = float(os.environ.get("ESCALATION_SWEEP_SECONDS", "5"))
+ESCALATION_NUDGE_HORIZON_SECONDS = int(os.environ.get("ESCALATION_NUDGE_HORIZON_SECONDS", "120"))
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "escalation-timers-sweep": {"task": "escalation.timers_sweep", "schedule": ESCALATION_SWEEP_SECONDS},
+}
+# Notifications: delivery retries back off (seconds between attempts), then the row is marked failed.
+NOTIFICATION_RETRY_BACKOFF = [float(s) for s in env_list("NOTIFICATION_RETRY_BACKOFF", "10,60,300")]
+NOTIFICATION_HTTP_TIMEOUT = float(os.environ.get("NOTIFICATION_HTTP_TIMEOUT", "5"))
+NOTIFICATION_REQUEUE_GRACE_SECONDS = float(os.environ.get("NOTIFICATION_REQUEUE_GRACE_SECONDS", "30"))
+SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "escalation.channels.LoggingSmsGateway")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # The plan's clocks (Art. 2): compressible for tests and drills.
 OUTAGE_LIMIT_SECONDS = int(os.environ.get("OUTAGE_LIMIT_SECONDS", "3600"))

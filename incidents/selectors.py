@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from teams.selectors import actor_for
 
@@ -71,22 +72,36 @@ def available_transitions(*, incident: Incident, user: Any) -> list[str]:
     return [t.name for t in incident.get_available_user_state_transitions(user)]  # type: ignore[attr-defined]
 
 
-def deadlines_of(*, incident: Incident) -> list[dict[str, Any]]:
-    """The clocks running on this incident, soonest first: the proposed termination time limit here, and the
-    escalation app's timers (outage limit, decision pending, regulator deadlines) once it is installed."""
+def deadlines_of(
+    *, incident: Incident, timers: dict[int, list[dict[str, Any]]] | None = None
+) -> list[dict[str, Any]]:
+    """The clocks running on this incident, soonest first: the proposed termination time limit, and the
+    escalation app's open timers (outage limit, reminders, regulator deadlines) — one query, or none when a
+    list page passes what ``deadlines_for`` prefetched for all its incidents."""
+    from escalation import selectors as escalation_selectors
+
     deadlines: list[dict[str, Any]] = []
     if incident.termination_deadline and incident.state in ("executing", "termination_requested"):
         deadlines.append(
-            {"kind": "termination_deadline", "due_at": incident.termination_deadline.isoformat()}
+            {
+                "kind": "termination_deadline",
+                "due_at": incident.termination_deadline.isoformat(),
+                "label": str(_("终止时限")),
+            }
         )
+    if timers is None:
+        timers = escalation_selectors.deadlines_for_incidents([incident.pk])
+    deadlines.extend(item for item in timers.get(incident.pk, []) if item["kind"] != "termination_overdue")
     return sorted(deadlines, key=lambda item: item["due_at"])
 
 
-def deadlines_for(*, incidents: list[Incident]) -> dict[int, list[dict[str, Any]]]:
-    """The clocks of many incidents at once (the live board), so a page reads its deadlines with one call
-    whatever its length. Delegates to ``deadlines_of`` for each incident: keep that function free of
-    per-incident queries, or give this one a bulk read when the timers are stored elsewhere."""
-    return {incident.pk: deadlines_of(incident=incident) for incident in incidents}
+def deadlines_for(*, incidents: Any) -> dict[int, list[dict[str, Any]]]:
+    """Deadlines of a whole page of incidents in one query: ``{incident_id: deadlines_of(...)}``."""
+    from escalation import selectors as escalation_selectors
+
+    incidents = list(incidents)
+    timers = escalation_selectors.deadlines_for_incidents([incident.pk for incident in incidents])
+    return {incident.pk: deadlines_of(incident=incident, timers=timers) for incident in incidents}
 
 
 def board_incidents(*, user: Any) -> list[Incident]:

@@ -7,6 +7,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
 fc-list 2>/dev/null | grep -qiE 'Noto Sans CJK|WenQuanYi' || need+=(fonts-noto-cjk fonts-wqy-microhei)
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)  # escalation tests run a private broker
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "system-deps: please install as root: apt-get install -y ${need[*]}" >&2

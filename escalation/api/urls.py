@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("notifications/", views.InboxView.as_view(), name="notification-inbox"),
+    path("notifications/<int:pk>/read/", views.MarkReadView.as_view(), name="notification-read"),
+]

@@ -1,0 +1,296 @@
+"""Timers (DESIGN §8): 1,000 timers due within the same minute — p50/p99 lateness, lost, fired twice — with a
+real Celery worker (+ its one beat) on PostgreSQL and a private Redis; then the same with the worker killed -9
+mid-run (a supervisor restarts it) and with Redis flushed mid-run.
+
+Own database ``ed_bench_timers`` and a private ``redis-server`` on 127.0.0.1:18481: nothing else is touched.
+Lateness = ``fired_at - due_at`` (the row is fired in the same transaction as its notification is written);
+lost = a timer whose user never got its inbox message; doubled = one that got it twice.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg2
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from bench import Figure
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "ed_bench_timers"
+REDIS_PORT = 18481
+SWEEP_SECONDS = 1
+
+
+def _use_bench_database() -> dict:
+    params = connection.settings_dict
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=params["USER"] or "postgres",
+        host=params["HOST"] or "127.0.0.1",
+        port=params["PORT"] or 5432,
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
+    admin.close()
+    connections.close_all()
+    old = dict(params)
+    connection.settings_dict["NAME"] = DB_NAME
+    call_command("migrate", verbosity=0)
+    return old
+
+
+class _Processes:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.redis: subprocess.Popen | None = None
+        self.worker: subprocess.Popen | None = None
+        self.url = f"redis://127.0.0.1:{REDIS_PORT}/0"
+        self.starts = 0
+        self.restart_seconds: list[float] = []
+
+    def start_redis(self) -> None:
+        self.redis = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(REDIS_PORT),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--maxmemory-policy",
+                "noeviction",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+
+    def start_worker(self) -> None:
+        params = connection.settings_dict
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{params['USER'] or 'postgres'}@{params['HOST'] or '127.0.0.1'}:"
+            f"{params['PORT'] or 5432}/{DB_NAME}",
+            "REDIS_URL": self.url,
+            "CELERY_BROKER_URL": self.url,
+            "ESCALATION_SWEEP_SECONDS": str(SWEEP_SECONDS),
+            "DEBUG": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.starts += 1
+        began = time.monotonic()
+        log = self.workdir / f"worker-{self.starts}.log"
+        self.worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-B",
+                "-s",
+                str(self.workdir / "beat"),
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"bench-timers-{self.starts}@%h",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "ready." not in log.read_text(errors="replace"):
+            time.sleep(0.1)
+        if self.starts > 1:
+            self.restart_seconds.append(time.monotonic() - began)
+
+    def kill_worker(self) -> None:
+        if self.worker and self.worker.poll() is None:
+            os.killpg(self.worker.pid, signal.SIGKILL)
+            self.worker.wait(10)
+
+    def stop(self) -> None:
+        if self.worker and self.worker.poll() is None:
+            os.killpg(self.worker.pid, signal.SIGTERM)
+            try:
+                self.worker.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.worker.pid, signal.SIGKILL)
+        if self.redis and self.redis.poll() is None:
+            self.redis.terminate()
+            self.redis.wait(10)
+
+
+def _point_celery_at(url: str) -> None:
+    from config.celery import app
+
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def _setup_incidents(count: int):
+    from django.contrib.auth import get_user_model
+
+    from escalation.models import Notification, Timer
+    from incidents import services as incident_services
+    from incidents.models import Incident
+    from incidents.policies import SYSTEM_USER
+
+    Notification.objects.all().delete()
+    Timer.objects.all().delete()
+    user, _ = get_user_model().objects.get_or_create(username="bench-timers")
+    incidents = list(Incident.objects.filter(title="bench timers")[:count])
+    while len(incidents) < count:
+        incidents.append(
+            incident_services.incident_declare(
+                user=SYSTEM_USER,
+                data={
+                    "title": "bench timers",
+                    "category": "service_level",
+                    "description": "bench",
+                    "detected_at": timezone.now().isoformat(),
+                },
+            )
+        )
+    return user, incidents
+
+
+def _scenario(
+    name: str, processes: _Processes, user, incidents, timers: int, window: float, event, bound: float
+) -> list[Figure]:
+    from escalation import services
+    from escalation.models import Notification, Timer, TimerKind
+
+    lead_in = 8.0
+    start = timezone.now() + timedelta(seconds=lead_in)
+    with transaction.atomic():
+        ids = [
+            services.timer_schedule(
+                incident=incidents[n % len(incidents)],
+                kind=TimerKind.REMINDER,
+                due_at=start + timedelta(seconds=window * n / timers),
+                payload={"audience": [f"user:{user.pk}"], "event": "reminder", "context": {"text": str(n)}},
+            ).pk
+            for n in range(timers)
+        ]
+    if event is not None:
+        time.sleep(lead_in + window / 2)
+        event()
+    deadline = time.monotonic() + lead_in + window + 60
+    while time.monotonic() < deadline:
+        if not Timer.objects.filter(pk__in=ids, fired_at__isnull=True).exists():
+            break
+        if processes.worker is None or processes.worker.poll() is not None:
+            processes.start_worker()  # what the process supervisor does
+        time.sleep(0.5)
+    time.sleep(2)
+    rows = Timer.objects.filter(pk__in=ids).values_list("due_at", "fired_at")
+    lateness = sorted((fired - due).total_seconds() for due, fired in rows if fired is not None)
+    got = Counter(
+        Notification.objects.filter(timer_id__in=ids, channel="inbox").values_list("timer_id", flat=True)
+    )
+    lost = sum(1 for pk in ids if got[pk] == 0)
+    doubled = sum(1 for pk in ids if got[pk] > 1)
+    p50 = statistics.median(lateness) if lateness else float("nan")
+    p99 = lateness[max(0, int(len(lateness) * 0.99) - 1)] if lateness else float("nan")
+    label = f"{timers} timers in {window:.0f}s{name}"
+    return [
+        Figure("timers", f"{label}: lateness p50", p50, "s"),
+        Figure("timers", f"{label}: lateness p99", p99, "s", f"≤ {bound:.1f} s", p99 <= bound),
+        Figure("timers", f"{label}: lateness max", lateness[-1] if lateness else float("nan"), "s"),
+        Figure("timers", f"{label}: lost", lost, "timers", "0", lost == 0),
+        Figure("timers", f"{label}: fired twice", doubled, "timers", "0", doubled == 0),
+    ]
+
+
+def run(quick: bool) -> list[Figure]:
+    timers, window = (100, 10.0) if quick else (1000, 60.0)
+    old = _use_bench_database()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-timers-"))
+    processes = _Processes(workdir)
+    figures: list[Figure] = []
+    try:
+        processes.start_redis()
+        _point_celery_at(processes.url)
+        processes.start_worker()
+        user, incidents = _setup_incidents(20)
+        figures += _scenario("", processes, user, incidents, timers, window, None, bound=1.0)
+
+        def kill() -> None:
+            processes.kill_worker()
+
+        _setup_incidents(20)
+        # Killed: the timers due while no worker runs are late by the restart plus one sweep period.
+        kill_figures = _scenario(
+            ", worker kill -9 mid-run", processes, user, incidents, timers, window, kill, 0
+        )
+        restart = max(processes.restart_seconds or [float("nan")])
+        bound = restart + SWEEP_SECONDS + 1
+        kill_figures[1] = Figure(
+            "timers",
+            kill_figures[1].name,
+            kill_figures[1].value,
+            "s",
+            f"≤ restart+sweep+1 ({bound:.1f} s)",
+            kill_figures[1].value <= bound,
+        )
+        figures += kill_figures
+        figures.append(
+            Figure("timers", f"  worker restart (supervisor), sweep every {SWEEP_SECONDS} s", restart, "s")
+        )
+
+        def flush() -> None:
+            redis.Redis.from_url(processes.url).flushall()
+
+        _setup_incidents(20)
+        figures += _scenario(
+            ", Redis FLUSHALL mid-run",
+            processes,
+            user,
+            incidents,
+            timers,
+            window,
+            flush,
+            bound=SWEEP_SECONDS + 1.0,
+        )
+    finally:
+        processes.stop()
+        _point_celery_at(settings.CELERY_BROKER_URL)
+        connections.close_all()
+        connection.settings_dict.update(old)
+    return figures

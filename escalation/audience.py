@@ -1,0 +1,177 @@
+"""Who an audience key means, resolved when a notification is written (DESIGN §5).
+
+Keys: ``group:<team>``, ``group_lead:<team>``, ``leadership_deciders``, ``leadership``, ``leader``,
+``deputy``, ``party:<kind>``, ``user:<id>``, and — relative to the incident — ``lead_group``,
+``lead_group_lead``, ``missing_approvers``. People are resolved when the message is written, so a
+snapshotted escalation still reaches whoever holds the role at that moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+from teams import selectors as team_selectors
+from teams.models import Membership, Party, Person, Team
+
+FIXED_KEYS = ("leadership_deciders", "leadership", "leader", "deputy")
+INCIDENT_KEYS = ("lead_group", "lead_group_lead", "missing_approvers")
+PREFIXES = ("group:", "group_lead:", "party:", "user:")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One delivery: a channel and where to (a user's inbox, a mailbox, a phone, a robot URL)."""
+
+    channel: str
+    name: str
+    user_id: int | None = None
+    address: str = ""
+    secret: str = ""
+
+    @property
+    def key(self) -> tuple[str, Any]:
+        return (self.channel, self.user_id if self.channel == "inbox" else self.address)
+
+
+def audience_errors(audience: list[Any]) -> list[str]:
+    errors = []
+    for key in audience:
+        if not isinstance(key, str):
+            errors.append(_("通知对象必须是字符串：%s") % key)
+        elif key in FIXED_KEYS or key in INCIDENT_KEYS:
+            continue
+        elif key.startswith(("group:", "group_lead:")):
+            if key.split(":", 1)[1] not in Team.Code.values:
+                errors.append(_("未知的小组：%s") % key)
+        elif key.startswith("party:"):
+            if key.split(":", 1)[1] not in Party.Kind.values:
+                errors.append(_("未知的协同方：%s") % key)
+        elif key.startswith("user:"):
+            if not key.split(":", 1)[1].isdigit():
+                errors.append(_("用户编号必须是数字：%s") % key)
+        else:
+            errors.append(_("未知的通知对象：%s") % key)
+    return errors
+
+
+def robot_kind(url: str) -> str:
+    if "qyapi.weixin.qq.com" in url:
+        return "wecom"
+    if "dingtalk.com" in url:
+        return "dingtalk"
+    return "webhook"
+
+
+def _person_targets(person: Person) -> list[Target]:
+    targets = []
+    preferred = set(person.preferred_channels or [])
+    if person.user_id:
+        targets.append(Target(channel="inbox", name=person.name, user_id=person.user_id))
+    if person.email and ("email" in preferred or not person.user_id):
+        targets.append(Target(channel="email", name=person.name, address=person.email))
+    if person.phone and "sms" in preferred:
+        targets.append(Target(channel="sms", name=person.name, address=person.phone))
+    return targets
+
+
+def _group_targets(team: Team | None) -> list[Target]:
+    if team is None:
+        return []
+    targets = []
+    if team.webhook_url:
+        targets.append(Target(channel=robot_kind(team.webhook_url), name=team.name, address=team.webhook_url))
+    if team.mailbox:
+        targets.append(Target(channel="email", name=team.name, address=team.mailbox))
+    return targets
+
+
+def _people(key: str, incident: Any) -> tuple[list[Person], list[Target]]:
+    """The people an audience key names, and any shared targets (group robot, mailbox) it carries."""
+    leadership = Team.Code.LEADERSHIP
+    if key == "leadership_deciders":
+        return list(team_selectors.leadership_deciders()), []
+    if key == "leadership":
+        team = Team.objects.filter(code=leadership).first()
+        return list(team_selectors.people_of_team(team_code=leadership)), _group_targets(team)
+    if key in ("leader", "deputy"):
+        role = Membership.Role.LEADER if key == "leader" else Membership.Role.DEPUTY
+        return list(team_selectors.people_of_team(team_code=leadership, roles=(role,))), []
+    if key in ("lead_group", "lead_group_lead"):
+        code = incident.lead_group.code if incident is not None and incident.lead_group_id else None
+        return (
+            _people(f"{'group' if key == 'lead_group' else 'group_lead'}:{code}", None) if code else ([], [])
+        )
+    if key == "missing_approvers":
+        return _missing_approvers(incident)
+    prefix, _sep, value = key.partition(":")
+    if prefix == "group":
+        team = Team.objects.filter(code=value).first()
+        return list(team_selectors.people_of_team(team_code=value)), _group_targets(team)
+    if prefix == "group_lead":
+        lead = team_selectors.team_lead(team_code=value)
+        return ([lead] if lead else []), []
+    if prefix == "party":
+        party = team_selectors.party(kind=value)
+        if party is None:
+            return [], []
+        shared = []
+        if party.mailbox:
+            shared.append(Target(channel="email", name=str(party), address=party.mailbox))
+        if party.webhook_url:
+            shared.append(
+                Target(channel=robot_kind(party.webhook_url), name=str(party), address=party.webhook_url)
+            )
+        return ([party.person] if party.person and party.person.is_active else []), shared
+    if prefix == "user" and value.isdigit():
+        person = Person.objects.filter(user_id=int(value)).first()
+        if person is not None:
+            return [person], []
+        user = get_user_model().objects.filter(pk=int(value)).first()
+        return [], ([Target(channel="inbox", name=user.get_username(), user_id=user.pk)] if user else [])
+    return [], []
+
+
+def _missing_approvers(incident: Any) -> tuple[list[Person], list[Target]]:
+    if incident is None:
+        return [], []
+    from incidents import selectors as incident_selectors
+
+    approved = {a.slot for a in incident_selectors.termination_approvals_in_round(incident=incident)}
+    people: list[Person] = []
+    shared: list[Target] = []
+    for slot in incident.required_approval_slots:
+        if slot in approved:
+            continue
+        key = "leadership_deciders" if slot == "leadership" else f"party:{slot}"
+        more_people, more_shared = _people(key, incident)
+        people += more_people
+        shared += more_shared
+    return people, shared
+
+
+def resolve(audience: list[str], incident: Any = None) -> list[tuple[str, Target]]:
+    """Every (audience key, target) pair, each target once per call (a person in two groups hears once)."""
+    from escalation.models import NotificationChannel
+
+    seen: set[tuple[str, Any]] = set()
+    resolved: list[tuple[str, Target]] = []
+    channels = list(NotificationChannel.objects.filter(is_active=True))
+    for key in audience:
+        people, shared = _people(key, incident)
+        targets = [t for person in people for t in _person_targets(person)] + shared
+        for channel in channels:
+            if key in (channel.audiences or []) or "*" in (channel.audiences or []):
+                targets.append(
+                    Target(
+                        channel=channel.kind, name=channel.name, address=channel.target, secret=channel.secret
+                    )
+                )
+        for target in targets:
+            if target.key not in seen:
+                seen.add(target.key)
+                resolved.append((key, target))
+    return resolved

@@ -1,0 +1,83 @@
+"""Reads of timers, late-report findings and the inbox (STYLE.md §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from .models import LateReport, Notification, Timer, TimerKind
+
+_LABELS = dict(TimerKind.choices)
+
+
+def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """The open clocks of many incidents in ONE query (for a list page or the board): per incident, the
+    soonest pending timer of each kind, as ``{"kind", "due_at", "label"}``, soonest first."""
+    ids = list(ids)
+    result: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
+    if not ids:
+        return result
+    seen: set[tuple[int, str]] = set()
+    rows = (
+        Timer.objects.filter(incident_id__in=ids, fired_at__isnull=True, cancelled_at__isnull=True)
+        .order_by("incident_id", "due_at")
+        .values_list("incident_id", "kind", "due_at", "payload")
+    )
+    for incident_id, kind, due_at, payload in rows:
+        if (incident_id, kind) in seen:
+            continue
+        seen.add((incident_id, kind))
+        label = (payload or {}).get("label") or str(_LABELS.get(kind, kind))
+        result[incident_id].append(
+            {"kind": kind, "due_at": due_at.isoformat(), "label": label, "source": "escalation"}
+        )
+    return result
+
+
+def timers_of(*, incident: Any) -> QuerySet[Timer]:
+    return Timer.objects.filter(incident=incident).order_by("due_at", "id")
+
+
+def late_report_of(incident: Any) -> dict[str, Any] | None:
+    """The 缓报 finding (Art. 21) measured at the incident's first ``report``, for the investigation to
+    pre-fill: ``{"is_late", "delay_seconds", "threshold_seconds", "detected_at", "reported_at"}``; None if the
+    incident was never reported."""
+    record = LateReport.objects.filter(incident_id=getattr(incident, "pk", incident)).first()
+    if record is None:
+        return None
+    return {
+        "is_late": record.is_late,
+        "delay_seconds": record.delay_seconds,
+        "threshold_seconds": record.threshold_seconds,
+        "detected_at": record.detected_at,
+        "reported_at": record.reported_at,
+    }
+
+
+def inbox_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """The user's in-app inbox, newest first (one query; incident title joined)."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+        return Notification.objects.none()
+    rows = Notification.objects.filter(recipient=user, channel=Notification.Channel.INBOX).select_related(
+        "incident"
+    )
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    return rows.order_by("-created_at", "-id")
+
+
+def unread_count(user: Any) -> int:
+    return inbox_for(user, unread_only=True).count()
+
+
+def failed_notifications(*, incident: Any | None = None) -> QuerySet[Notification]:
+    rows = Notification.objects.filter(status=Notification.Status.FAILED)
+    if incident is not None:
+        rows = rows.filter(incident=incident)
+    return rows.order_by("-created_at")
+
+
+def notifications_of(*, incident: Any) -> QuerySet[Notification]:
+    return Notification.objects.filter(Q(incident=incident)).order_by("-created_at", "-id")

@@ -1,0 +1,149 @@
+"""A real Celery worker (with its one embedded beat) and a private redis-server, as subprocesses.
+
+The worker runs against the pytest-django test database (DATABASE_URL = the test DB) and a redis-server of
+our own on a port in this app's range, so FLUSHALL and stopping the broker touch nobody else."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_PORT = 18479
+
+
+class RedisServer:
+    def __init__(self, port: int = REDIS_PORT) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--maxmemory-policy",
+                "noeviction",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+    def flushall(self) -> None:
+        redis.Redis.from_url(self.url).flushall()
+
+
+class Worker:
+    def __init__(self, broker_url: str, log_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.broker_url = broker_url
+        self.log_dir = log_dir
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        db = connection.settings_dict
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}",
+            "REDIS_URL": self.broker_url,
+            "CELERY_BROKER_URL": self.broker_url,
+            "ESCALATION_SWEEP_SECONDS": "1",
+            "ESCALATION_NUDGE_HORIZON_SECONDS": "60",
+            "NOTIFICATION_RETRY_BACKOFF": "1,1",
+            "DB_CONN_MAX_AGE": "0",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            **self.extra_env,
+        }
+        self.starts += 1
+        self.log = self.log_dir / f"worker-{self.starts}.log"
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-B",
+                "-s",
+                str(self.log_dir / "beat-schedule"),
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"esc-test-{self.starts}@%h",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if "ready." in self.log.read_text(errors="replace"):
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError(f"worker did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
+
+    def ensure_running(self) -> bool:
+        """What a supervisor (docker ``restart: unless-stopped``, systemd) does: restart a dead worker.
+        Celery 5 / kombu can exit with "Unrecoverable error" when the Redis connection drops while messages
+        are unacknowledged (kombu's restore_unacked on close); timers must survive that too."""
+        if self.process is not None and self.process.poll() is not None:
+            self.start()
+        return True
+
+    def kill9(self) -> None:
+        """SIGKILL the worker, its pool children and its embedded beat — no chance to ack or clean up."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        self.process = None
