@@ -232,6 +232,21 @@ OUTAGE_WARNING_SECONDS = [int(s) for s in env_list("OUTAGE_WARNING_SECONDS", "18
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
 
+# Reports (DESIGN §6): detection-to-report time above which a report counts as late (缓报, Art. 21), and the
+# plan's targets a drill is scored against (minutes; Art. 6).
+LATE_REPORT_MINUTES = int(os.environ.get("LATE_REPORT_MINUTES", "60"))
+DRILL_TARGET_MINUTES = {
+    name: int(minutes)
+    for name, minutes in (
+        item.split("=")
+        for item in env_list("DRILL_TARGET_MINUTES", "report=60,decide=15,activate=90,terminate=240")
+    )
+}
+CELERY_BEAT_SCHEDULE["reports-remind-overdue-actions"] = {
+    "task": "reports.tasks.remind_overdue_actions",
+    "schedule": 3600.0,
+}
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

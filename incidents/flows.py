@@ -69,6 +69,12 @@ def after_transition(*, incident: Incident, name: str, from_state: str, user: An
         escalation_services.escalation_start(
             incident=incident, policy_code="investigation_not_closed", kind=Kind.INVESTIGATION_NOT_CLOSED
         )
+    if name == "close":
+        # The special report is filed, frozen and hashed in the close transaction (DESIGN §6), after the
+        # timers above have followed the close, so the filed copy shows the clocks as they ended.
+        from reports import services as report_services
+
+        report_services.report_file(incident=incident, user=user)
 
 
 def after_progress_update(*, incident: Incident) -> None:

@@ -1,0 +1,226 @@
+"""Pages: the post-incident report (HTML and PDF), the statistics page and the auditors' CSV exports.
+Thin: reads via ``selectors`` / ``statistics``, writes via ``services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from incidents import selectors as incident_selectors
+from incidents.errors import IncidentError
+from incidents.models import Incident, State
+
+from . import charts, exports, selectors, services
+from . import statistics as stats
+from .forms import (
+    ActionProgressForm,
+    CorrectiveActionForm,
+    DrillRecordForm,
+    InvestigationForm,
+    ResponsiblePersonForm,
+)
+from .labels import label
+from .models import CorrectiveAction, DrillRecord, FinalReport, Investigation
+from .rendering import pdf_from_html, report_html
+
+
+def _language(request: HttpRequest) -> str:
+    return "en" if request.GET.get("lang") == "en" else translation.get_language() or "zh-hans"
+
+
+def _incident_or_404(request: HttpRequest, incident_id: int) -> Incident:
+    incident = selectors.incident_for_report(user=request.user, incident_id=incident_id)
+    if incident is None:
+        raise Http404(_("事件不存在。"))
+    return incident
+
+
+@login_required
+def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident_or_404(request, incident_id)
+    language = _language(request)
+    with translation.override(language):
+        report = selectors.report_for(incident=incident)
+        may_write = incident.state == State.INVESTIGATING and selectors.may_write_investigation(
+            incident=incident, user=request.user
+        )
+        context: dict[str, Any] = {"incident": incident, "report": report, "may_write": may_write}
+        if may_write:
+            investigation = Investigation.objects.filter(incident=incident).first()
+            context["investigation_form"] = (
+                InvestigationForm(instance=investigation)
+                if investigation
+                else InvestigationForm(
+                    initial={"late_report": selectors.late_report_of(incident=incident)["late"]}
+                )
+            )
+            context["responsible_form"] = ResponsiblePersonForm()
+            context["action_form"] = CorrectiveActionForm()
+            context["action_forms"] = [
+                (
+                    action,
+                    ActionProgressForm(
+                        None,
+                        action=action,
+                        auto_id=f"id_action{action.pk}_%s",
+                        initial={
+                            name: getattr(action, name)
+                            for name in ("status", "closure_evidence", "retest", "retest_note")
+                        },
+                    ),
+                )
+                for action in CorrectiveAction.objects.filter(investigation__incident=incident).order_by(
+                    "due_date", "id"
+                )
+            ]
+            if incident.is_drill:
+                record = DrillRecord.objects.filter(incident=incident).first()
+                context["drill_form"] = DrillRecordForm(instance=record) if record else DrillRecordForm()
+        return render(request, "reports/report.html", context)
+
+
+@login_required
+def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """The PDF for filing. A closed case prints the frozen report stored at ``close``."""
+    incident = _incident_or_404(request, incident_id)
+    language = _language(request)
+    final = FinalReport.objects.filter(incident=incident).first()
+    if final is not None:
+        html = final.html_en if language == "en" else final.html_zh
+        digest = final.sha256
+    else:
+        report = selectors.report_for(incident=incident)
+        html = report_html(report=report, language=language)
+        digest = report["sha256"]
+    response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="incident-{incident.pk}-report.pdf"'
+    response["X-Report-SHA256"] = digest
+    return response
+
+
+MULTI_VALUE_FIELDS = ("participants",)
+
+
+def _refusal_message(error: IncidentError) -> str:
+    details = error.detail if isinstance(error.detail, dict) else {}
+    fields = "; ".join(
+        f"{field}: {item['message'] if isinstance(item, dict) else item}"
+        for field, items in details.items()
+        for item in items
+    )
+    return f"{error.message} {fields}".strip()
+
+
+@login_required
+@require_POST
+def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> HttpResponse:
+    """The report page's forms: investigation fields, a responsible person, a corrective action."""
+    incident = _incident_or_404(request, incident_id)
+    data: dict[str, Any] = {
+        key: request.POST.getlist(key) if key in MULTI_VALUE_FIELDS else value
+        for key, value in request.POST.items()
+        if key != "csrfmiddlewaretoken"
+    }
+    write = {
+        "investigation": services.investigation_update,
+        "responsible": services.responsible_person_add,
+        "action": services.corrective_action_add,
+        "drill": services.drill_record_save,
+    }.get(part)
+    if write is None:
+        raise Http404
+    if part == "investigation":
+        for name in ("concealed_report", "false_report", "police_referral"):
+            data.setdefault(name, False)
+    try:
+        write(incident_id=incident.pk, user=request.user, data=data)
+    except IncidentError as error:
+        messages.error(request, _refusal_message(error))
+    else:
+        messages.success(request, _("已保存。"))
+    return redirect("reports:report", incident_id=incident.pk)
+
+
+@login_required
+@require_POST
+def action_progress(request: HttpRequest, action_id: int) -> HttpResponse:
+    """Follow a corrective action to closure from the report page (status, evidence, re-test)."""
+    incident_id = selectors.incident_id_of_action(action_id=action_id)
+    if (
+        incident_id is None
+        or selectors.incident_for_report(user=request.user, incident_id=incident_id) is None
+    ):
+        raise Http404
+    data = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken" and value != ""}
+    try:
+        services.corrective_action_update(action_id=action_id, user=request.user, data=data)
+    except IncidentError as error:
+        messages.error(request, _refusal_message(error))
+    else:
+        messages.success(request, _("已保存。"))
+    return redirect("reports:report", incident_id=incident_id)
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not selectors.may_read_reports(user=request.user):
+        raise PermissionDenied(_("只有应急组织成员和审计人员可以查看统计与报告。"))
+
+
+@login_required
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    figures = stats.statistics()
+    response_rows = [
+        (label("measure", row["measure"]), row["median"], row["worst"]) for row in figures["response_times"]
+    ]
+    chart_images = {
+        "category": charts.bar_chart(
+            title=_("按事件类别"),
+            rows=[(label("category", r["key"]), r["n"]) for r in figures["by_category"]],
+        ),
+        "plan": charts.bar_chart(
+            title=_("按应急预案"), rows=[(label("plan", r["key"]), r["n"]) for r in figures["by_plan"]]
+        ),
+        "grade": charts.bar_chart(
+            title=_("按事件分级"), rows=[(label("grade", r["key"]), r["n"]) for r in figures["by_grade"]]
+        ),
+        "month": charts.column_chart(
+            title=_("按月（近12个月）"), rows=[(r["key"][2:], r["n"]) for r in figures["by_month"]]
+        ),
+        "times": charts.paired_bar_chart(
+            title=_("响应用时（分钟）"), rows=response_rows, legend=(_("中位数"), _("最长")), unit=_("分钟")
+        ),
+    }
+    return render(
+        request,
+        "reports/statistics.html",
+        {"figures": figures, "charts": chart_images, "today": timezone.localdate()},
+    )
+
+
+EXPORTS = {
+    "incidents": exports.incidents_csv,
+    "timelines": exports.timelines_csv,
+    "actions": exports.actions_csv,
+}
+
+
+@login_required
+def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+    _require_reader(request)
+    build = EXPORTS.get(kind)
+    if build is None:
+        raise Http404
+    incidents = incident_selectors.incidents_visible_to(user=request.user)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(build(incidents), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{stamp}.csv"'
+    return response
