@@ -122,6 +122,7 @@ def test_full_journey_of_each_plan(login, plan, tmp_path):
 
     open_incident(supervisor, incident_id)
     expect(supervisor.locator(".state.big")).to_have_text("已终止")
+    expect(supervisor.get_by_role("link", name="查看报告")).to_be_visible()  # on to the investigation
     actions = list(TimelineEntry.objects.filter(incident_id=incident_id).values_list("action", flat=True))
     assert actions[:4] == ["declare", "report", "activate", "execute"]
     assert actions.count("approve_termination") == len(approvers)
