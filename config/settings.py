@@ -230,6 +230,11 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 OUTAGE_LIMIT_SECONDS = int(os.environ.get("OUTAGE_LIMIT_SECONDS", "3600"))
 OUTAGE_WARNING_SECONDS = [int(s) for s in env_list("OUTAGE_WARNING_SECONDS", "1800,2700")]
 
+# Monitoring feeds (DESIGN §5): how far an integrator's clock may run ahead, and how old a system status
+# event may be and still start or stop the outage clock.
+MONITORING_CLOCK_SKEW_SECONDS = int(os.environ.get("MONITORING_CLOCK_SKEW_SECONDS", "300"))
+MONITORING_EVENT_MAX_AGE_SECONDS = int(os.environ.get("MONITORING_EVENT_MAX_AGE_SECONDS", "86400"))
+
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
 
 # Reports (DESIGN §6): detection-to-report time above which a report counts as late (缓报, Art. 21), and the

@@ -39,6 +39,16 @@ def _on_postgresql(request):
         assert connection.vendor == "postgresql", "the test suite must run on PostgreSQL (set DATABASE_URL)"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """seed_demo sets ten passwords; full-strength PBKDF2 costs seconds per test and proves nothing here
+    (login itself is still tested, with whatever hasher is configured)."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # for hashes made before this fixture applied
+    ]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the demo organisation once per test database; each test rolls back to it."""

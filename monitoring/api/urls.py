@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("intervals/", views.IntervalFiguresView.as_view(), name="monitoring-intervals"),
+    path("system-events/", views.SystemEventsView.as_view(), name="monitoring-system-events"),
+]

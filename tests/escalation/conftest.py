@@ -38,3 +38,7 @@ def celery_worker_process(transactional_db, private_redis, tmp_path):
     worker = Worker(private_redis.url, tmp_path)
     yield worker
     worker.stop()
+    # Shown by pytest only when the test failed: what the worker and its beat were doing.
+    for log in sorted(tmp_path.glob("worker-*.log")):
+        print(f"===== {log.name} (last 6000 chars) =====")
+        print(log.read_text(errors="replace")[-6000:])

@@ -6,8 +6,11 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from escalation import services as escalation_services
 from incidents.defaults import ensure_checklist_templates
 from incidents.models import ChecklistTemplate, ChecklistTemplateItem
+from monitoring import defaults as monitoring_defaults
+from monitoring.models import EarlyWarningRule, MonitoredSystem
 from teams import services as team_services
 from teams.roles import INTEGRATOR_GROUP
 
@@ -32,7 +35,10 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         team_services.organisation_load_file(path=DEMO_ORG)
+        # Every app's defaults too (idempotent): a fresh demo, and a test database a flush has emptied.
         ensure_checklist_templates(ChecklistTemplate, ChecklistTemplateItem)
+        escalation_services.policies_seed_defaults()
+        monitoring_defaults.ensure_defaults(EarlyWarningRule, MonitoredSystem)
         User = get_user_model()
         admin, _created = User.objects.get_or_create(username="admin")
         admin.is_staff = admin.is_superuser = True
