@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "escalation",
     "monitoring",
     "reports",
+    "measures",
     "security",
 ]
 

@@ -104,6 +104,35 @@ def deadlines_for(*, incidents: Any) -> dict[int, list[dict[str, Any]]]:
     return {incident.pk: deadlines_of(incident=incident, timers=timers) for incident in incidents}
 
 
+def board_incidents(*, user: Any) -> list[Incident]:
+    """The live board (the supervisor's home): every open incident, oldest detection first within each
+    state, with what the board shows about who must act next (approvals of the current round)."""
+    from .models import OPEN_STATES
+
+    approvals = TerminationApproval.objects.filter(decision=TerminationApproval.Decision.APPROVE)
+    return list(
+        incidents_visible_to(user=user)
+        .filter(state__in=OPEN_STATES)
+        .select_related("termination_requested_by", "reported_by")
+        .prefetch_related(Prefetch("approvals", queryset=approvals, to_attr="approve_decisions"))
+        .order_by("detected_at", "id")[:200]
+    )
+
+
+def awaiting_decision(*, user: Any) -> list[Incident]:
+    """The approval inbox: incidents waiting for a Leadership decision (activation) or for termination
+    approvals, oldest first, with their evidence. Whether *this* user may decide is the view's question
+    (``policies``), so the four-eyes case can be shown and explained rather than hidden."""
+    approvals = TerminationApproval.objects.order_by("round", "at")
+    return list(
+        incidents_visible_to(user=user)
+        .filter(state__in=("reported", "termination_requested"))
+        .select_related("reported_by__person", "termination_requested_by__person")
+        .prefetch_related(Prefetch("approvals", queryset=approvals), "attachments")
+        .order_by("reported_at", "termination_requested_at", "id")
+    )
+
+
 @dataclass
 class TimelineVerification:
     checked: int = 0

@@ -113,10 +113,13 @@ def test_outage_clock_reports_exactly_once_and_recovery_cancels(org, settings, c
 
 
 def test_a_policy_edited_while_an_escalation_runs_does_not_change_it(org, api, celery_worker_process):
-    EscalationPolicy.objects.create(
+    # seed_demo now installs the default policies too: set this one to a short chain for the test
+    EscalationPolicy.objects.update_or_create(
         code="decision_pending",
-        name="待决策提醒",
-        steps=[{"after_seconds": 2, "audience": ["leadership_deciders"], "event": "decision_pending"}],
+        defaults={
+            "name": "待决策提醒",
+            "steps": [{"after_seconds": 2, "audience": ["leadership_deciders"], "event": "decision_pending"}],
+        },
     )
     incident = _declare(org)
     response = api("agent").post(

@@ -1,0 +1,226 @@
+"""What the pages say about an incident: the plan's words for each transition and action (DESIGN §9),
+who must act next, and the lifecycle diagram drawn from the state machine itself (so it never drifts)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Incident, State
+from .plans import ApprovalSlot
+
+TRANSITION_LABELS = {
+    "report": _("上报领导小组（申请启动）"),
+    "dismiss": _("解除预警"),
+    "reopen": _("重新监测"),
+    "activate": _("启动预案"),
+    "decline": _("不予启动"),
+    "execute": _("开始实施"),
+    "request_termination": _("申请终止"),
+    "approve_termination": _("批准终止"),
+    "reject_termination": _("驳回终止"),
+    "investigate": _("启动调查"),
+    "close": _("结案"),
+}
+
+# Transitions that only the Leadership Group (or the plan's approvers) take: shown in the approval inbox.
+DECISION_TRANSITIONS = ("activate", "decline", "approve_termination", "reject_termination")
+
+ACTION_LABELS = {
+    **TRANSITION_LABELS,
+    "declare": _("登记事件"),
+    "progress_update": _("最新进展"),
+    "attachment_added": _("添加附件"),
+    "checklist_done": _("完成预案措施"),
+    "regulator_decision": _("向监管部门报告的决定"),
+    "roster_generated": _("生成A/B轮换排班"),
+    "roll_call_started": _("撤离点名开始"),
+    "roll_call_marked": _("点名确认"),
+    "roll_call_closed": _("撤离点名结束"),
+    "media_report": _("登记媒体报道"),
+    "reputation_assessment": _("声誉损害评估"),
+    "dispute_plan_proposed": _("提出纠纷解决方案"),
+    "dispute_plan_approved": _("批准纠纷解决方案"),
+    "dispute_plan_rejected": _("不批准纠纷解决方案"),
+    "legal_referral": _("移交法律事务管理部门"),
+    "complaint_handler_assigned": _("指定投诉处理人"),
+    "complaint_escalated_hq": _("上报总行服务管理部门"),
+    "remedy_recorded": _("登记补救措施"),
+    "complaint_clock_started": _("投诉办结时限开始计时"),
+    "complaint_extension_requested": _("申请投诉办结延期"),
+    "complaint_extension_approved": _("批准投诉办结延期"),
+    "complaint_extension_rejected": _("不批准投诉办结延期"),
+}
+
+DEADLINE_LABELS = {
+    "termination_deadline": _("终止时限"),
+    "outage_limit": _("60分钟故障时限"),
+    "decision_pending": _("待领导小组决策"),
+    "regulator_decision": _("监管报告决定"),
+    "regulator_phone": _("监管电话报告"),
+    "regulator_written": _("监管书面报告"),
+    "complaint_clock": _("投诉办结时限"),
+}
+
+STATE_MEANINGS: dict[str, tuple[Any, Any]] = {
+    State.MONITORING: (_("正在关注风险或预警提示，尚未上报。"), _("第七条")),
+    State.REPORTED: (_("工作小组已向领导小组申请启动，等待决策。"), _("第八条")),
+    State.ACTIVATED: (_("领导小组预测损害程度和规模后决定启动预案。"), _("第九条、第十一条")),
+    State.EXECUTING: (_("牵头工作小组在统一指挥下实施预案，及时报告最新进展。"), _("第十条至第十四条")),
+    State.TERMINATION_REQUESTED: (_("已提出终止建议和终止时限，等待审批。"), _("第十五条至第十七条")),
+    State.TERMINATED: (_("所有审批方均已批准；事后继续监测，严防反复。"), _("第十八条")),
+    State.INVESTIGATING: (
+        _("调查原因、是否提前预警、责任人和后果，提出防范控制措施。"),
+        _("第十九条至第二十一条"),
+    ),
+    State.CLOSED: (_("专门报告已批准，事件只读。"), _("第十九条")),
+    State.DISMISSED: (_("误报、及时恢复或领导小组决定不予启动。"), _("第九条")),
+}
+
+
+def next_actor(incident: Incident) -> str:
+    """Who must act next, in the plan's words. Reads ``incident.approve_decisions`` when prefetched."""
+    group = str(incident.lead_group) if incident.lead_group_id else str(_("牵头工作小组"))
+    state = incident.state
+    if state == State.MONITORING:
+        return str(_("%(group)s或现场主管：上报或解除预警") % {"group": group})
+    if state == State.REPORTED:
+        return str(_("领导小组组长或副组长：决定是否启动"))
+    if state == State.ACTIVATED:
+        return str(_("%(group)s组长：开始实施") % {"group": group})
+    if state == State.EXECUTING:
+        return str(_("%(group)s组长：处置、报告进展、申请终止") % {"group": group})
+    if state == State.TERMINATION_REQUESTED:
+        decisions = getattr(incident, "approve_decisions", None)
+        if decisions is None:
+            decisions = [a for a in incident.approvals.all() if a.decision == "approve"]
+        done = {a.slot for a in decisions if a.round == incident.termination_round}
+        missing = [
+            str(ApprovalSlot(slot).label) for slot in incident.required_approval_slots if slot not in done
+        ]
+        return str(_("待批准终止：%(who)s") % {"who": "、".join(missing)})
+    return ""
+
+
+# --- the lifecycle diagram ---------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    state: str
+    label: str
+    x: float
+    y: float
+
+
+@dataclass
+class Edge:
+    name: str
+    label: str
+    path: str
+    label_x: float
+    label_y: float
+    anchor: str = "middle"
+
+
+NODE_W, NODE_H, COL_W, ROW_H = 128, 40, 270, 110
+
+
+def lifecycle_diagram() -> dict[str, Any]:
+    """Lay out the state machine of ``Incident.state`` as an SVG: states in columns by their longest
+    distance from the initial state along forward moves, transitions as arrows labelled with the plan's
+    words. Everything comes from django-fsm's own list of transitions."""
+    field = Incident._meta.get_field("state")
+    transitions = [
+        (t.name, str(t.source), str(t.target))
+        for t in field.get_all_transitions(Incident)  # type: ignore[attr-defined]
+    ]
+    # approve_termination returns its target; both possible targets are part of the machine.
+    moves: list[tuple[str, str, str]] = []
+    for name, source, target in transitions:
+        if name == "approve_termination":
+            moves.append((name, source, State.TERMINATED))
+        else:
+            moves.append((name, source, target))
+    moves = [m for m in moves if m[1] != m[2]]
+    rank = {str(State.MONITORING): 0}
+    for _round in range(len(State.values)):
+        changed = False
+        for _name, source, target in moves:
+            if source in rank and target not in rank:
+                rank[target] = rank[source] + 1
+                changed = True
+        if not changed:
+            break
+    # Within a column, states reached from the same source stack downwards; dismissed sits below.
+    columns: dict[int, list[str]] = {}
+    for state in State.values:
+        columns.setdefault(rank.get(state, 0), []).append(state)
+    # Wrap into two rows of columns so the picture stays readable on a 1366-pixel screen.
+    per_row = math.ceil((max(columns) + 1) / 2)
+    nodes: dict[str, Node] = {}
+    for column, states in columns.items():
+        band, col = divmod(column, per_row)
+        if band:  # the second band runs right to left, like a snake, so the arrows stay short
+            col = per_row - 1 - col
+        for index, state in enumerate(states):
+            nodes[state] = Node(
+                state=state,
+                label=str(State(state).label),
+                x=20 + col * COL_W,
+                y=20 + band * ROW_H * 2 + index * ROW_H,
+            )
+    edges: list[Edge] = []
+    pairs: dict[frozenset[str], int] = {}
+    for name, source, target in moves:
+        a, b = nodes[source], nodes[target]
+        key = frozenset((source, target))
+        offset = 10 * pairs.get(key, 0)
+        pairs[key] = pairs.get(key, 0) + 1
+        ax, ay = a.x + NODE_W / 2, a.y + NODE_H / 2
+        bx, by = b.x + NODE_W / 2, b.y + NODE_H / 2
+        dx, dy = bx - ax, by - ay
+        length = math.hypot(dx, dy) or 1
+        ux, uy = dx / length, dy / length
+        nx, ny = -uy * (offset + 4), ux * (offset + 4)
+
+        def clip(cx: float, cy: float, sx: float, sy: float) -> tuple[float, float]:
+            # the point where the ray from the box centre in direction (sx, sy) leaves the box
+            tx = (NODE_W / 2 + 4) / abs(sx) if sx else math.inf
+            ty = (NODE_H / 2 + 4) / abs(sy) if sy else math.inf
+            t = min(tx, ty)
+            return cx + sx * t, cy + sy * t
+
+        x1, y1 = clip(ax, ay, ux, uy)
+        x2, y2 = clip(bx, by, -ux, -uy)
+        x1, y1, x2, y2 = x1 + nx, y1 + ny, x2 + nx, y2 + ny
+        # the label sits beside its own arrow: to the side of a vertical one, above or below the others
+        side_x, side_y = -uy, ux
+        if abs(side_x) > abs(side_y):
+            anchor, lx, ly = ("start" if side_x > 0 else "end"), (x1 + x2) / 2 + side_x * 8, (y1 + y2) / 2 + 4
+        else:
+            anchor, lx, ly = "middle", (x1 + x2) / 2, (y1 + y2) / 2 + (-6 if side_y > 0 else 16)
+        edges.append(
+            Edge(
+                name=name,
+                label=str(TRANSITION_LABELS[name]),
+                path=f"M{x1:.0f},{y1:.0f} L{x2:.0f},{y2:.0f}",
+                label_x=lx,
+                label_y=ly,
+                anchor=anchor,
+            )
+        )
+    width = 40 + (per_row - 1) * COL_W + NODE_W
+    height = max(node.y for node in nodes.values()) + NODE_H + 20
+    return {
+        "nodes": list(nodes.values()),
+        "edges": edges,
+        "width": width,
+        "height": height,
+        "node_w": NODE_W,
+        "node_h": NODE_H,
+        "transitions": moves,
+    }

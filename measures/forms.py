@@ -1,0 +1,132 @@
+"""What each measure must carry. The services validate with these forms whatever the caller, so a page
+shows the same per-field errors, in the user's language, that any other caller would get."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from teams.models import Person
+
+from .models import (
+    ComplaintCase,
+    DisputePlan,
+    LegalReferral,
+    MediaReport,
+    Remedy,
+    ReputationAssessment,
+    RollCallEntry,
+)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker, which only accepts ISO dates whatever the UI language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None):
+        super().__init__(attrs, format=format or "%Y-%m-%d")
+
+
+class RosterForm(forms.Form):
+    starts_on = forms.DateField(label=_("起始日期"), widget=DateInput)
+    period_days = forms.IntegerField(
+        label=_("轮换周期（天）"),
+        min_value=1,
+        max_value=7,
+        help_text=_("第十四条（一）：周期从1天到1周。"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["starts_on"].initial = timezone.localdate()
+        self.fields["period_days"].initial = 1
+
+
+class RollCallStartForm(forms.Form):
+    assembly_point = forms.CharField(label=_("集合地点"), max_length=200)
+
+
+class RollCallMarkForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("状态"),
+        choices=[c for c in RollCallEntry.Status.choices if c[0] != RollCallEntry.Status.UNKNOWN],
+    )
+
+
+class MediaReportForm(forms.ModelForm):
+    class Meta:
+        model = MediaReport
+        fields = ["outlet", "link", "reach", "tone", "summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 2})}
+
+
+class ReputationAssessmentForm(forms.ModelForm):
+    class Meta:
+        model = ReputationAssessment
+        fields = ["level", "assessment", "countermeasures"]
+        widgets = {
+            "assessment": forms.Textarea(attrs={"rows": 2}),
+            "countermeasures": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class DisputePlanForm(forms.ModelForm):
+    class Meta:
+        model = DisputePlan
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("决定"), choices=[("approve", _("批准")), ("reject", _("不批准"))])
+    comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "reject" and not data.get("comment"):
+            self.add_error("comment", _("不批准时请写明理由。"))
+        return data
+
+
+class LegalReferralForm(forms.ModelForm):
+    class Meta:
+        model = LegalReferral
+        fields = ["case_summary", "reference"]
+        widgets = {"case_summary": forms.Textarea(attrs={"rows": 2})}
+
+
+class ComplaintCaseForm(forms.ModelForm):
+    class Meta:
+        model = ComplaintCase
+        fields = ["customer", "description", "is_walk_in", "handler"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        handler = self.fields["handler"]
+        assert isinstance(handler, forms.ModelChoiceField)
+        handler.queryset = Person.objects.filter(is_active=True, user__isnull=False)
+
+
+class EscalationForm(forms.Form):
+    escalation_reason = forms.CharField(label=_("上报理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RemedyForm(forms.ModelForm):
+    class Meta:
+        model = Remedy
+        fields = ["kind", "customer", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+
+class ComplaintClockForm(forms.Form):
+    is_complex = forms.BooleanField(label=_("复杂投诉（30日）"), required=False)
+
+
+class ExtensionRequestForm(forms.Form):
+    extension_days = forms.IntegerField(label=_("申请延期（天）"), min_value=1, max_value=60)
+    extension_reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}))

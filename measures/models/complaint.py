@@ -1,0 +1,211 @@
+"""The major-complaint (reputation) plan's records (Art. 14-bis). Each row is written once through
+``measures.services`` together with one timeline entry on the incident; decisions are new fields set once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class _Recorded(models.Model):
+    incident = models.ForeignKey(
+        "incidents.Incident", verbose_name=_("事件"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("登记时间"))
+
+    class Meta:
+        abstract = True
+        ordering = ["incident_id", "recorded_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} {self._meta.verbose_name} {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class MediaReport(_Recorded):
+    """Art. 14-bis (1): a negative report by mainstream media."""
+
+    class Tone(models.TextChoices):
+        NEGATIVE = "negative", _("负面")
+        NEUTRAL = "neutral", _("中性")
+        UNTRUE = "untrue", _("不实（需澄清）")
+
+    outlet = models.CharField(_("媒体"), max_length=200)
+    link = models.URLField(_("链接"), blank=True)
+    reach = models.PositiveIntegerField(_("传播量（阅读/转发）"), default=0)
+    tone = models.CharField(_("倾向"), max_length=10, choices=Tone.choices, default=Tone.NEGATIVE)
+    summary = models.TextField(_("内容摘要"), blank=True)
+
+    class Meta(_Recorded.Meta):
+        verbose_name = _("媒体报道")
+        verbose_name_plural = _("媒体报道")
+
+    def __str__(self) -> str:
+        return super().__str__()
+
+
+class ReputationAssessment(_Recorded):
+    """Art. 14-bis (1): the Major-Complaint Group assesses the damage to reputation."""
+
+    class Level(models.TextChoices):
+        LOW = "low", _("轻微")
+        MEDIUM = "medium", _("较大")
+        HIGH = "high", _("严重")
+
+    level = models.CharField(_("声誉损害程度"), max_length=10, choices=Level.choices)
+    assessment = models.TextField(_("评估意见"))
+    countermeasures = models.TextField(_("应对和补救措施"), blank=True)
+
+    class Meta(_Recorded.Meta):
+        verbose_name = _("声誉损害评估")
+        verbose_name_plural = _("声誉损害评估")
+
+    def __str__(self) -> str:
+        return super().__str__()
+
+
+class DisputePlan(_Recorded):
+    """Art. 14-bis (2): the dispute-resolution plan, carried out only after the Leadership Group approves."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("待领导小组批准")
+        APPROVED = "approved", _("已批准，可实施")
+        REJECTED = "rejected", _("未获批准")
+
+    text = models.TextField(_("纠纷解决方案"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.TextField(_("审批意见"), blank=True)
+
+    class Meta(_Recorded.Meta):
+        verbose_name = _("纠纷解决方案")
+        verbose_name_plural = _("纠纷解决方案")
+
+    def __str__(self) -> str:
+        return super().__str__()
+
+
+class LegalReferral(_Recorded):
+    """Art. 14-bis (4): disputes and cases involving litigation go to the legal department."""
+
+    case_summary = models.TextField(_("案件摘要"))
+    reference = models.CharField(_("移交编号"), max_length=100, blank=True)
+
+    class Meta(_Recorded.Meta):
+        verbose_name = _("法律移交")
+        verbose_name_plural = _("法律移交")
+
+    def __str__(self) -> str:
+        return super().__str__()
+
+
+class ComplaintCase(_Recorded):
+    """Art. 14-bis (5): a major or walk-in complaint with a named handler; escalated to head-office service
+    management when necessary."""
+
+    customer = models.CharField(_("客户"), max_length=200)
+    description = models.TextField(_("投诉内容"))
+    is_walk_in = models.BooleanField(_("客户上门投诉"), default=False)
+    handler = models.ForeignKey(
+        "teams.Person", verbose_name=_("指定处理人"), on_delete=models.PROTECT, related_name="+"
+    )
+    escalated_at = models.DateTimeField(_("上报总行服务管理部门时间"), null=True, blank=True)
+    escalation_reason = models.TextField(_("上报理由"), blank=True)
+
+    class Meta(_Recorded.Meta):
+        verbose_name = _("投诉专人处理")
+        verbose_name_plural = _("投诉专人处理")
+
+    def __str__(self) -> str:
+        return super().__str__()
+
+
+class Remedy(_Recorded):
+    """Art. 14-bis (6): the remedies offered to a customer."""
+
+    class Kind(models.TextChoices):
+        BLACKLIST_ADD = "blacklist_add", _("加入系统黑名单")
+        BLACKLIST_REMOVE = "blacklist_remove", _("移出系统黑名单")
+        BRANCH_HELP = "branch_help", _("分支机构协助")
+        GIFT_OR_POINTS = "gift_or_points", _("礼品或积分")
+        HOME_VISIT = "home_visit", _("上门致歉或解释")
+
+    kind = models.CharField(_("补救措施"), max_length=20, choices=Kind.choices)
+    customer = models.CharField(_("客户"), max_length=200)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta(_Recorded.Meta):
+        verbose_name = _("补救措施")
+        verbose_name_plural = _("补救措施")
+
+    def __str__(self) -> str:
+        return super().__str__()
+
+
+class ComplaintClock(models.Model):
+    """Art. 14-bis (7) and the bank's complaint rules: close in 15 days, complex ones in 30; an extension
+    needs the Leadership Group's approval."""
+
+    class Extension(models.TextChoices):
+        NONE = "", _("无")
+        REQUESTED = "requested", _("延期待批准")
+        APPROVED = "approved", _("延期已批准")
+        REJECTED = "rejected", _("延期未批准")
+
+    incident = models.OneToOneField(
+        "incidents.Incident", verbose_name=_("事件"), on_delete=models.PROTECT, related_name="complaint_clock"
+    )
+    started_at = models.DateTimeField(_("起算时间"))
+    is_complex = models.BooleanField(_("复杂投诉（30日）"), default=False)
+    extension_days = models.PositiveSmallIntegerField(_("申请延期（天）"), default=0)
+    extension_reason = models.TextField(_("延期理由"), blank=True)
+    extension_status = models.CharField(
+        _("延期状态"), max_length=10, choices=Extension.choices, default=Extension.NONE, blank=True
+    )
+    extension_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("延期申请人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    extension_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("延期审批人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("投诉办结时限")
+        verbose_name_plural = _("投诉办结时限")
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} {self.limit_days}d"
+
+    @property
+    def limit_days(self) -> int:
+        days = 30 if self.is_complex else 15
+        if self.extension_status == self.Extension.APPROVED:
+            days += self.extension_days
+        return days
+
+    @property
+    def due_at(self):
+        return self.started_at + timedelta(days=self.limit_days)

@@ -1,0 +1,89 @@
+"""Reads of the plans' measures, a fixed number of queries per page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from incidents.models import Incident
+
+from .models import (
+    ComplaintCase,
+    ComplaintClock,
+    DisputePlan,
+    LegalReferral,
+    MediaReport,
+    Remedy,
+    ReputationAssessment,
+    RollCall,
+    RotationRoster,
+)
+
+
+def latest_roster(*, incident: Incident) -> RotationRoster | None:
+    roster = RotationRoster.objects.filter(incident=incident).select_related("created_by").first()
+    if roster is not None:
+        # carried on the object for the template, read in one query
+        roster.ordered_assignments = list(  # type: ignore[attr-defined]
+            roster.assignments.select_related("person").order_by("group", "line", "person__name")
+        )
+    return roster
+
+
+def roll_call_current(*, incident: Incident) -> RollCall | None:
+    """The open roll call, or the last one held."""
+    roll_call = RollCall.objects.filter(incident=incident).order_by("-started_at").first()
+    if roll_call is None:
+        return None
+    # who still needs finding comes first: not yet confirmed, then missing, then the accounted for
+    rank = {"unknown": 0, "missing": 1, "absent": 2, "safe": 3}
+    entries = roll_call.entries.select_related("person", "marked_by").order_by("person__name")
+    roll_call.ordered_entries = sorted(  # type: ignore[attr-defined]
+        entries, key=lambda entry: rank.get(entry.status, 9)
+    )
+    return roll_call
+
+
+def roll_call_counts(*, roll_call: RollCall) -> dict[str, int]:
+    entries = roll_call.ordered_entries  # type: ignore[attr-defined]
+    counts = {"expected": len(entries), "safe": 0, "absent": 0, "missing": 0, "unknown": 0}
+    for entry in entries:
+        counts[entry.status] += 1
+    counts["accounted"] = counts["safe"] + counts["absent"]
+    return counts
+
+
+def complaint_records(*, incident: Incident) -> dict[str, Any]:
+    return {
+        "media": list(MediaReport.objects.filter(incident=incident).select_related("recorded_by")),
+        "assessments": list(
+            ReputationAssessment.objects.filter(incident=incident).select_related("recorded_by")
+        ),
+        "dispute_plans": list(
+            DisputePlan.objects.filter(incident=incident).select_related("recorded_by", "decided_by")
+        ),
+        "referrals": list(LegalReferral.objects.filter(incident=incident).select_related("recorded_by")),
+        "cases": list(
+            ComplaintCase.objects.filter(incident=incident).select_related("recorded_by", "handler")
+        ),
+        "remedies": list(Remedy.objects.filter(incident=incident).select_related("recorded_by")),
+        "clock": ComplaintClock.objects.filter(incident=incident).first(),
+    }
+
+
+def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
+    """Measures awaiting a Leadership decision (dispute plans, complaint-clock extensions), oldest first;
+    the caller decides whether ``user`` is a decider."""
+    items: list[dict[str, Any]] = []
+    for plan in DisputePlan.objects.filter(status=DisputePlan.Status.PROPOSED).select_related(
+        "incident", "recorded_by"
+    ):
+        items.append(
+            {"kind": "dispute_plan", "at": plan.recorded_at, "incident": plan.incident, "record": plan}
+        )
+    for clock in ComplaintClock.objects.filter(
+        extension_status=ComplaintClock.Extension.REQUESTED
+    ).select_related("incident", "extension_requested_by"):
+        items.append(
+            {"kind": "extension", "at": clock.started_at, "incident": clock.incident, "record": clock}
+        )
+    return sorted(items, key=lambda item: item["at"])

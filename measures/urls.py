@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+app_name = "measures"
+
+urlpatterns = [
+    path("<int:incident_id>/roster/", views.roster, name="roster"),
+    path("<int:incident_id>/roll-call/", views.roll_call, name="roll_call"),
+    path("<int:incident_id>/roll-call/live/", views.roll_call_partial, name="roll_call_live"),
+    path("<int:incident_id>/roll-call/entries/<int:entry_id>/", views.roll_call_mark, name="roll_call_mark"),
+    path(
+        "<int:incident_id>/roll-call/<int:roll_call_id>/close/", views.roll_call_close, name="roll_call_close"
+    ),
+    path("<int:incident_id>/complaint/", views.complaint, name="complaint"),
+    path("<int:incident_id>/complaint/<str:kind>/", views.complaint, name="complaint_write"),
+    path(
+        "<int:incident_id>/dispute-plans/<int:plan_id>/decide/",
+        views.dispute_plan_decide,
+        name="dispute_decide",
+    ),
+    path(
+        "<int:incident_id>/cases/<int:case_id>/escalate/", views.complaint_case_escalate, name="case_escalate"
+    ),
+    path("<int:incident_id>/extension/decide/", views.extension_decide, name="extension_decide"),
+]

@@ -1,0 +1,284 @@
+"""Pages of the plans' measures. Thin: reads through ``selectors``, writes through ``services``; refusals
+become page messages exactly as on the incident pages (``incidents.views.refusal_message``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from incidents import policies
+from incidents import selectors as incident_selectors
+from incidents.errors import IncidentError, IncidentNotFound, Invalid
+from incidents.models import Incident
+from incidents.views import bind_errors, dress, refusal_message
+from teams import selectors as team_selectors
+
+from . import selectors, services
+from .forms import (
+    ComplaintCaseForm,
+    ComplaintClockForm,
+    DecisionForm,
+    DisputePlanForm,
+    EscalationForm,
+    ExtensionRequestForm,
+    LegalReferralForm,
+    MediaReportForm,
+    RemedyForm,
+    ReputationAssessmentForm,
+    RollCallStartForm,
+    RosterForm,
+)
+from .models import RollCallEntry
+
+
+def _incident(request: HttpRequest, incident_id: int) -> Incident:
+    incident = incident_selectors.incident_detail(user=request.user, incident_id=incident_id)
+    if incident is None:
+        raise Http404(_("事件不存在。"))
+    return incident
+
+
+def _run(request: HttpRequest, write: Callable[[], Any], success: str) -> Invalid | None:
+    """Call a service; put its outcome on the page. Returns the ``Invalid`` so the form can show it."""
+    try:
+        write()
+    except IncidentNotFound as exc:
+        raise Http404(exc.message) from exc
+    except Invalid as exc:
+        messages.error(request, exc.message)
+        return exc
+    except IncidentError as exc:
+        refusal_message(request, exc)
+    else:
+        messages.success(request, success)
+    return None
+
+
+def _may_write(request: HttpRequest, incident: Incident) -> bool:
+    return policies.may_act_on(incident, request.user) and incident.state in services.MEASURE_STATES
+
+
+# --- A/B rotation roster (Art. 14 (1)) ---------------------------------------------------------------
+
+
+@login_required
+def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(request, incident_id)
+    form = RosterForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        failed = _run(
+            request,
+            lambda: services.roster_generate(
+                incident_id=incident_id, user=request.user, data=request.POST.dict()
+            ),
+            _("A/B轮换排班已生成。"),
+        )
+        if failed is None:
+            return redirect("measures:roster", incident_id=incident_id)
+        bind_errors(form, failed)
+        status = 400
+    current = selectors.latest_roster(incident=incident)
+    groups: dict[str, list[Any]] = {"A": [], "B": []}
+    if current is not None:
+        for assignment in current.ordered_assignments:  # type: ignore[attr-defined]
+            groups[assignment.group].append(assignment)
+    balance = {
+        g: {
+            "first": sum(1 for a in groups[g] if a.line == "first"),
+            "second": sum(1 for a in groups[g] if a.line == "second"),
+            "total": len(groups[g]),
+        }
+        for g in groups
+    }
+    return render(
+        request,
+        "measures/roster.html",
+        {
+            "incident": incident,
+            "form": dress(form),
+            "roster": current,
+            "groups": groups,
+            "balance": balance,
+            "schedule": current.schedule(periods=6) if current else [],
+            "may_write": _may_write(request, incident),
+        },
+        status=status,
+    )
+
+
+# --- evacuation roll call (Art. 14 (3)) --------------------------------------------------------------
+
+
+def _roll_call_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+    current = selectors.roll_call_current(incident=incident)
+    return {
+        "incident": incident,
+        "roll_call": current,
+        "counts": selectors.roll_call_counts(roll_call=current) if current else None,
+        "statuses": [c for c in RollCallEntry.Status.choices if c[0] != RollCallEntry.Status.UNKNOWN],
+        "may_write": _may_write(request, incident),
+        "start_form": RollCallStartForm(),
+    }
+
+
+@login_required
+def roll_call(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(request, incident_id)
+    context = _roll_call_context(request, incident)
+    status = 200
+    if request.method == "POST":
+        form = RollCallStartForm(request.POST)
+        failed = _run(
+            request,
+            lambda: services.roll_call_start(
+                incident_id=incident_id, user=request.user, data=request.POST.dict()
+            ),
+            _("撤离点名已开始。"),
+        )
+        if failed is None:
+            return redirect("measures:roll_call", incident_id=incident_id)
+        bind_errors(form, failed)
+        context["start_form"] = form
+        status = 400
+    return render(request, "measures/roll_call.html", context, status=status)
+
+
+@login_required
+def roll_call_partial(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """The live count, polled by htmx while people are being accounted for."""
+    incident = _incident(request, incident_id)
+    return render(request, "measures/partials/_roll_call.html", _roll_call_context(request, incident))
+
+
+@login_required
+@require_POST
+def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> HttpResponse:
+    _run(
+        request,
+        lambda: services.roll_call_mark(entry_id=entry_id, user=request.user, data=request.POST.dict()),
+        _("已确认。"),
+    )
+    if request.headers.get("HX-Request"):
+        incident = _incident(request, incident_id)
+        return render(request, "measures/partials/_roll_call.html", _roll_call_context(request, incident))
+    return redirect("measures:roll_call", incident_id=incident_id)
+
+
+@login_required
+@require_POST
+def roll_call_close(request: HttpRequest, incident_id: int, roll_call_id: int) -> HttpResponse:
+    _run(
+        request,
+        lambda: services.roll_call_close(roll_call_id=roll_call_id, user=request.user),
+        _("撤离点名已结束。"),
+    )
+    return redirect("measures:roll_call", incident_id=incident_id)
+
+
+# --- major-complaint plan (Art. 14-bis) --------------------------------------------------------------
+
+COMPLAINT_WRITES: dict[str, tuple[type[forms.BaseForm], Callable[..., Any], Any]] = {
+    "media": (MediaReportForm, services.media_report_log, _("媒体报道已登记。")),
+    "assessment": (ReputationAssessmentForm, services.reputation_assess, _("声誉损害评估已登记。")),
+    "dispute_plan": (DisputePlanForm, services.dispute_plan_propose, _("纠纷解决方案已提交领导小组审批。")),
+    "legal": (LegalReferralForm, services.legal_referral_record, _("已移交法律事务管理部门。")),
+    "case": (ComplaintCaseForm, services.complaint_case_assign, _("已指定投诉处理人。")),
+    "remedy": (RemedyForm, services.remedy_record, _("补救措施已登记。")),
+    "clock": (ComplaintClockForm, services.complaint_clock_start, _("投诉办结时限开始计时。")),
+    "extension": (ExtensionRequestForm, services.complaint_clock_request_extension, _("延期申请已提交。")),
+}
+
+
+def _complaint_forms(data: Any = None, kind: str | None = None) -> dict[str, forms.BaseForm]:
+    return {
+        name: dress(form_class(data if name == kind else None, prefix=name))
+        for name, (form_class, _service, _message) in COMPLAINT_WRITES.items()
+    }
+
+
+@login_required
+def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -> HttpResponse:
+    incident = _incident(request, incident_id)
+    page_forms = _complaint_forms()
+    status = 200
+    if request.method == "POST":
+        if kind not in COMPLAINT_WRITES:
+            raise Http404(_("没有这个操作。"))
+        form_class, service, message = COMPLAINT_WRITES[kind]
+        prefix = f"{kind}-"
+        data = {
+            key.removeprefix(prefix): request.POST.get(key) for key in request.POST if key.startswith(prefix)
+        }
+        failed = _run(
+            request, lambda: service(incident_id=incident_id, user=request.user, data=data), message
+        )
+        if failed is None:
+            return redirect(reverse("measures:complaint", args=[incident_id]) + f"#{kind}")
+        page_forms = _complaint_forms(request.POST, kind)
+        bind_errors(page_forms[kind], failed)
+        status = 400
+    records = selectors.complaint_records(incident=incident)
+    actor = team_selectors.actor_for(request.user)
+    return render(
+        request,
+        "measures/complaint.html",
+        {
+            "incident": incident,
+            "forms": page_forms,
+            "decision_form": DecisionForm(),
+            "escalation_form": EscalationForm(),
+            "may_write": _may_write(request, incident),
+            "may_decide": actor.is_leadership_decider and _may_write(request, incident),
+            "now": timezone.now(),
+            **records,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def dispute_plan_decide(request: HttpRequest, incident_id: int, plan_id: int) -> HttpResponse:
+    _run(
+        request,
+        lambda: services.dispute_plan_decide(plan_id=plan_id, user=request.user, data=request.POST.dict()),
+        _("已审批纠纷解决方案。"),
+    )
+    return redirect(reverse("measures:complaint", args=[incident_id]) + "#dispute_plan")
+
+
+@login_required
+@require_POST
+def complaint_case_escalate(request: HttpRequest, incident_id: int, case_id: int) -> HttpResponse:
+    _run(
+        request,
+        lambda: services.complaint_case_escalate(
+            case_id=case_id, user=request.user, data=request.POST.dict()
+        ),
+        _("已上报总行服务管理部门。"),
+    )
+    return redirect(reverse("measures:complaint", args=[incident_id]) + "#case")
+
+
+@login_required
+@require_POST
+def extension_decide(request: HttpRequest, incident_id: int) -> HttpResponse:
+    _run(
+        request,
+        lambda: services.complaint_clock_decide_extension(
+            incident_id=incident_id, user=request.user, data=request.POST.dict()
+        ),
+        _("已审批延期申请。"),
+    )
+    return redirect(reverse("measures:complaint", args=[incident_id]) + "#clock")

@@ -1,0 +1,204 @@
+"""The pages of the incidents app through Django's test client: what each user sees and may do, refusals as
+messages (never a 500), and query counts that stay constant in the size of the timeline and the board."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from incidents import services
+from incidents.models import Incident, TimelineEntry
+from tests.incidents.lifecycle import body_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # seed_demo sets ten passwords; the production hasher would spend most of each test's setup on them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def web(client, org):
+    def as_user(username: str):
+        client.force_login(org[username])
+        return client
+
+    return as_user
+
+
+def _declare(org, username: str = "supervisor", **fields) -> Incident:
+    data = {
+        "title": "核心系统中断",
+        "category": "system_outage",
+        "description": "坐席无法查询客户信息",
+        "detected_at": (timezone.now() - timedelta(minutes=5)).isoformat(),
+        **fields,
+    }
+    return services.incident_declare(user=org[username], data=data)
+
+
+def _move(org, incident: Incident, username: str, name: str, **extra) -> Incident:
+    return services.incident_transition(
+        incident_id=incident.pk, name=name, user=org[username], data={**body_for(name), **extra}
+    )
+
+
+def test_board_shows_open_incidents_by_state_with_drill_mark(web, org):
+    _declare(org, title="真实事件")
+    drill = _declare(org, title="消防演练", category="disaster", is_drill=True)
+    _move(org, drill, "agent", "report")
+    page = web("supervisor").get("/").content.decode()
+    assert "真实事件" in page and "消防演练" in page
+    assert "演练</span>" in page
+    assert "领导小组组长或副组长：决定是否启动" in page  # who must act next on the reported drill
+
+
+def test_declare_form_shows_field_errors_in_chinese_and_english(web, org):
+    client = web("supervisor")
+    response = client.post("/incidents/new/", {"title": "", "category": "nope", "detected_at": "x"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "该字段是必填项。" in body and "输入一个有效的日期/时间。" in body
+    client.post("/i18n/setlang/", {"language": "en"})
+    body = client.post("/incidents/new/", {"title": "", "category": "system_outage"}).content.decode()
+    assert "This field is required." in body
+
+
+def test_declare_creates_incident_and_redirects_to_its_page(web, org):
+    response = web("supervisor").post(
+        "/incidents/new/",
+        {
+            "title": "IVR 中断",
+            "category": "system_outage",
+            "detected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "is_drill": "on",
+        },
+        follow=True,
+    )
+    incident = Incident.objects.get(title="IVR 中断")
+    assert incident.is_drill and incident.state == "monitoring"
+    assert response.redirect_chain[-1][0] == f"/incidents/{incident.pk}/"
+    assert "事件已登记" in response.content.decode()
+
+
+def test_auditor_sees_no_write_controls_and_a_write_is_refused_as_a_message(web, org):
+    incident = _declare(org)
+    client = web("auditor")
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "审计人员只读" in page
+    assert f"/incidents/{incident.pk}/do/" not in page and "update-add" not in page
+    response = client.post(f"/incidents/{incident.pk}/do/report/", body_for("report"), follow=True)
+    assert response.status_code == 200
+    assert "操作被拒绝：审计人员只读" in response.content.decode()
+    assert Incident.objects.get(pk=incident.pk).state == "monitoring"
+    response = client.post(f"/incidents/{incident.pk}/updates/", {"text": "x"}, follow=True)
+    assert "审计人员只读" in response.content.decode()
+
+
+def test_second_decider_gets_a_conflict_message_not_an_error(web, org):
+    incident = _declare(org)
+    _move(org, incident, "agent", "report")
+    prefix = f"i{incident.pk}-activate-"
+    body = {prefix + k: v for k, v in body_for("activate").items()}
+    first = web("gm").post(f"/inbox/{incident.pk}/activate/", body, follow=True)
+    assert "已启动" in first.content.decode()
+    second = web("supervisor").post(f"/inbox/{incident.pk}/activate/", body, follow=True)
+    assert second.status_code == 200
+    assert "有人已先一步处理" in second.content.decode()
+    assert TimelineEntry.objects.filter(incident=incident, action="activate").count() == 1
+
+
+def test_inbox_explains_four_eyes_to_the_reporter(web, org):
+    incident = _declare(org)
+    _move(org, incident, "supervisor", "report")
+    page = web("supervisor").get("/inbox/").content.decode()
+    assert "四眼原则" in page and f"/inbox/{incident.pk}/activate/" not in page
+    assert f"/inbox/{incident.pk}/activate/" in web("gm").get("/inbox/").content.decode()
+
+
+def test_help_diagram_is_drawn_from_the_state_machine(web, org):
+    page = web("agent").get("/help/").content.decode()
+    field = Incident._meta.get_field("state")
+    names = {t.name for t in field.get_all_transitions(Incident)}
+    for name in names:
+        assert f"edge-{name}" in page
+    assert page.count('class="node ') == 9
+
+
+def _timeline_of(org, size: int) -> Incident:
+    incident = _declare(org)
+    _move(org, incident, "agent", "report")
+    _move(org, incident, "gm", "activate")
+    for index in range(size - 3):
+        services.incident_record_action(
+            incident_id=incident.pk,
+            user=org["phone_lead"],
+            action="progress_update",
+            comment=f"第 {index} 条",
+        )
+    assert TimelineEntry.objects.filter(incident=incident).count() == size
+    return incident
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_incident_page_queries_do_not_grow_with_the_timeline(web, org):
+    small, large = _timeline_of(org, 10), _timeline_of(org, 200)
+    client = web("gm")
+    _queries(client, f"/incidents/{small.pk}/")  # warm the session and the actor
+    few = _queries(client, f"/incidents/{small.pk}/")
+    many = _queries(client, f"/incidents/{large.pk}/")
+    assert many == few, (few, many)
+    assert "第 196 条" in client.get(f"/incidents/{large.pk}/").content.decode()
+
+
+def test_board_queries_do_not_grow_with_the_number_of_incidents(web, org):
+    client = web("supervisor")
+    for index in range(3):
+        incident = _declare(org, title=f"事件{index}")
+        _move(org, incident, "agent", "report")
+    _queries(client, "/")
+    few = _queries(client, "/")
+    for index in range(30):
+        incident = _declare(org, title=f"更多事件{index}", category=["system_outage", "disaster"][index % 2])
+        if index % 3 == 0:
+            _move(org, incident, "agent", "report")
+    many = _queries(client, "/")
+    assert many == few, (few, many)
+
+
+def test_english_switch_translates_the_pages(web, org):
+    incident = _declare(org, category="disaster")
+    _move(org, incident, "agent", "report")
+    _move(org, incident, "gm", "activate")
+    client = web("sudden_lead")
+    client.post("/i18n/setlang/", {"language": "en"})
+    assert "Live board" in client.get("/").content.decode()
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "What I can do" in page and "Start execution" in page and "Timeline" in page
+    assert "A/B rotation roster" in client.get(f"/measures/{incident.pk}/roster/").content.decode()
+    assert "Help: the incident lifecycle" in client.get("/help/").content.decode()
+
+
+def test_the_report_form_keeps_the_incidents_category(web, org):
+    incident = _declare(org, category="disaster")
+    page = web("agent").get(f"/incidents/{incident.pk}/do/report/").content.decode()
+    assert '<option value="disaster" selected>' in page
+
+
+def test_timeline_text_is_escaped(web, org):
+    incident = _declare(org, description='<script>alert("x")</script>')
+    page = web("gm").get(f"/incidents/{incident.pk}/").content.decode()
+    assert '<script>alert("x")</script>' not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page

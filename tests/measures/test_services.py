@@ -1,0 +1,197 @@
+"""The plans' measures through their services: who may, what is validated, and that every write is one
+entry on the incident's timeline (DESIGN §3, §4)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from incidents import services as incident_services
+from incidents.errors import Conflict, Forbidden, Invalid
+from incidents.models import TimelineEntry
+from measures import selectors, services
+from measures.models import ComplaintClock, DisputePlan, RollCallEntry
+from teams import selectors as team_selectors
+from tests.incidents.lifecycle import body_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _activated(org, category: str):
+    incident = incident_services.incident_declare(
+        user=org["supervisor"],
+        data={"title": "测试", "category": category, "detected_at": timezone.now() - timedelta(minutes=3)},
+    )
+    for username, name in (("agent", "report"), ("gm", "activate")):
+        incident_services.incident_transition(
+            incident_id=incident.pk, name=name, user=org[username], data=body_for(name)
+        )
+    return incident
+
+
+def _actions(incident) -> list[str]:
+    return list(
+        TimelineEntry.objects.filter(incident=incident).order_by("seq").values_list("action", flat=True)
+    )
+
+
+def test_roster_splits_everyone_balanced_by_line_and_skill(org):
+    incident = _activated(org, "disaster")
+    roster = services.roster_generate(
+        incident_id=incident.pk, user=org["sudden_lead"], data={"starts_on": "2026-12-01", "period_days": "3"}
+    )
+    staff = list(team_selectors.all_staff())
+    assignments = list(roster.assignments.all())
+    assert {a.person_id for a in assignments} == {p.pk for p in staff}
+    for line in ("first", "second"):
+        a = sum(1 for x in assignments if x.line == line and x.group == "A")
+        b = sum(1 for x in assignments if x.line == line and x.group == "B")
+        assert abs(a - b) <= 1, (line, a, b)
+    totals = [sum(1 for x in assignments if x.group == g) for g in "AB"]
+    assert abs(totals[0] - totals[1]) <= 1
+    assert [row[2] for row in roster.schedule(periods=4)] == ["A", "B", "A", "B"]
+    assert roster.group_on(roster.starts_on + timedelta(days=3)) == "B"
+    assert _actions(incident)[-1] == "roster_generated"
+
+
+@pytest.mark.parametrize("days", ["0", "8", ""])
+def test_roster_period_is_one_day_to_one_week(org, days):
+    incident = _activated(org, "disaster")
+    with pytest.raises(Invalid) as refused:
+        services.roster_generate(
+            incident_id=incident.pk,
+            user=org["sudden_lead"],
+            data={"starts_on": "2026-12-01", "period_days": days},
+        )
+    assert "period_days" in refused.value.detail
+
+
+def test_roll_call_accounts_for_everyone_and_cannot_close_early(org):
+    incident = _activated(org, "disaster")
+    roll_call = services.roll_call_start(
+        incident_id=incident.pk, user=org["sudden_lead"], data={"assembly_point": "大厦东侧广场"}
+    )
+    with pytest.raises(Conflict):
+        services.roll_call_start(incident_id=incident.pk, user=org["gm"], data={"assembly_point": "另一处"})
+    entries = list(roll_call.entries.all())
+    for entry in entries[:-1]:
+        services.roll_call_mark(entry_id=entry.pk, user=org["security_head"], data={"status": "safe"})
+    with pytest.raises(Invalid):
+        services.roll_call_close(roll_call_id=roll_call.pk, user=org["sudden_lead"])
+    services.roll_call_mark(entry_id=entries[-1].pk, user=org["sudden_lead"], data={"status": "missing"})
+    current = selectors.roll_call_current(incident=incident)
+    counts = selectors.roll_call_counts(roll_call=current)
+    assert counts == {
+        "expected": len(entries),
+        "safe": len(entries) - 1,
+        "absent": 0,
+        "missing": 1,
+        "unknown": 0,
+        "accounted": len(entries) - 1,
+    }
+    services.roll_call_close(roll_call_id=roll_call.pk, user=org["sudden_lead"])
+    actions = _actions(incident)
+    assert actions.count("roll_call_marked") == len(entries)
+    assert actions[-1] == "roll_call_closed"
+    with pytest.raises(Conflict):
+        services.roll_call_mark(entry_id=entries[0].pk, user=org["sudden_lead"], data={"status": "safe"})
+    assert RollCallEntry.objects.filter(roll_call=roll_call, status="missing").count() == 1
+
+
+def test_dispute_plan_needs_another_leadership_decider(org):
+    incident = _activated(org, "business_dispute")
+    plan = services.dispute_plan_propose(
+        incident_id=incident.pk, user=org["supervisor"], data={"text": "退还手续费并上门致歉"}
+    )
+    with pytest.raises(Forbidden, match="四眼原则"):
+        services.dispute_plan_decide(plan_id=plan.pk, user=org["supervisor"], data={"decision": "approve"})
+    with pytest.raises(Forbidden):
+        services.dispute_plan_decide(
+            plan_id=plan.pk, user=org["complaint_lead"], data={"decision": "approve"}
+        )
+    with pytest.raises(Invalid):  # a rejection must say why
+        services.dispute_plan_decide(plan_id=plan.pk, user=org["gm"], data={"decision": "reject"})
+    services.dispute_plan_decide(
+        plan_id=plan.pk, user=org["gm"], data={"decision": "approve", "comment": "同意"}
+    )
+    assert DisputePlan.objects.get(pk=plan.pk).status == "approved"
+    with pytest.raises(Conflict):
+        services.dispute_plan_decide(plan_id=plan.pk, user=org["gm"], data={"decision": "approve"})
+    assert _actions(incident)[-2:] == ["dispute_plan_proposed", "dispute_plan_approved"]
+
+
+def test_complaint_clock_15_or_30_days_and_extension_on_approval(org):
+    incident = _activated(org, "business_dispute")
+    clock = services.complaint_clock_start(incident_id=incident.pk, user=org["complaint_lead"], data={})
+    assert clock.limit_days == 15
+    assert clock.due_at == incident.__class__.objects.get(pk=incident.pk).activated_at + timedelta(days=15)
+    services.complaint_clock_request_extension(
+        incident_id=incident.pk,
+        user=org["complaint_lead"],
+        data={"extension_days": "10", "extension_reason": "需总行协调"},
+    )
+    assert ComplaintClock.objects.get(pk=clock.pk).limit_days == 15  # not until approved
+    with pytest.raises(Forbidden):
+        services.complaint_clock_decide_extension(
+            incident_id=incident.pk, user=org["complaint_lead"], data={"decision": "approve"}
+        )
+    services.complaint_clock_decide_extension(
+        incident_id=incident.pk, user=org["gm"], data={"decision": "approve"}
+    )
+    assert ComplaintClock.objects.get(pk=clock.pk).limit_days == 25
+
+
+def test_complaint_records_each_one_timeline_entry(org):
+    incident = _activated(org, "business_dispute")
+    lead = org["complaint_lead"]
+    services.media_report_log(
+        incident_id=incident.pk, user=lead, data={"outlet": "都市报", "reach": "12000", "tone": "untrue"}
+    )
+    services.reputation_assess(
+        incident_id=incident.pk, user=lead, data={"level": "high", "assessment": "扩散中"}
+    )
+    services.legal_referral_record(incident_id=incident.pk, user=lead, data={"case_summary": "客户起诉"})
+    handler = team_selectors.team_lead(team_code="complaint")
+    case = services.complaint_case_assign(
+        incident_id=incident.pk,
+        user=lead,
+        data={"customer": "张女士", "description": "上门投诉扣费", "is_walk_in": "on", "handler": handler.pk},
+    )
+    services.complaint_case_escalate(case_id=case.pk, user=lead, data={"escalation_reason": "涉及多家分行"})
+    services.remedy_record(
+        incident_id=incident.pk, user=lead, data={"kind": "home_visit", "customer": "张女士"}
+    )
+    assert _actions(incident)[-6:] == [
+        "media_report",
+        "reputation_assessment",
+        "legal_referral",
+        "complaint_handler_assigned",
+        "complaint_escalated_hq",
+        "remedy_recorded",
+    ]
+    records = selectors.complaint_records(incident=incident)
+    assert records["cases"][0].is_walk_in and records["cases"][0].escalated_at
+
+
+def test_auditor_and_closed_states_are_refused(org):
+    incident = _activated(org, "disaster")
+    with pytest.raises(Forbidden, match="审计"):
+        services.roster_generate(
+            incident_id=incident.pk, user=org["auditor"], data={"starts_on": "2026-12-01", "period_days": "1"}
+        )
+    monitoring = incident_services.incident_declare(
+        user=org["supervisor"],
+        data={"title": "未启动", "category": "disaster", "detected_at": timezone.now()},
+    )
+    with pytest.raises(Conflict):
+        services.roll_call_start(
+            incident_id=monitoring.pk, user=org["sudden_lead"], data={"assembly_point": "x"}
+        )
+    assert TimelineEntry.objects.filter(incident=monitoring).count() == 1
