@@ -84,9 +84,9 @@ class DeskUser(HttpUser):
     def interval_ingestion(self) -> None:
         if not INTERVALS_AVAILABLE["value"] or "integrator" not in self.token_of:
             return
-        start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(
-            minutes=15 * random.randint(1, 500)
-        )
+        now = datetime.now(UTC)
+        aligned = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+        start = aligned - timedelta(minutes=15 * random.randint(1, 500))
         body = {
             "queue": f"hotline-{random.randint(1, 4)}",
             "interval_start": start.isoformat(),
