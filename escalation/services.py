@@ -386,14 +386,12 @@ def late_report_record(*, incident: Any) -> LateReport | None:
         is_late=snapshot is not None and delay > threshold,
     )
     if record.is_late:
-        incident_services.timeline_append(
+        incident_services.timeline_append_action(
             incident=incident,
             user=SYSTEM_USER,
             action="late_report_flagged",
             comment=f"发现至上报 {delay // 60} 分钟，超过 {threshold // 60} 分钟（缓报，第二十一条）",
             payload={"delay_seconds": delay, "threshold_seconds": threshold},
-            from_state=incident.state,
-            to_state=incident.state,
         )
         notify(
             incident=incident,
@@ -429,7 +427,7 @@ def recurrence_link(*, incident: Any) -> Incident | None:
         return None
     incident.related_incident = related
     incident.save(update_fields=["related_incident", "updated_at"])
-    incident_services.timeline_append(
+    incident_services.timeline_append_action(
         incident=incident,
         user=SYSTEM_USER,
         action="recurrence_linked",
@@ -439,8 +437,6 @@ def recurrence_link(*, incident: Any) -> Incident | None:
             "same_system": bool(incident.affected_system)
             and incident.affected_system == related.affected_system,
         },
-        from_state=incident.state,
-        to_state=incident.state,
     )
     audience = [f"group:{related.lead_group.code}"] if related.lead_group else ["leadership_deciders"]
     notify(

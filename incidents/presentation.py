@@ -29,9 +29,15 @@ TRANSITION_LABELS = {
 # Transitions that only the Leadership Group (or the plan's approvers) take: shown in the approval inbox.
 DECISION_TRANSITIONS = ("activate", "decline", "approve_termination", "reject_termination")
 
+# Every action that can stand on a timeline, whichever app records it: one table for pages, reports and PDFs.
 ACTION_LABELS = {
     **TRANSITION_LABELS,
     "declare": _("登记事件"),
+    "early_warning": _("预警提示"),
+    "system_recovered": _("系统已恢复"),
+    "recurrence_linked": _("关联复发事件"),
+    "late_report_flagged": _("标记缓报"),
+    "notification_failed": _("通知发送失败"),
     "progress_update": _("最新进展"),
     "attachment_added": _("添加附件"),
     "checklist_done": _("完成预案措施"),
@@ -53,6 +59,11 @@ ACTION_LABELS = {
     "complaint_extension_requested": _("申请投诉办结延期"),
     "complaint_extension_approved": _("批准投诉办结延期"),
     "complaint_extension_rejected": _("不批准投诉办结延期"),
+    "investigation_updated": _("更新调查报告"),
+    "responsible_person_added": _("认定责任人"),
+    "corrective_action_added": _("新增整改措施"),
+    "corrective_action_updated": _("更新整改措施"),
+    "drill_recorded": _("记录演练"),
 }
 
 DEADLINE_LABELS = {

@@ -100,6 +100,28 @@ def timeline_append(
     return entry
 
 
+def timeline_append_action(
+    *,
+    incident: Incident,
+    user: Any,
+    action: str,
+    comment: str = "",
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> TimelineEntry:
+    """An action that changes no state, appended by a caller already holding the incident's row lock."""
+    return timeline_append(
+        incident=incident,
+        user=user,
+        action=action,
+        comment=comment,
+        payload=payload,
+        from_state=incident.state,
+        to_state=incident.state,
+        at=at,
+    )
+
+
 def _lock(incident_id: int) -> Incident:
     try:
         return (
@@ -323,14 +345,12 @@ def incident_record_action(
     """A first-class action with no state change (media report logged, remedy recorded, notification
     sent or failed, …) for other apps to record on the incident's timeline."""
     incident = _lock(incident_id)
-    return timeline_append(
+    return timeline_append_action(
         incident=incident,
         user=user,
         action=action,
         comment=comment,
         payload=payload,
-        from_state=incident.state,
-        to_state=incident.state,
     )
 
 
@@ -347,14 +367,12 @@ def incident_add_update(
     update = ProgressUpdate.objects.create(
         incident=incident, author=user, text=form.cleaned_data["text"], at=now
     )
-    timeline_append(
+    timeline_append_action(
         incident=incident,
         user=user,
         action="progress_update",
         comment=update.text,
         payload={"update": update.pk},
-        from_state=incident.state,
-        to_state=incident.state,
         at=now,
     )
     for upload in files or []:
@@ -399,14 +417,12 @@ def _attach(
     )
     attachment.file.save(upload.name or "file", upload, save=False)
     attachment.save()
-    timeline_append(
+    timeline_append_action(
         incident=incident,
         user=user,
         action="attachment_added",
         comment=attachment.name,
         payload={"attachment": attachment.pk, "sha256": attachment.sha256, "size": attachment.size},
-        from_state=incident.state,
-        to_state=incident.state,
         at=now,
     )
     return attachment
@@ -426,14 +442,12 @@ def incident_record_regulator_decision(*, incident_id: int, user: Any, data: dic
     incident.save(
         update_fields=["regulator_decision", "regulator_decided_at", "regulator_decided_by", "updated_at"]
     )
-    timeline_append(
+    timeline_append_action(
         incident=incident,
         user=user,
         action="regulator_decision",
         comment=form.cleaned_data["comment"],
         payload={k: v for k, v in form.cleaned_data.items() if k != "comment"},
-        from_state=incident.state,
-        to_state=incident.state,
         at=now,
     )
     flows.after_regulator_decision(incident=incident, decision=form.cleaned_data)
@@ -509,14 +523,12 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
     checklist_item.done_by = user
     checklist_item.evidence = form.cleaned_data["evidence"]
     checklist_item.save(update_fields=["done_at", "done_by", "evidence"])
-    timeline_append(
+    timeline_append_action(
         incident=incident,
         user=user,
         action="checklist_done",
         comment=checklist_item.evidence,
         payload={"item": checklist_item.pk, "code": checklist_item.code, "title": checklist_item.title},
-        from_state=incident.state,
-        to_state=incident.state,
         at=now,
     )
     if checklist_item.recurrence == Recurrence.WEEKLY_FRIDAY and incident.is_open:

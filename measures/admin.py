@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from incidents.admin import ReadOnlyAdmin  # records are written by services only
+
 from .models import (
     ComplaintCase,
     ComplaintClock,
@@ -11,20 +13,6 @@ from .models import (
     RollCall,
     RotationRoster,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Measures are written through ``measures.services`` only (each write is also a timeline entry)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 for model in (
     RotationRoster,

@@ -78,14 +78,8 @@ def _valid(form: forms.BaseForm) -> dict[str, Any]:
 
 
 def _record(incident: Incident, user: Any, action: str, comment: str = "", **payload: Any) -> None:
-    incident_services.timeline_append(
-        incident=incident,
-        user=user,
-        action=action,
-        comment=comment,
-        payload=payload,
-        from_state=incident.state,
-        to_state=incident.state,
+    incident_services.timeline_append_action(
+        incident=incident, user=user, action=action, comment=comment, payload=payload
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from incidents.admin import ReadOnlyAdmin  # records are written by services only
+
 from .models import EarlyWarning, EarlyWarningRule, IntervalFigure, MonitoredSystem, Queue, SystemEvent
 
 
@@ -35,17 +37,6 @@ class MonitoredSystemAdmin(admin.ModelAdmin):
 @admin.register(Queue)
 class QueueAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "owning_group", "created_at"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(IntervalFigure)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from incidents import presentation
 from incidents.models import RegulatorDecision, State, TerminationApproval
 from incidents.plans import ApprovalSlot, Category, Grade, Plan
 from teams.models import Team
@@ -14,30 +15,7 @@ from teams.roles import ROLE_LABELS
 
 from .models import CorrectiveAction, ResponsiblePerson
 
-ACTION_LABELS = {
-    "declare": _("登记（监测预警）"),
-    "early_warning": _("预警提示"),
-    "report": _("上报领导小组（申请启动）"),
-    "dismiss": _("解除预警"),
-    "reopen": _("重新监测"),
-    "activate": _("启动预案"),
-    "decline": _("不予启动"),
-    "execute": _("开始实施"),
-    "request_termination": _("申请终止"),
-    "approve_termination": _("批准终止"),
-    "reject_termination": _("驳回终止"),
-    "investigate": _("启动调查"),
-    "close": _("结案"),
-    "progress_update": _("最新进展"),
-    "checklist_done": _("预案措施完成"),
-    "attachment_added": _("添加附件"),
-    "regulator_decision": _("向监管部门报告的决定"),
-    "investigation_updated": _("更新调查报告"),
-    "responsible_person_added": _("认定责任人"),
-    "corrective_action_added": _("新增整改措施"),
-    "corrective_action_updated": _("更新整改措施"),
-    "drill_recorded": _("记录演练"),
-}
+ACTION_LABELS = presentation.ACTION_LABELS  # one table for the whole product (incidents/presentation.py)
 
 EARLY_WARNING_LABELS = {
     "in_advance": _("是：事件发生前已发出预警"),

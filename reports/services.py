@@ -80,14 +80,8 @@ def _invalid(form: Any) -> Invalid:
 
 
 def _record(incident: Incident, user: Any, action: str, payload: dict[str, Any], comment: str = "") -> None:
-    incident_services.timeline_append(
-        incident=incident,
-        user=user,
-        action=action,
-        comment=comment,
-        payload=payload,
-        from_state=incident.state,
-        to_state=incident.state,
+    incident_services.timeline_append_action(
+        incident=incident, user=user, action=action, comment=comment, payload=payload
     )
 
 
