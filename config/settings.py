@@ -349,4 +349,3 @@ LOGGING = {
 }
 
 TEST_RUNNER = "django.test.runner.DiscoverRunner"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default; a URL typed without a scheme is https
