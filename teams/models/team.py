@@ -26,7 +26,8 @@ class Team(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.name
+        # The four teams are the plan's own (Art. 6): shown in the reader's language, whatever `name` holds.
+        return str(self.get_code_display()) if self.code in self.Code.values else self.name
 
     @property
     def is_leadership(self) -> bool:
