@@ -22,7 +22,7 @@ def main() -> int:
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-    # The servers the benchmarks start speak plain HTTP on loopback: no HTTPS redirect, no secure-only cookies.
+    # Servers the benchmarks start speak plain HTTP on loopback: no HTTPS redirect, no secure-only cookies.
     for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"):
         os.environ.setdefault(name, "0")
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -23,40 +23,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench import Figure
+from bench import Figure, stack
 
 DB_NAME = "ed_bench_pages"
 CLIENTS = 8
 PORT = int(os.environ.get("BENCH_PAGES_PORT", "18650"))
-
-
-def _use_own_database() -> tuple[str, str]:
-    import psycopg2
-    from django.db import connections
-
-    connection = connections["default"]
-    if connection.vendor != "postgresql":
-        raise RuntimeError("bench_pages needs PostgreSQL (DATABASE_URL)")
-    connection.close()
-    original = connection.settings_dict["NAME"]
-    params = connection.get_connection_params()
-    params["dbname"] = "postgres"
-    admin = psycopg2.connect(**params)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
-    admin.close()
-    connection.settings_dict["NAME"] = DB_NAME
-    settings = connection.settings_dict
-    user, host, port = (
-        settings["USER"] or "postgres",
-        settings["HOST"] or "127.0.0.1",
-        settings["PORT"] or 5432,
-    )
-    url = f"postgres://{user}@{host}:{port}/{DB_NAME}"
-    return original, url
 
 
 def _fill(incidents: int, entries_per_incident: int) -> tuple[list[int], int, int]:
@@ -241,14 +212,11 @@ def run(quick: bool) -> list[Figure]:
     import requests
 
     incidents, per_incident = (2_000, 10) if quick else (100_000, 10)
-    original, url = _use_own_database()
-    try:
+    stack.ensure_database(DB_NAME)
+    url = stack.database_url(DB_NAME)
+    with stack.using_database(DB_NAME):
         ids, incident_count, entry_count = _fill(incidents, per_incident)
         cookie = _session_cookie()
-    finally:
-        from django.db import connections
-
-        connections["default"].close()
     access_log = Path(tempfile.mkdtemp(prefix="bench-pages-")) / "access.log"
     server = _serve(url, access_log)
     try:
@@ -265,10 +233,6 @@ def run(quick: bool) -> list[Figure]:
     finally:
         server.terminate()
         server.wait(timeout=10)
-        from django.db import connections
-
-        connections["default"].close()
-        connections["default"].settings_dict["NAME"] = original
     served = [line.split() for line in access_log.read_text().splitlines()[warm_lines:]]
     big_path = f"/incidents/{ids[0]}/"
     server_ms = [int(d) / 1000 for d, path in served if path.startswith("/incidents/") and path != big_path]

@@ -15,40 +15,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench import Figure
+from bench import Figure, stack
 
 DB_NAME = "ed_bench_reports"
 INCIDENTS = 100_000
 STATIC_BACKEND = "django.contrib.staticfiles.storage.StaticFilesStorage"
-
-
-def _use_own_database() -> str:
-    import psycopg2
-    from django.db import connections
-
-    connection = connections["default"]
-    if connection.vendor != "postgresql":
-        raise RuntimeError("bench_reports needs PostgreSQL (DATABASE_URL)")
-    connection.close()
-    original = connection.settings_dict["NAME"]
-    params = connection.get_connection_params()
-    params["dbname"] = "postgres"
-    admin = psycopg2.connect(**params)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
-    admin.close()
-    connection.settings_dict["NAME"] = DB_NAME
-    return original
-
-
-def _restore_database(original: str) -> None:
-    from django.db import connections
-
-    connections["default"].close()
-    connections["default"].settings_dict["NAME"] = original
 
 
 def _bulk_incidents(count: int) -> None:
@@ -122,8 +93,8 @@ def run(quick: bool) -> list[Figure]:
     from django.core.management import call_command
     from django.test import Client, override_settings
 
-    original = _use_own_database()
-    try:
+    stack.ensure_database(DB_NAME)
+    with stack.using_database(DB_NAME):
         call_command("migrate", verbosity=0)
         call_command("seed_demo", stdout=io.StringIO())
         from django.contrib.auth import get_user_model
@@ -174,8 +145,6 @@ def run(quick: bool) -> list[Figure]:
 
         page_samples = _timed(statistics_page, 5 if quick else 15)
         plain_static.disable()
-    finally:
-        _restore_database(original)
 
     pdf_median = statistics.median(pdf_samples)
     page_median = statistics.median(page_samples)
