@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -29,12 +30,14 @@ class ReadModelSerializer(serializers.ModelSerializer):
     """A model serializer whose read-only fields keep ``allow_blank`` from the model, so the schema says a
     blank choice (e.g. no grade yet) may come back — DRF drops it for read-only fields."""
 
-    def include_extra_kwargs(self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]) -> dict[str, Any]:
+    def include_extra_kwargs(
+        self, kwargs: MutableMapping[str, Any], extra_kwargs: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         allow_blank = kwargs.get("allow_blank", False)
-        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        merged = super().include_extra_kwargs(kwargs, extra_kwargs)
         if allow_blank:
-            kwargs["allow_blank"] = True
-        return kwargs
+            merged["allow_blank"] = True
+        return merged
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
