@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,13 +17,19 @@ import redis
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_PORT = 18479
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now, so two suites on one machine don't share a private Redis."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class RedisServer:
-    def __init__(self, port: int = REDIS_PORT) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
