@@ -2,7 +2,7 @@
 real Celery worker (+ its one beat) on PostgreSQL and a private Redis; then the same with the worker killed -9
 mid-run (a supervisor restarts it) and with Redis flushed mid-run.
 
-Own database ``ed_bench_timers`` and a private ``redis-server`` on 127.0.0.1:18481: nothing else is touched.
+Own database ``ed_bench_timers`` and a private ``redis-server`` on a free loopback port: nothing else is touched.
 Lateness = ``fired_at - due_at`` (the row is fired in the same transaction as its notification is written);
 lost = a timer whose user never got its inbox message; doubled = one that got it twice.
 """
@@ -20,37 +20,24 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg2
 import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from bench import Figure
+from bench import Figure, stack
+from tests.escalation.worker import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "ed_bench_timers"
-REDIS_PORT = 18481
 SWEEP_SECONDS = 1
 
 
 def _use_bench_database() -> dict:
-    params = connection.settings_dict
-    admin = psycopg2.connect(
-        dbname="postgres",
-        user=params["USER"] or "postgres",
-        host=params["HOST"] or "127.0.0.1",
-        port=params["PORT"] or 5432,
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
-    admin.close()
+    stack.ensure_database(DB_NAME)
     connections.close_all()
-    old = dict(params)
+    old = dict(connection.settings_dict)
     connection.settings_dict["NAME"] = DB_NAME
     call_command("migrate", verbosity=0)
     return old
@@ -59,37 +46,15 @@ def _use_bench_database() -> dict:
 class _Processes:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.redis: subprocess.Popen | None = None
+        # The same private redis-server the worker tests use, on a free loopback port.
+        self.redis = RedisServer()
         self.worker: subprocess.Popen | None = None
-        self.url = f"redis://127.0.0.1:{REDIS_PORT}/0"
+        self.url = self.redis.url
         self.starts = 0
         self.restart_seconds: list[float] = []
 
     def start_redis(self) -> None:
-        self.redis = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(REDIS_PORT),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--maxmemory-policy",
-                "noeviction",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
+        self.redis.start()
 
     def start_worker(self) -> None:
         params = connection.settings_dict
@@ -150,9 +115,7 @@ class _Processes:
                 self.worker.wait(20)
             except subprocess.TimeoutExpired:
                 os.killpg(self.worker.pid, signal.SIGKILL)
-        if self.redis and self.redis.poll() is None:
-            self.redis.terminate()
-            self.redis.wait(10)
+        self.redis.stop()
 
 
 def _point_celery_at(url: str) -> None:
