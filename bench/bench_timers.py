@@ -2,7 +2,7 @@
 real Celery worker (+ its one beat) on PostgreSQL and a private Redis; then the same with the worker killed -9
 mid-run (a supervisor restarts it) and with Redis flushed mid-run.
 
-Own database ``ed_bench_timers`` and a private ``redis-server`` on a free loopback port: nothing else is touched.
+Own database ``ed_bench_timers`` and a private ``redis-server`` on a free port: nothing else is touched.
 Lateness = ``fired_at - due_at`` (the row is fired in the same transaction as its notification is written);
 lost = a timer whose user never got its inbox message; doubled = one that got it twice.
 """
