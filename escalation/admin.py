@@ -3,8 +3,16 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import Escalation, EscalationPolicy, LateReport, Notification, NotificationChannel, Timer
+from . import services, workdays
+from .models import (
+    BankDay,
+    Escalation,
+    EscalationPolicy,
+    LateReport,
+    Notification,
+    NotificationChannel,
+    Timer,
+)
 
 
 @admin.register(EscalationPolicy)
@@ -87,3 +95,28 @@ class LateReportAdmin(admin.ModelAdmin):
     list_display = ("incident", "delay_seconds", "threshold_seconds", "is_late")
     list_filter = ("is_late",)
     readonly_fields = [f.name for f in LateReport._meta.fields]
+
+
+@admin.register(BankDay)
+class BankDayAdmin(admin.ModelAdmin):
+    """Days off and working days the bank declares over China's official calendar (DESIGN §5)."""
+
+    list_display = ("date", "kind", "reason", "created_by", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("reason",)
+    date_hierarchy = "date"
+    readonly_fields = ("created_by", "created_at")
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        self.message_user(
+            request,
+            _("中国法定节假日和调休工作日已知至 %(year)d 年年底；之后按周一至周五计算，除非在此登记。")
+            % {"year": workdays.calendar_last_year()},
+            messages.INFO,
+        )
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class EscalationConfig(AppConfig):
     name = "escalation"
     verbose_name = _("时限与升级提醒")
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from .checks import calendar_horizon
+
+        checks.register(calendar_horizon)

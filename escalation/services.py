@@ -31,6 +31,7 @@ from . import audience as audience_module
 from . import channels, messages
 from .defaults import DEFAULT_POLICIES
 from .models import Escalation, EscalationPolicy, LateReport, Notification, Timer, TimerKind
+from .workdays import add_working_days
 
 logger = logging.getLogger(__name__)
 
@@ -260,16 +261,6 @@ def policy_snapshot(*, code: str) -> dict[str, Any] | None:
         return {"code": code, "name": row.name, "steps": row.steps, "params": row.params}
     default = DEFAULT_POLICIES.get(code)
     return {"code": code, **{k: default[k] for k in ("name", "steps", "params")}} if default else None
-
-
-def add_working_days(start: datetime, days: int) -> datetime:
-    """Monday to Friday in Asia/Shanghai, same time of day (public holidays are not modelled)."""
-    local = timezone.localtime(start)
-    while days > 0:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            days -= 1
-    return local
 
 
 def _step_due(start: datetime, step: dict[str, Any]) -> datetime:
