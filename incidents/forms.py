@@ -19,18 +19,7 @@ from teams.models import Person, Team
 
 from .models import Incident, RegulatorDecision
 from .plans import Category, Grade, Plan, default_plan_for, lead_group_for
-
-
-class PlausibleDateTimeField(forms.DateTimeField):
-    """A time between 1970 and 2099 (the replayed call records go back to 1999): far-off years are typing
-    errors, and before 1901 Asia/Shanghai has a local-mean-time offset with seconds that no ISO 8601
-    reader accepts back."""
-
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if value is not None and not 1970 <= value.year <= 2099:
-            raise forms.ValidationError(_("时间须在 1970 年至 2099 年之间。"), code="implausible")
-
+from .times import PlausibleDateTimeField
 
 WORKING_GROUP_CHOICES = [(code, label) for code, label in Team.Code.choices if code in Team.WORKING_GROUPS]
 
@@ -52,6 +41,11 @@ class DeclareForm(forms.Form):
         label=_("情况描述"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     detected_at = PlausibleDateTimeField(label=_("发现时间"))
+    started_at = PlausibleDateTimeField(
+        label=_("事件开始时间"),
+        required=False,
+        help_text=_("事件实际开始的时间（已知时填写；不填则按发现时间）。第十九条据此判断是否提前预警。"),
+    )
     grade = forms.ChoiceField(label=_("建议分级"), choices=[("", "—"), *Grade.choices], required=False)
     is_drill = forms.BooleanField(label=_("演练"), required=False)
     affected_system = forms.CharField(label=_("受影响系统"), max_length=100, required=False)
@@ -60,6 +54,12 @@ class DeclareForm(forms.Form):
         value = self.cleaned_data["detected_at"]
         if value > timezone.now() + timedelta(minutes=5):
             raise forms.ValidationError(_("发现时间不能晚于现在。"))
+        return value
+
+    def clean_started_at(self) -> Any:
+        value = self.cleaned_data.get("started_at")
+        if value is not None and value > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError(_("事件开始时间不能晚于现在。"))
         return value
 
 
@@ -183,6 +183,20 @@ class RegulatorDecisionForm(forms.Form):
     important_system = forms.BooleanField(label=_("涉及重要信息系统"), required=False)
     major_operational_risk = forms.BooleanField(label=_("重大操作风险事件"), required=False)
     comment = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EventStartForm(forms.Form):
+    """Art. 19: the Leadership Group corrects when the event really began, with a reason (kept on the
+    timeline next to the value it replaces)."""
+
+    started_at = PlausibleDateTimeField(label=_("事件开始时间"))
+    reason = forms.CharField(label=_("更正理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_started_at(self) -> Any:
+        value = self.cleaned_data["started_at"]
+        if value > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError(_("事件开始时间不能晚于现在。"))
+        return value
 
 
 class ChecklistDoneForm(forms.Form):

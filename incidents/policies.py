@@ -147,8 +147,22 @@ def may_act_on(incident: Incident, user: Any) -> bool:
     )
 
 
+REGULATOR_DECISION_STATES = frozenset(
+    {"activated", "executing", "termination_requested", "terminated", "investigating"}
+)
+
+
 def may_record_regulator_decision(incident: Incident, user: Any) -> bool:
-    """Art. 10: the Leadership Group decides whether to report to the regulator."""
+    """Art. 10: once the plan is activated, the Leadership Group decides whether to report to the regulator —
+    the one rule for the page and the API (before activation there is nothing to report yet)."""
+    actor = _actor(user)
+    return (
+        not actor.is_read_only and actor.is_leadership_decider and incident.state in REGULATOR_DECISION_STATES
+    )
+
+
+def may_correct_event_start(incident: Incident, user: Any) -> bool:
+    """Art. 19: the Leadership Group's deciders correct when the event began, until the case is closed."""
     actor = _actor(user)
     return not actor.is_read_only and actor.is_leadership_decider and incident.state != "closed"
 

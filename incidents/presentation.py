@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "attachment_added": _("添加附件"),
     "checklist_done": _("完成预案措施"),
     "regulator_decision": _("向监管部门报告的决定"),
+    "event_start_corrected": _("更正事件开始时间"),
     "roster_generated": _("生成A/B轮换排班"),
     "roll_call_started": _("撤离点名开始"),
     "roll_call_marked": _("点名确认"),

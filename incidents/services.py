@@ -29,6 +29,7 @@ from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
     DeclareForm,
+    EventStartForm,
     ProgressUpdateForm,
     RegulatorDecisionForm,
     attachment_errors,
@@ -157,7 +158,7 @@ def incident_declare(
         category=cleaned["category"],
         description=cleaned["description"],
         detected_at=cleaned["detected_at"],
-        started_at=started_at or cleaned["detected_at"],
+        started_at=started_at or cleaned["started_at"] or cleaned["detected_at"],
         grade=cleaned["grade"],
         is_drill=cleaned["is_drill"],
         affected_system=cleaned["affected_system"],
@@ -451,6 +452,27 @@ def incident_record_regulator_decision(*, incident_id: int, user: Any, data: dic
         at=now,
     )
     flows.after_regulator_decision(incident=incident, decision=form.cleaned_data)
+    return incident
+
+
+@transaction.atomic
+def incident_correct_event_start(*, incident_id: int, user: Any, data: dict[str, Any]) -> Incident:
+    """Art. 19: the Leadership Group corrects when the event began. Never an overwrite without trace: the
+    timeline keeps the old and the new time and the reason."""
+    incident = _lock_for_action(incident_id, user, check=policies.may_correct_event_start)
+    form = EventStartForm(data)
+    if not form.is_valid():
+        raise Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+    previous = incident.started_at or incident.detected_at
+    incident.started_at = form.cleaned_data["started_at"]
+    incident.save(update_fields=["started_at", "updated_at"])
+    timeline_append_action(
+        incident=incident,
+        user=user,
+        action="event_start_corrected",
+        comment=form.cleaned_data["reason"],
+        payload={"from": previous, "to": incident.started_at},
+    )
     return incident
 
 

@@ -29,6 +29,7 @@ from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
     DeclareForm,
+    EventStartForm,
     ProgressUpdateForm,
     RegulatorDecisionForm,
 )
@@ -245,6 +246,12 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         "update_form": ProgressUpdateForm(),
         "done_form": ChecklistDoneForm(),
         "regulator_form": RegulatorDecisionForm(),
+        "may_correct_start": policies.may_correct_event_start(incident, request.user),
+        "start_form": dress(
+            EventStartForm(
+                initial={"started_at": timezone.localtime(incident.started_at or incident.detected_at)}
+            )
+        ),
         "updates": updates,
         "linked": linked,
         "next_actor": presentation.next_actor(incident),
@@ -404,6 +411,27 @@ def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
         refusal_message(request, exc)
     else:
         messages.success(request, _("已记录向监管部门报告的决定。"))
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def event_start(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Art. 19: the Leadership Group corrects when the event began."""
+    back = reverse("incident", args=[incident_id]) + "#facts"
+    try:
+        services.incident_correct_event_start(
+            incident_id=incident_id, user=request.user, data=request.POST.dict()
+        )
+    except IncidentNotFound as exc:
+        raise Http404(exc.message) from exc
+    except Invalid as exc:
+        details = [e.get("message", "") for errs in (exc.detail or {}).values() for e in errs]
+        messages.error(request, "；".join([exc.message, *details]))
+    except IncidentError as exc:
+        refusal_message(request, exc)
+    else:
+        messages.success(request, _("已更正事件开始时间，原时间和理由记入时间线。"))
     return redirect(back)
 
 

@@ -34,6 +34,7 @@ from incidents import policies as incident_policies
 from incidents import services as incident_services
 from incidents.errors import Conflict, Forbidden, Invalid
 from incidents.models import OPEN_STATES, Incident, State
+from incidents.times import plausible_time_error
 from teams import selectors as team_selectors
 
 from .models import (
@@ -96,7 +97,7 @@ def _parse_time(value: Any) -> datetime | None:
             return None
     else:
         return None
-    if parsed.tzinfo is None:
+    if parsed.tzinfo is None or plausible_time_error(parsed) is not None:
         return None
     return parsed.astimezone(UTC)
 

@@ -1,11 +1,12 @@
 import django_filters
 
 from incidents.models import Incident
+from incidents.times import PlausibleIsoDateTimeFilter
 
 
 class IncidentFilter(django_filters.FilterSet):
-    detected_after = django_filters.IsoDateTimeFilter(field_name="detected_at", lookup_expr="gte")
-    detected_before = django_filters.IsoDateTimeFilter(field_name="detected_at", lookup_expr="lt")
+    detected_after = PlausibleIsoDateTimeFilter(field_name="detected_at", lookup_expr="gte")
+    detected_before = PlausibleIsoDateTimeFilter(field_name="detected_at", lookup_expr="lt")
 
     class Meta:
         model = Incident

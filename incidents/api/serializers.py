@@ -7,7 +7,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents import selectors
-from incidents.forms import ChecklistDoneForm, DeclareForm, ProgressUpdateForm, RegulatorDecisionForm
+from incidents.forms import (
+    ChecklistDoneForm,
+    DeclareForm,
+    EventStartForm,
+    ProgressUpdateForm,
+    RegulatorDecisionForm,
+)
 from incidents.models import (
     Attachment,
     ChecklistItem,
@@ -23,6 +29,7 @@ STATE_LABELS = dict(Incident._meta.get_field("state").flatchoices)
 DeclareSerializer = serializer_for_form(DeclareForm, "DeclareIncident")
 ProgressUpdateInputSerializer = serializer_for_form(ProgressUpdateForm, "ProgressUpdateInput")
 RegulatorDecisionInputSerializer = serializer_for_form(RegulatorDecisionForm, "RegulatorDecisionInput")
+EventStartInputSerializer = serializer_for_form(EventStartForm, "EventStartInput")
 ChecklistDoneInputSerializer = serializer_for_form(ChecklistDoneForm, "ChecklistDoneInput")
 
 

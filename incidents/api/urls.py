@@ -26,4 +26,5 @@ urlpatterns = [
         views.RegulatorDecisionView.as_view(),
         name="incident-regulator-decision",
     ),
+    path("incidents/<int:pk>/event-start/", views.EventStartView.as_view(), name="incident-event-start"),
 ]

@@ -27,6 +27,7 @@ from .serializers import (
     ChecklistDoneInputSerializer,
     ChecklistItemSerializer,
     DeclareSerializer,
+    EventStartInputSerializer,
     IncidentDetailSerializer,
     IncidentListSerializer,
     ProgressUpdateInputSerializer,
@@ -235,5 +236,16 @@ class RegulatorDecisionView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         _visible_incident(request, pk)
         services.incident_record_regulator_decision(incident_id=pk, user=request.user, data=_data(request))
+        incident = selectors.incident_detail(user=request.user, incident_id=pk)
+        return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
+
+
+class EventStartView(APIView):
+    """Art. 19: the Leadership Group corrects when the event began (kept on the timeline with the reason)."""
+
+    @extend_schema(request=EventStartInputSerializer, responses={200: IncidentDetailSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        _visible_incident(request, pk)
+        services.incident_correct_event_start(incident_id=pk, user=request.user, data=_data(request))
         incident = selectors.incident_detail(user=request.user, incident_id=pk)
         return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
