@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from incidents import regulator as regulator_deadlines
 from incidents import services as incident_services
 from incidents.models import Incident
 from incidents.policies import SYSTEM_USER
@@ -51,10 +52,11 @@ KIND_STATES: dict[str, frozenset[str] | None] = {
     K.INVESTIGATION_NOT_STARTED: frozenset({"terminated"}),
     K.INVESTIGATION_NOT_CLOSED: frozenset({"investigating"}),
     K.REGULATOR_DECISION_MISSING: _AFTER_ACTIVATION,
-    K.REGULATOR_PHONE_REPORT: _AFTER_ACTIVATION,
-    K.REGULATOR_WRITTEN_REPORT: _AFTER_ACTIVATION,
-    K.REGULATOR_IMPORTANT_SYSTEM: _AFTER_ACTIVATION,
-    K.REGULATOR_MAJOR_RISK: _AFTER_ACTIVATION,
+    # Regulator deadlines survive terminate and close: they end met, met late or waived (incidents.regulator).
+    K.REGULATOR_PHONE_REPORT: None,
+    K.REGULATOR_WRITTEN_REPORT: None,
+    K.REGULATOR_IMPORTANT_SYSTEM: None,
+    K.REGULATOR_MAJOR_RISK: None,
     K.POST_EVENT_WATCH: frozenset({"terminated", "investigating", "closed"}),
     K.REMINDER: None,
 }
@@ -306,12 +308,10 @@ def escalation_start(
 
 def regulator_clock_start(*, incident: Any, decision: dict[str, Any]) -> list[Timer]:
     """Art. 10: once the Leadership Group decides to report, count down to the regulator deadlines, from the
-    activation (or from the decision when it came first): phone report, written report for grade Ⅰ,
-    important-system events, major operational-risk events (DESIGN §5 defaults, policy
-    ``regulator_deadlines``)."""
-    timers_cancel(
-        incident=incident, kinds=[K.REGULATOR_DECISION_MISSING, *REGULATOR_DEADLINE_KINDS], reason="decided"
-    )
+    activation: phone report, written report for grade Ⅰ, important-system events, major operational-risk
+    events (DESIGN §5 defaults, policy ``regulator_deadlines``). Each deadline is also a record that must end
+    as met, met late or waived (``incidents.regulator``); a later decision only adds deadlines."""
+    timers_cancel(incident=incident, kinds=[K.REGULATOR_DECISION_MISSING], reason="decided")
     if decision.get("decision") != "report":
         return []
     snapshot = policy_snapshot(code="regulator_deadlines")
@@ -338,18 +338,20 @@ def regulator_clock_start(*, incident: Any, decision: dict[str, Any]) -> list[Ti
             )
         )
     audience = params.get("audience") or ["leadership_deciders", "party:regulator_liaison"]
+    created = regulator_deadlines.deadlines_create(incident=incident, due=due)
     return [
         timer_schedule(
             incident=incident,
-            kind=kind,
-            due_at=at,
+            kind=deadline.kind,
+            due_at=deadline.due_at,
             payload={
                 "audience": audience,
                 "event": "regulator_deadline",
-                "context": {"label": str(TimerKind(kind).label)},
+                "deadline": deadline.pk,
+                "context": {"label": str(TimerKind(deadline.kind).label)},
             },
         )
-        for kind, at in due
+        for deadline in created
     ]
 
 

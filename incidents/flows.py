@@ -95,8 +95,19 @@ def after_regulator_decision(*, incident: Incident, decision: dict[str, Any]) ->
     escalation_services.regulator_clock_start(incident=incident, decision=decision)
 
 
+def after_regulator_deadline_ended(*, incident: Incident, deadline: Any) -> None:
+    """A regulator deadline met, met late or waived: its reminder clock stops."""
+    from escalation import services as escalation_services
+
+    escalation_services.timers_cancel(incident=incident, kinds=[deadline.kind], reason=deadline.outcome)
+
+
 def check_can_close(*, incident: Incident) -> None:
-    """``close`` needs a complete investigation report (DESIGN §6); the reports app says what is missing."""
+    """``close`` is refused while a regulator deadline is open (409), and needs a complete investigation
+    report (DESIGN §6; the reports app says what is missing)."""
     from reports import services as report_services
 
+    from .regulator import require_none_open
+
+    require_none_open(incident=incident)
     report_services.require_complete_investigation(incident=incident)

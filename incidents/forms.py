@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.models import Person, Team
 
-from .models import Incident, RegulatorDecision
+from .models import Incident, RegulatorDeadline, RegulatorDecision
 from .plans import Category, Grade, Plan, default_plan_for, lead_group_for
 from .times import PlausibleDateTimeField
 
@@ -183,6 +183,42 @@ class RegulatorDecisionForm(forms.Form):
     important_system = forms.BooleanField(label=_("涉及重要信息系统"), required=False)
     major_operational_risk = forms.BooleanField(label=_("重大操作风险事件"), required=False)
     comment = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RegulatorSubmissionForm(forms.Form):
+    """The evidence that a regulator deadline was met: when, how, to which office, the reference number
+    (the document comes as a file). A written report carries its document; a system submission its number."""
+
+    submitted_at = PlausibleDateTimeField(label=_("报送时间"))
+    channel = forms.ChoiceField(label=_("报送方式"), choices=RegulatorDeadline.Channel.choices)
+    office = forms.CharField(label=_("监管部门"), max_length=200)
+    reference = forms.CharField(label=_("报送编号"), max_length=100, required=False)
+    comment = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, has_document: bool = False, **kwargs: Any):
+        self.has_document = has_document
+        super().__init__(*args, **kwargs)
+
+    def clean_submitted_at(self) -> Any:
+        value = self.cleaned_data["submitted_at"]
+        if value > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError(_("报送时间不能晚于现在。"))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        channel = data.get("channel")
+        if channel == RegulatorDeadline.Channel.SYSTEM and not data.get("reference"):
+            self.add_error("reference", _("通过监管报送系统报送须填写报送编号。"))
+        if channel == RegulatorDeadline.Channel.WRITTEN and not self.has_document:
+            self.add_error(None, _("书面报告须附报送文件。"))
+        return data
+
+
+class RegulatorWaiverForm(forms.Form):
+    """Asking to end an unmet regulator deadline as missed: a reason; a second decider approves."""
+
+    reason = forms.CharField(label=_("豁免理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class EventStartForm(forms.Form):

@@ -161,6 +161,20 @@ def may_record_regulator_decision(incident: Incident, user: Any) -> bool:
     )
 
 
+def may_record_regulator_submission(incident: Incident, user: Any) -> bool:
+    """Art. 10: the deciders or the regulator liaison record what was sent to the regulator, until closed."""
+    actor = _actor(user)
+    if actor.is_read_only or incident.state == "closed":
+        return False
+    return actor.is_leadership_decider or "regulator_liaison" in actor.parties
+
+
+def may_waive_regulator_deadline(incident: Incident, user: Any) -> bool:
+    """Ending an unmet regulator deadline as missed takes two deciders (four-eyes): one asks, one approves."""
+    actor = _actor(user)
+    return not actor.is_read_only and actor.is_leadership_decider and incident.state != "closed"
+
+
 def may_correct_event_start(incident: Incident, user: Any) -> bool:
     """Art. 19: the Leadership Group's deciders correct when the event began, until the case is closed."""
     actor = _actor(user)

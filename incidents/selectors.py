@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.selectors import actor_for
 
-from .models import GENESIS_HASH, ChecklistItem, Incident, TerminationApproval, TimelineEntry
+from .models import (
+    GENESIS_HASH,
+    ChecklistItem,
+    Incident,
+    RegulatorDeadline,
+    TerminationApproval,
+    TimelineEntry,
+)
 
 
 def incidents_visible_to(*, user: Any) -> QuerySet[Incident]:
@@ -114,8 +121,32 @@ def board_incidents(*, user: Any) -> list[Incident]:
         incidents_visible_to(user=user)
         .filter(state__in=OPEN_STATES)
         .select_related("termination_requested_by", "reported_by")
-        .prefetch_related(Prefetch("approvals", queryset=approvals, to_attr="approve_decisions"))
+        .prefetch_related(
+            Prefetch("approvals", queryset=approvals, to_attr="approve_decisions"),
+            Prefetch("regulator_deadlines", queryset=_regulator_deadlines(), to_attr="regulator_list"),
+        )
         .order_by("detected_at", "id")[:200]
+    )
+
+
+def _regulator_deadlines() -> QuerySet[RegulatorDeadline]:
+    return RegulatorDeadline.objects.select_related("document").order_by("due_at", "id")
+
+
+def regulator_outstanding(*, user: Any) -> list[Incident]:
+    """For the board: incidents past termination whose regulator deadlines are still open (they leave the
+    board's columns but not the Leadership Group's duty), with their deadlines."""
+    from .models import OPEN_STATES
+
+    return list(
+        incidents_visible_to(user=user)
+        .exclude(state__in=OPEN_STATES)
+        .filter(regulator_deadlines__outcome=RegulatorDeadline.Outcome.OPEN)
+        .distinct()
+        .prefetch_related(
+            Prefetch("regulator_deadlines", queryset=_regulator_deadlines(), to_attr="regulator_list")
+        )
+        .order_by("detected_at", "id")[:50]
     )
 
 

@@ -43,6 +43,7 @@ from .models import (
     OwnerRole,
     ProgressUpdate,
     Recurrence,
+    RegulatorDecision,
     State,
     TerminationApproval,
     TimelineEntry,
@@ -436,6 +437,15 @@ def incident_record_regulator_decision(*, incident_id: int, user: Any, data: dic
     form = RegulatorDecisionForm(data)
     if not form.is_valid():
         raise Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+    if (
+        incident.regulator_decision == RegulatorDecision.REPORT
+        and form.cleaned_data["decision"] != RegulatorDecision.REPORT
+        and incident.regulator_deadlines.exists()
+    ):
+        raise Conflict(
+            _("已决定向监管部门报告并开始计时：各时限须登记报送，或经领导小组两人同意豁免，不能撤回决定。"),
+            current_state=incident.state,
+        )
     now = timezone.now()
     incident.regulator_decision = form.cleaned_data["decision"]
     incident.regulator_decided_at = now

@@ -10,6 +10,11 @@ urlpatterns = [
     path("incidents/<int:incident_id>/do/<str:name>/", views.transition, name="transition"),
     path("incidents/<int:incident_id>/updates/", views.update_add, name="update-add"),
     path("incidents/<int:incident_id>/regulator/", views.regulator_decision, name="regulator-decision"),
+    path(
+        "incidents/<int:incident_id>/regulator/<int:deadline_id>/<str:action>/",
+        views.regulator_deadline_action,
+        name="regulator-deadline",
+    ),
     path("incidents/<int:incident_id>/event-start/", views.event_start, name="event-start"),
     path("checklist/<int:item_id>/done/", views.checklist_done, name="checklist-done"),
     path("inbox/", views.inbox, name="inbox"),

@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from teams import selectors as team_selectors
 
-from . import policies, presentation, selectors, services
+from . import policies, presentation, regulator, selectors, services
 from .errors import Conflict, Forbidden, IncidentError, IncidentNotFound, Invalid, UnknownTransition
 from .forms import (
     TRANSITION_FORMS,
@@ -32,6 +33,7 @@ from .forms import (
     EventStartForm,
     ProgressUpdateForm,
     RegulatorDecisionForm,
+    RegulatorSubmissionForm,
 )
 from .models import Incident, State
 from .plans import default_plan_for, lead_group_for
@@ -127,7 +129,12 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
             if incident.state == state
         ]
         columns.append({"state": state, "label": State(state).label, "rows": rows})
-    return {"columns": columns, "total": len(incidents), "now": timezone.now()}
+    return {
+        "columns": columns,
+        "total": len(incidents),
+        "now": timezone.now(),
+        "regulator_outstanding": selectors.regulator_outstanding(user=request.user),
+    }
 
 
 def _with_labels(deadlines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -247,6 +254,12 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         "done_form": ChecklistDoneForm(),
         "regulator_form": RegulatorDecisionForm(),
         "may_correct_start": policies.may_correct_event_start(incident, request.user),
+        "regulator_deadlines": list(regulator.deadlines_of(incident=incident)),
+        "may_submit": policies.may_record_regulator_submission(incident, request.user),
+        "may_waive": policies.may_waive_regulator_deadline(incident, request.user),
+        "submission_form": dress(
+            RegulatorSubmissionForm(initial={"submitted_at": timezone.localtime(), "channel": "phone"})
+        ),
         "start_form": dress(
             EventStartForm(
                 initial={"started_at": timezone.localtime(incident.started_at or incident.detected_at)}
@@ -411,6 +424,52 @@ def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
         refusal_message(request, exc)
     else:
         messages.success(request, _("已记录向监管部门报告的决定。"))
+    return redirect(back)
+
+
+REGULATOR_PAGE_ACTIONS = {
+    "submission": _lazy("已登记监管报送。"),
+    "waiver": _lazy("已申请豁免，待领导小组另一位负责人批准。"),
+    "approve": _lazy("已批准豁免：该时限记为未报送（经豁免）。"),
+}
+
+
+@login_required
+@require_POST
+def regulator_deadline_action(
+    request: HttpRequest, incident_id: int, deadline_id: int, action: str
+) -> HttpResponse:
+    """Record a submission for a regulator deadline, ask to waive it, or approve the waiver (four-eyes)."""
+    if action not in REGULATOR_PAGE_ACTIONS:
+        raise Http404
+    back = reverse("incident", args=[incident_id]) + "#regulator"
+    data = request.POST.dict()
+    try:
+        if action == "submission":
+            regulator.submission_record(
+                incident_id=incident_id,
+                deadline_id=deadline_id,
+                user=request.user,
+                data=data,
+                document=request.FILES.get("document"),
+            )
+        elif action == "waiver":
+            regulator.waiver_request(
+                incident_id=incident_id, deadline_id=deadline_id, user=request.user, data=data
+            )
+        else:
+            regulator.waiver_approve(
+                incident_id=incident_id, deadline_id=deadline_id, user=request.user, data=data
+            )
+    except IncidentNotFound as exc:
+        raise Http404(exc.message) from exc
+    except Invalid as exc:
+        details = [e.get("message", "") for errs in (exc.detail or {}).values() for e in errs]
+        messages.error(request, "；".join([exc.message, *details]))
+    except IncidentError as exc:
+        refusal_message(request, exc)
+    else:
+        messages.success(request, str(REGULATOR_PAGE_ACTIONS[action]))
     return redirect(back)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from incidents import presentation
-from incidents.models import RegulatorDecision, State, TerminationApproval
+from incidents.models import RegulatorDeadline, RegulatorDecision, State, TerminationApproval
 from incidents.plans import ApprovalSlot, Category, Grade, Plan
 from teams.models import Team
 from teams.roles import ROLE_LABELS
@@ -38,6 +38,8 @@ LABELS: dict[str, dict[Any, Any]] = {
     "slot": dict(ApprovalSlot.choices),
     "decision": dict(TerminationApproval.Decision.choices),
     "regulator": dict(RegulatorDecision.choices),
+    "regulator_outcome": dict(RegulatorDeadline.Outcome.choices),
+    "regulator_channel": dict(RegulatorDeadline.Channel.choices),
     "group": dict(Team.Code.choices),
     "role": ROLE_LABELS,
     "action": ACTION_LABELS,

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from incidents import regulator
 from incidents import selectors as incident_selectors
 from incidents.models import ChecklistItem, Incident, State, TimelineEntry
 from teams.selectors import actor_for
@@ -181,21 +182,41 @@ def answer_rate_impact_of(*, incident: Incident) -> dict[str, Any] | None:
 
 
 def regulator_deadlines_of(*, incident: Incident) -> list[dict[str, Any]]:
-    """The regulator-report clocks the escalation app ran for this incident (phone report, written report,
-    …): each deadline, and whether it fired or was cancelled. Empty until that app provides ``timers_of``."""
-    timers_of = getattr(_optional_module("escalation.selectors"), "timers_of", None)
-    if timers_of is None:
-        return []
-    return [
-        {
-            "kind": timer.kind,
-            "due_at": _iso(timer.due_at),
-            "fired_at": _iso(timer.fired_at),
-            "cancelled_at": _iso(timer.cancelled_at),
-        }
-        for timer in timers_of(incident=incident)
-        if timer.kind.startswith("regulator_") and timer.kind != "regulator_decision_missing"
-    ]
+    """Each regulator deadline (phone report, written report, …) with how it ended and its evidence: met,
+    met late (with the delay), missed (waived, with the reason and both deciders), or still open."""
+    rows = []
+    for deadline in regulator.deadlines_of(incident=incident):
+        delay = deadline.delay
+        rows.append(
+            {
+                "kind": deadline.kind,
+                "due_at": _iso(deadline.due_at),
+                "outcome": deadline.outcome,
+                "overdue": deadline.is_open and deadline.due_at < timezone.now(),
+                "submitted_at": _iso(deadline.submitted_at),
+                "submitted_by": deadline.submitted_by_name,
+                "channel": deadline.channel,
+                "office": deadline.office,
+                "reference": deadline.reference,
+                "document": (
+                    {"name": deadline.document.name, "sha256": deadline.document.sha256}
+                    if deadline.document
+                    else None
+                ),
+                "delay_minutes": int(delay.total_seconds() // 60) if delay else None,
+                "waiver": (
+                    {
+                        "reason": deadline.waiver_reason,
+                        "requested_by": deadline.waiver_requested_by_name,
+                        "approved_by": deadline.waiver_approved_by_name,
+                        "approved_at": _iso(deadline.waiver_approved_at),
+                    }
+                    if deadline.waiver_requested_at
+                    else None
+                ),
+            }
+        )
+    return rows
 
 
 def duration_minutes_of(*, incident: Incident) -> float | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,12 +14,15 @@ from incidents.forms import (
     EventStartForm,
     ProgressUpdateForm,
     RegulatorDecisionForm,
+    RegulatorSubmissionForm,
+    RegulatorWaiverForm,
 )
 from incidents.models import (
     Attachment,
     ChecklistItem,
     Incident,
     ProgressUpdate,
+    RegulatorDeadline,
     TerminationApproval,
     TimelineEntry,
 )
@@ -30,6 +34,15 @@ DeclareSerializer = serializer_for_form(DeclareForm, "DeclareIncident")
 ProgressUpdateInputSerializer = serializer_for_form(ProgressUpdateForm, "ProgressUpdateInput")
 RegulatorDecisionInputSerializer = serializer_for_form(RegulatorDecisionForm, "RegulatorDecisionInput")
 EventStartInputSerializer = serializer_for_form(EventStartForm, "EventStartInput")
+RegulatorWaiverInputSerializer = serializer_for_form(RegulatorWaiverForm, "RegulatorWaiverInput")
+
+
+class RegulatorSubmissionInputSerializer(serializer_for_form(RegulatorSubmissionForm, "_Submission")):  # type: ignore[misc]
+    document = serializers.FileField(
+        required=False, help_text="the document sent (required for a written report); multipart only"
+    )
+
+
 ChecklistDoneInputSerializer = serializer_for_form(ChecklistDoneForm, "ChecklistDoneInput")
 
 
@@ -199,3 +212,42 @@ class ChecklistItemSerializer(ReadModelSerializer):
             "template_version",
         ]
         read_only_fields = fields
+
+
+class RegulatorDeadlineSerializer(ReadModelSerializer):
+    """A regulator deadline and how it ended (met / met_late / missed / open), with its evidence."""
+
+    document = AttachmentSerializer(read_only=True, allow_null=True)
+    delay_minutes = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RegulatorDeadline
+        fields = [
+            "id",
+            "kind",
+            "due_at",
+            "outcome",
+            "overdue",
+            "submitted_at",
+            "submitted_by_name",
+            "channel",
+            "office",
+            "reference",
+            "document",
+            "recorded_at",
+            "delay_minutes",
+            "waiver_reason",
+            "waiver_requested_by_name",
+            "waiver_requested_at",
+            "waiver_approved_by_name",
+            "waiver_approved_at",
+        ]
+        read_only_fields = fields
+
+    def get_delay_minutes(self, deadline: RegulatorDeadline) -> int | None:
+        delay = deadline.delay
+        return int(delay.total_seconds() // 60) if delay else None
+
+    def get_overdue(self, deadline: RegulatorDeadline) -> bool:
+        return deadline.is_open and deadline.due_at < timezone.now()

@@ -26,5 +26,25 @@ urlpatterns = [
         views.RegulatorDecisionView.as_view(),
         name="incident-regulator-decision",
     ),
+    path(
+        "incidents/<int:pk>/regulator-deadlines/",
+        views.RegulatorDeadlineListView.as_view(),
+        name="incident-regulator-deadlines",
+    ),
+    path(
+        "incidents/<int:pk>/regulator-deadlines/<int:deadline_id>/submission/",
+        views.RegulatorSubmissionView.as_view(),
+        name="incident-regulator-submission",
+    ),
+    path(
+        "incidents/<int:pk>/regulator-deadlines/<int:deadline_id>/waiver/",
+        views.RegulatorWaiverView.as_view(),
+        name="incident-regulator-waiver",
+    ),
+    path(
+        "incidents/<int:pk>/regulator-deadlines/<int:deadline_id>/waiver/approve/",
+        views.RegulatorWaiverApproveView.as_view(),
+        name="incident-regulator-waiver-approve",
+    ),
     path("incidents/<int:pk>/event-start/", views.EventStartView.as_view(), name="incident-event-start"),
 ]

@@ -14,10 +14,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incidents import selectors, services
+from incidents import regulator, selectors, services
 from incidents.errors import UnknownTransition
 from incidents.forms import TRANSITION_FORMS
-from incidents.models import Attachment, ChecklistItem, Incident, ProgressUpdate, TimelineEntry
+from incidents.models import (
+    Attachment,
+    ChecklistItem,
+    Incident,
+    ProgressUpdate,
+    RegulatorDeadline,
+    TimelineEntry,
+)
 
 from .filters import IncidentFilter
 from .schema import serializer_for_form
@@ -32,7 +39,10 @@ from .serializers import (
     IncidentListSerializer,
     ProgressUpdateInputSerializer,
     ProgressUpdateSerializer,
+    RegulatorDeadlineSerializer,
     RegulatorDecisionInputSerializer,
+    RegulatorSubmissionInputSerializer,
+    RegulatorWaiverInputSerializer,
     TimelineEntrySerializer,
 )
 
@@ -249,3 +259,70 @@ class EventStartView(APIView):
         services.incident_correct_event_start(incident_id=pk, user=request.user, data=_data(request))
         incident = selectors.incident_detail(user=request.user, incident_id=pk)
         return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
+
+
+class RegulatorDeadlineListView(generics.ListAPIView):
+    """The incident's regulator deadlines, each with how it ended and its evidence (Art. 10)."""
+
+    serializer_class = RegulatorDeadlineSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return RegulatorDeadline.objects.none()
+        return regulator.deadlines_of(incident=_visible_incident(self.request, self.kwargs["pk"]))
+
+
+class RegulatorSubmissionView(APIView):
+    """Record what was sent to the regulator for one deadline: met, or met late with the delay."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={
+            "application/json": RegulatorSubmissionInputSerializer,
+            "multipart/form-data": RegulatorSubmissionInputSerializer,
+        },
+        responses={200: RegulatorDeadlineSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int, deadline_id: int) -> Response:
+        _visible_incident(request, pk)
+        deadline = regulator.submission_record(
+            incident_id=pk,
+            deadline_id=deadline_id,
+            user=request.user,
+            data=_data(request),
+            document=request.FILES.get("document"),
+        )
+        return Response(RegulatorDeadlineSerializer(deadline).data)
+
+
+class RegulatorWaiverView(APIView):
+    """A decider asks to end an unmet deadline as missed, with a reason (a second decider approves)."""
+
+    @extend_schema(
+        request=RegulatorWaiverInputSerializer, responses={200: RegulatorDeadlineSerializer, **ERRORS}
+    )
+    def post(self, request: Request, pk: int, deadline_id: int) -> Response:
+        _visible_incident(request, pk)
+        deadline = regulator.waiver_request(
+            incident_id=pk, deadline_id=deadline_id, user=request.user, data=_data(request)
+        )
+        return Response(RegulatorDeadlineSerializer(deadline).data)
+
+
+class RegulatorWaiverApproveView(APIView):
+    """Four-eyes: another decider approves the waiver; the deadline ends as missed."""
+
+    @extend_schema(
+        request=inline_serializer(
+            "RegulatorWaiverApproveInput", {"comment": serializers.CharField(required=False)}
+        ),
+        responses={200: RegulatorDeadlineSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int, deadline_id: int) -> Response:
+        _visible_incident(request, pk)
+        deadline = regulator.waiver_approve(
+            incident_id=pk, deadline_id=deadline_id, user=request.user, data=_data(request)
+        )
+        return Response(RegulatorDeadlineSerializer(deadline).data)

@@ -1,6 +1,7 @@
 from .approval import TerminationApproval
 from .checklist import ChecklistItem, ChecklistTemplate, ChecklistTemplateItem, OwnerRole, Recurrence
 from .incident import OPEN_STATES, Incident, RegulatorDecision, State
+from .regulator import RegulatorDeadline
 from .timeline import GENESIS_HASH, TimelineEntry
 from .update import Attachment, ProgressUpdate
 
@@ -15,6 +16,7 @@ __all__ = [
     "OwnerRole",
     "ProgressUpdate",
     "Recurrence",
+    "RegulatorDeadline",
     "RegulatorDecision",
     "State",
     "TerminationApproval",

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from incidents import regulator
 from incidents import services as incident_services
 from incidents.models import Incident
 from reports import services as report_services
@@ -31,7 +32,8 @@ def run_to_investigation(
     is_drill: bool = False,
     category: str = "system_outage",
 ) -> Incident:
-    """Declare → report → regulator decision → activate → execute → measures → terminate → investigate.
+    """Declare → report → activate → regulator decision, phone report → execute → measures → terminate →
+    investigate.
 
     ``warned_in_advance``: the warning is declared while the event has not yet begun (a rule watching the
     answer rate raised it; the outage started later), otherwise the event started at detection."""
@@ -59,11 +61,6 @@ def run_to_investigation(
         impact="约 300 名客户无法接通",
         grade="II",
     )
-    incident_services.incident_record_regulator_decision(
-        incident_id=incident.pk,
-        user=org["gm"],
-        data={"decision": "report", "comment": "影响全行热线，须报告"},
-    )
     move(
         org,
         "gm",
@@ -75,6 +72,23 @@ def run_to_investigation(
         grade_evidence="接通率连续 3 个时段低于 40%",
         comment="启动电话接通应急预案",
     )
+    incident_services.incident_record_regulator_decision(
+        incident_id=incident.pk,
+        user=org["gm"],
+        data={"decision": "report", "comment": "影响全行热线，须报告"},
+    )
+    for deadline in regulator.open_deadlines(incident=incident):  # the phone report, made in time
+        regulator.submission_record(
+            incident_id=incident.pk,
+            deadline_id=deadline.pk,
+            user=org["gm"],
+            data={
+                "submitted_at": timezone.now().isoformat(),
+                "channel": "phone",
+                "office": "国家金融监督管理总局某监管分局",
+                "reference": "",
+            },
+        )
     move(org, "phone_lead", incident, "execute", on_scene_commander=person("supervisor").pk)
     first_item = incident.checklist.order_by("position").first()
     incident_services.checklist_item_complete(

@@ -85,9 +85,11 @@ def test_every_section_of_the_report_comes_from_the_record(org, api):
     assert [u["text"] for u in c["progress_updates"]] == ["已启用 IVR 排队提示，二线支援一线"]
     # Regulator reporting.
     assert c["regulator"]["decision"] == "report" and c["regulator"]["decided_at"]
-    assert [e["action"] for e in c["regulator"]["events"]] == ["regulator_decision"]
+    assert [e["action"] for e in c["regulator"]["events"]] == ["regulator_decision", "regulator_submission"]
     # The deadlines the escalation app's regulator clock ran for this decision (phone report, …).
-    assert [d["kind"] for d in c["regulator"]["deadlines"]] == ["regulator_phone_report"]
+    assert [(d["kind"], d["outcome"]) for d in c["regulator"]["deadlines"]] == [
+        ("regulator_phone_report", "met")
+    ]
     # Findings: causes, consequences (duration computed from the record), Art. 21 / Art. 20.
     assert c["investigation"]["direct_cause"] == "核心交换机板卡故障"
     assert c["investigation"]["is_internal_cause"] is True
