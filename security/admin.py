@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import SecurityEvent
+from .models import ReadRecord, SecurityEvent
 
 User = get_user_model()
 
@@ -60,3 +60,11 @@ class SecurityUserAdmin(UserAdmin):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, SecurityUserAdmin)
+
+
+@admin.register(ReadRecord)
+class ReadRecordAdmin(ReadOnlyAdmin):
+    list_display = ["at", "username", "ip_address", "kind", "incident_id", "target"]
+    list_filter = ["kind"]
+    search_fields = ["username", "target", "path"]
+    date_hierarchy = "at"
