@@ -6,7 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from security.admin import ReadOnlyAdmin
 
 from . import services, workdays
-from .models import BankDay, Escalation, EscalationPolicy, LateReport, Notification, NotificationChannel, Timer
+from .models import (
+    BankDay,
+    Escalation,
+    EscalationPolicy,
+    LateReport,
+    Notification,
+    NotificationChannel,
+    Timer,
+)
 
 
 @admin.register(EscalationPolicy)
