@@ -177,6 +177,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TeamCodeEnum": "teams.models.Team.Code",
         "WorkingGroupEnum": "incidents.forms.WORKING_GROUP_CHOICES",
+        "CorrectiveActionKindEnum": "reports.models.CorrectiveAction.Kind",
+        "CorrectiveActionStatusEnum": "reports.models.CorrectiveAction.Status",
+        "RegulatorDeadlineKindEnum": "incidents.models.RegulatorDeadline.Kind",
     },
 }
 

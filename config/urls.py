@@ -8,6 +8,7 @@ from teams import views as team_views
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("security.api.urls")),
+    path("", include("teams.api.urls")),
     path("", include("incidents.api.urls")),
     path("", include("escalation.api.urls")),
     path("monitoring/", include("monitoring.api.urls")),

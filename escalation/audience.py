@@ -96,10 +96,14 @@ def _people(key: str, incident: Any) -> tuple[list[Person], list[Target]]:
         return list(team_selectors.leadership_deciders()), []
     if key == "leadership":
         team = Team.objects.filter(code=leadership).first()
-        return list(team_selectors.people_of_team(team_code=leadership)), _group_targets(team)
+        members = team_selectors.people_of_team(team_code=leadership)
+        acting = (
+            team_selectors.leadership_deciders()
+        )  # an acting leader from outside the group is reached too
+        return list((members | acting).distinct()), _group_targets(team)
     if key in ("leader", "deputy"):
         role = Membership.Role.LEADER if key == "leader" else Membership.Role.DEPUTY
-        return list(team_selectors.people_of_team(team_code=leadership, roles=(role,))), []
+        return list(team_selectors.holders_of(role=role)), []  # the acting leader too, during their period
     if key in ("lead_group", "lead_group_lead"):
         code = incident.lead_group.code if incident is not None and incident.lead_group_id else None
         return (

@@ -130,7 +130,7 @@ def may_investigate(incident: Incident, user: Any) -> bool:
 def may_close(incident: Incident, user: Any) -> bool:
     """Only the leader closes the case, on a complete investigation report (DESIGN §3)."""
     actor = _actor(user)
-    return not actor.is_read_only and actor.is_leader
+    return not actor.is_read_only and actor.holds_leader_rights
 
 
 def may_act_on(incident: Incident, user: Any) -> bool:

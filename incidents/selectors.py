@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from teams.selectors import actor_for
+from teams.selectors import may_read_organisation
 
 from .models import (
     GENESIS_HASH,
@@ -23,17 +23,8 @@ from .models import (
 def incidents_visible_to(*, user: Any) -> QuerySet[Incident]:
     """Everyone in the emergency organisation, auditors and admins read all incidents (the plan is run
     in the open inside the centre); anyone else — an integrator token, a stranger — reads none."""
-    actor = actor_for(user)
     base = Incident.objects.select_related("lead_group")
-    if (
-        actor.is_auditor
-        or actor.is_admin
-        or actor.in_leadership_group
-        or actor.in_any_working_group
-        or actor.parties
-    ):
-        return base
-    return base.none()
+    return base if may_read_organisation(user) else base.none()
 
 
 def incident_list(*, user: Any) -> QuerySet[Incident]:

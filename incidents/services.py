@@ -82,6 +82,8 @@ def timeline_append(
     what keeps the sequence gap-free and the chain linear under concurrency."""
     last = TimelineEntry.objects.filter(incident=incident).order_by("-seq").values("seq", "hash").first()
     actor = team_selectors.actor_for(user)
+    if actor.acting_record is not None:  # an acting leader's entries say whom they acted for
+        payload = {**(payload or {}), "acting_for": actor.acting_record}
     entry = TimelineEntry(
         incident=incident,
         seq=(last["seq"] + 1) if last else 1,

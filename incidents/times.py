@@ -47,6 +47,15 @@ class PlausibleDateTimeField(forms.DateTimeField):
         _validate(value)
 
 
+class PlausibleDateField(forms.DateField):
+    """A date (a due date, a roster's first day) under the same years."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            raise forms.ValidationError(_("时间须在 1970 年至 2099 年之间。"), code="implausible")
+
+
 class PlausibleIsoDateTimeField(IsoDateTimeField):
     """A filter's ISO 8601 time under the same rule."""
 

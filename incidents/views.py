@@ -336,7 +336,14 @@ def timeline_html(rows: list[dict[str, Any]]) -> str:
     entries this is many times cheaper than the template engine or ``format_html`` per row, and the
     incident page must stay fast however long its record grows (DESIGN §8)."""
     items = []
+    acting_labels = {"leader": _("代理组长（代 %(name)s）"), "deputy": _("代理副组长（代 %(name)s）")}
     for row in rows:
+        acting = (row.get("payload") or {}).get("acting_for")
+        acting_note = (
+            f' <span class="muted">{escape(acting_labels[acting["role"]] % {"name": acting["for"]})}</span>'
+            if isinstance(acting, dict) and acting.get("role") in acting_labels
+            else ""
+        )
         moved = (
             f' <span class="muted">{escape(row["from_label"])} → {escape(row["to_label"])}</span>'
             if row["moved"]
@@ -345,7 +352,8 @@ def timeline_html(rows: list[dict[str, Any]]) -> str:
         comment = f'<div class="comment">{escape(row["comment"])}</div>' if row["comment"] else ""
         items.append(
             f'<li class="kind-{escape(row["kind"])}"><span class="when">{row["when"]}</span> '
-            f"<strong>{escape(row['label'])}</strong>{moved} · {escape(row['actor_name'])}{comment}</li>"
+            f"<strong>{escape(row['label'])}</strong>{moved} · {escape(row['actor_name'])}{acting_note}"
+            f"{comment}</li>"
         )
     return mark_safe("\n".join(items))  # noqa: S308 — every value above is escaped
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from incidents.times import PlausibleDateField, PlausibleDateTimeField
 from teams.models import Person
 
 from .models import CorrectiveAction, DrillRecord, Investigation, ResponsiblePerson
@@ -92,6 +93,7 @@ class CorrectiveActionForm(ScalarInputMixin, forms.ModelForm):
     class Meta:
         model = CorrectiveAction
         fields = ["kind", "title", "owner", "due_date"]
+        field_classes = {"due_date": PlausibleDateField}
 
     def __init__(self, data: dict[str, Any] | None = None, **kwargs: Any):
         super().__init__(self._take_scalars(data), **kwargs)
@@ -135,6 +137,7 @@ class DrillRecordForm(ScalarInputMixin, forms.ModelForm):
     class Meta:
         model = DrillRecord
         fields = ["held_at", "content", "participants", "participants_note", "evaluation"]
+        field_classes = {"held_at": PlausibleDateTimeField}
 
     def __init__(self, data: dict[str, Any] | None = None, **kwargs: Any):
         super().__init__(self._take_scalars(data), **kwargs)

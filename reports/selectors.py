@@ -326,6 +326,7 @@ def report_content(*, incident: Incident) -> dict[str, Any]:
             "action": entry.action,
             "to_state": entry.to_state,
             "why": entry.comment,
+            "acting_for": entry.payload.get("acting_for"),  # {"role", "for"} when an acting leader decided
             "details": {
                 key: value
                 for key, value in entry.payload.items()

@@ -28,8 +28,8 @@ from .forms import (
     ResponsiblePersonForm,
 )
 from .labels import label
-from .models import CorrectiveAction, DrillRecord, FinalReport, Investigation
-from .rendering import pdf_from_html, report_html
+from .models import CorrectiveAction, DrillRecord, Investigation
+from .rendering import report_pdf_of
 
 
 def _language(request: HttpRequest) -> str:
@@ -91,16 +91,8 @@ def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
 def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
     """The PDF for filing. A closed case prints the frozen report stored at ``close``."""
     incident = _incident_or_404(request, incident_id)
-    language = _language(request)
-    final = FinalReport.objects.filter(incident=incident).first()
-    if final is not None:
-        html = final.html_en if language == "en" else final.html_zh
-        digest = final.sha256
-    else:
-        report = selectors.report_for(incident=incident)
-        html = report_html(report=report, language=language)
-        digest = report["sha256"]
-    response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
+    pdf, digest = report_pdf_of(incident=incident, language=_language(request))
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="incident-{incident.pk}-report.pdf"'
     response["X-Report-SHA256"] = digest
     return response

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from .models import Membership, Party, Person, Team, UserPreference
+from .models import ActingLeader, Membership, Party, Person, Team, UserPreference
 from .validation import team_role_errors
 
 
@@ -56,3 +56,27 @@ class PartyAdmin(admin.ModelAdmin):
 @admin.register(UserPreference)
 class UserPreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "language"]
+
+
+@admin.register(ActingLeader)
+class ActingLeaderAdmin(admin.ModelAdmin):
+    """Acting leaders and deputies, read-only here: they are named on the organisation page by the leader or
+    the deputy themselves (who, from, to, why), so the record says who named whom."""
+
+    list_display = [
+        "person",
+        "acts_for",
+        "acts_for_person",
+        "starts_at",
+        "ends_at",
+        "ended_at",
+        "appointed_by",
+    ]
+    list_filter = ["acts_for"]
+    readonly_fields = [f.name for f in ActingLeader._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

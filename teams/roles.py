@@ -19,6 +19,8 @@ INTEGRATOR_GROUP = "integrator"
 ROLE_LABELS = {
     "leader": _("组长（总经理）"),
     "deputy": _("副组长（现场主管）"),
+    "acting_leader": _("代理组长"),
+    "acting_deputy": _("代理副组长"),
     "leadership_member": _("领导小组成员"),
     "group_lead": _("工作小组组长"),
     "agent": _("组员/坐席"),
@@ -46,15 +48,34 @@ class OrgActor:
     is_integrator: bool = False
     is_admin: bool = False
     is_system: bool = False
+    # Acting for the leader or the deputy now (teams.ActingLeader): ((role, name of whom they act for), …).
+    acting_for: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_leadership_decider(self) -> bool:
-        """Leader or deputy leader: the people who decide activation (Art. 9) and approve termination."""
-        return self.is_leader or self.is_deputy
+        """Leader or deputy leader — or someone acting for one of them now: the people who decide activation
+        (Art. 9) and approve termination."""
+        return self.is_leader or self.is_deputy or bool(self.acting_for)
+
+    @property
+    def holds_leader_rights(self) -> bool:
+        """The leader, or the acting leader during their period (closing a case is the leader's)."""
+        return self.is_leader or any(role == "leader" for role, _name in self.acting_for)
+
+    @property
+    def acting_record(self) -> dict[str, str] | None:
+        """What a decision records when taken by an acting leader or deputy: the role and whom they act for
+        (None when the person holds that role, or a higher one, themselves)."""
+        for role, name in sorted(self.acting_for, key=lambda item: item[0] != "leader"):
+            if role == "leader" and not self.is_leader:
+                return {"role": role, "for": name}
+            if role == "deputy" and not (self.is_leader or self.is_deputy):
+                return {"role": role, "for": name}
+        return None
 
     @property
     def in_leadership_group(self) -> bool:
-        return self.is_leader or self.is_deputy or self.is_leadership_member
+        return self.is_leader or self.is_deputy or self.is_leadership_member or bool(self.acting_for)
 
     @property
     def in_any_working_group(self) -> bool:
@@ -80,6 +101,11 @@ class OrgActor:
             codes.append("leader")
         if self.is_deputy:
             codes.append("deputy")
+        acting = {role for role, _name in self.acting_for}
+        if "leader" in acting and not self.is_leader:
+            codes.append("acting_leader")
+        if "deputy" in acting and not (self.is_leader or self.is_deputy):
+            codes.append("acting_deputy")
         if self.is_leadership_member:
             codes.append("leadership_member")
         if self.led_groups:

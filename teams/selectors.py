@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Case, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
-from .models import Membership, Party, Person, Team
+from .models import ActingLeader, Membership, Party, Person, Team
 from .roles import ANONYMOUS_ACTOR, AUDITOR_GROUP, INTEGRATOR_GROUP, OrgActor
 
 _CACHE_ATTR = "_org_actor"
@@ -50,6 +52,7 @@ def _compute_actor(user: Any) -> OrgActor:
             else:
                 member.add(team_code)
         parties = set(Party.objects.filter(person=person).values_list("kind", flat=True))
+    acting = acting_for_person(person_id=person.pk) if person is not None else ()
     return OrgActor(
         user_id=user.pk,
         person_id=person.pk if person else None,
@@ -63,7 +66,25 @@ def _compute_actor(user: Any) -> OrgActor:
         is_auditor=AUDITOR_GROUP in group_names,
         is_integrator=INTEGRATOR_GROUP in group_names,
         is_admin=bool(user.is_superuser),
+        acting_for=acting,
     )
+
+
+def acting_periods_now(at: datetime | None = None) -> QuerySet[ActingLeader]:
+    """Acting appointments in force at ``at`` (now by default): started, not yet ended, not ended early."""
+    at = at or timezone.now()
+    return ActingLeader.objects.filter(starts_at__lte=at, ends_at__gt=at, ended_at__isnull=True)
+
+
+def acting_for_person(*, person_id: int, at: datetime | None = None) -> tuple[tuple[str, str], ...]:
+    """The one rule for acting leaders: the roles this person acts for now, with whom they act for."""
+    rows = (
+        acting_periods_now(at)
+        .filter(person_id=person_id)
+        .order_by("acts_for", "starts_at")
+        .values_list("acts_for", "acts_for_person__name")
+    )
+    return tuple((role, name) for role, name in rows)
 
 
 def teams_with_members() -> QuerySet[Team]:
@@ -86,9 +107,19 @@ def people_of_team(*, team_code: str, roles: tuple[str, ...] | None = None) -> Q
 
 
 def leadership_deciders() -> QuerySet[Person]:
-    return people_of_team(
+    """Leader and deputy, and whoever acts for one of them now (escalations reach the acting leader)."""
+    deciders = people_of_team(
         team_code=Team.Code.LEADERSHIP, roles=(Membership.Role.LEADER, Membership.Role.DEPUTY)
     )
+    acting = acting_periods_now().values("person_id")
+    return Person.objects.filter(Q(pk__in=deciders.values("pk")) | Q(pk__in=acting), is_active=True)
+
+
+def holders_of(*, role: str) -> QuerySet[Person]:
+    """The leader (or the deputy) and whoever acts for that role now."""
+    holders = people_of_team(team_code=Team.Code.LEADERSHIP, roles=(role,))
+    acting = acting_periods_now().filter(acts_for=role).values("person_id")
+    return Person.objects.filter(Q(pk__in=holders.values("pk")) | Q(pk__in=acting), is_active=True)
 
 
 def team_lead(*, team_code: str) -> Person | None:
@@ -102,3 +133,52 @@ def party(*, kind: str) -> Party | None:
 def all_staff() -> QuerySet[Person]:
     """Everyone in a working group or the Leadership Group: the people a roster or roll call covers."""
     return Person.objects.filter(is_active=True, memberships__isnull=False).distinct().order_by("name")
+
+
+def acting_periods_current_and_upcoming() -> QuerySet[ActingLeader]:
+    """For the organisation page: acting appointments in force or still to come."""
+    return (
+        ActingLeader.objects.filter(ends_at__gt=timezone.now(), ended_at__isnull=True)
+        .select_related("person", "acts_for_person")
+        .order_by("starts_at", "id")
+    )
+
+
+def may_read_organisation(user: Any) -> bool:
+    """Who reads the organisation (and so the incidents, the plan being run in the open inside the centre):
+    everyone in it, auditors and admins; an integrator token or a stranger reads none of it."""
+    actor = actor_for(user)
+    return bool(
+        actor.is_auditor
+        or actor.is_admin
+        or actor.in_leadership_group
+        or actor.in_any_working_group
+        or actor.parties
+    )
+
+
+def people_for(*, user: Any, search: str = "", team: str = "", role: str = "") -> QuerySet[Person]:
+    """People an API client may pick (an on-scene commander, investigators, a responsible person): scoped like
+    the incidents, searchable by name, team code and role (leader, deputy, lead, member, or a party kind)."""
+    if not may_read_organisation(user):
+        return Person.objects.none()
+    people = Person.objects.filter(is_active=True)
+    if search:
+        people = people.filter(name__icontains=search)
+    if team:
+        people = people.filter(memberships__team__code=team)
+    if role in Membership.Role.values:
+        memberships = Membership.objects.filter(role=role)
+        if team:
+            memberships = memberships.filter(team__code=team)
+        people = people.filter(pk__in=memberships.values("person_id"))
+    elif role:
+        people = people.filter(parties__kind=role)
+    return (
+        people.distinct()
+        .prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("team")),
+            "parties",
+        )
+        .order_by("name", "id")
+    )

@@ -9,10 +9,13 @@ from typing import Any
 import yaml
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Membership, Party, Person, Team
+from .forms import ActingLeaderForm
+from .models import ActingLeader, Membership, Party, Person, Team
 from .roles import AUDITOR_GROUP, INTEGRATOR_GROUP
 from .validation import team_role_errors
 
@@ -222,3 +225,52 @@ def organisation_load(*, data: dict[str, Any]) -> LoadResult:
     return LoadResult(
         people=len(people), memberships=len(assignments), parties=len(parties) - ("__line__" in parties)
     )
+
+
+# --- acting leaders ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def acting_leader_appoint(*, user: Any, data: dict[str, Any]) -> ActingLeader:
+    """The leader or the deputy names someone to act for them for a period, with a reason. The acting person
+    gets the decider's rights for that period (``selectors.actor_for``); four-eyes still applies to them."""
+    from .selectors import actor_for
+
+    actor = actor_for(user)
+    if actor.is_read_only or not (actor.is_leader or actor.is_deputy) or actor.person_id is None:
+        raise PermissionDenied(_("只有组长或副组长本人可以指定代理人。"))
+    form = ActingLeaderForm(data)
+    if not form.is_valid():
+        raise ValidationError(dict(form.errors))
+    cleaned = form.cleaned_data
+    person = cleaned["person"]
+    if person.pk == actor.person_id:
+        raise ValidationError({"person": [_("不能指定自己为代理人。")]})
+    acting_actor = actor_for(person.user)
+    if acting_actor.is_read_only or acting_actor.is_integrator:
+        raise ValidationError({"person": [_("审计人员和系统接入方不能代理。")]})
+    return ActingLeader.objects.create(
+        person=person,
+        acts_for=ActingLeader.Role.LEADER if actor.is_leader else ActingLeader.Role.DEPUTY,
+        acts_for_person_id=actor.person_id,
+        starts_at=cleaned["starts_at"],
+        ends_at=cleaned["ends_at"],
+        reason=cleaned["reason"],
+        appointed_by=user,
+    )
+
+
+@transaction.atomic
+def acting_leader_end(*, user: Any, acting_id: int) -> ActingLeader:
+    """End an acting period early: the leader or the deputy (kept, with the time it ended)."""
+    from .selectors import actor_for
+
+    actor = actor_for(user)
+    if actor.is_read_only or not (actor.is_leader or actor.is_deputy):
+        raise PermissionDenied(_("只有组长或副组长本人可以结束代理。"))
+    acting = ActingLeader.objects.select_for_update().filter(pk=acting_id, ended_at__isnull=True).first()
+    if acting is None:
+        raise ValidationError({"acting": [_("该代理不存在或已结束。")]})
+    acting.ended_at = timezone.now()
+    acting.save(update_fields=["ended_at"])
+    return acting

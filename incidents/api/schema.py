@@ -3,6 +3,7 @@ exactly the fields the service checks — one definition, not two that drift apa
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
@@ -23,6 +24,25 @@ def _field(form_field: forms.Field) -> serializers.Field:
         )
     if isinstance(form_field, forms.DateTimeField):
         return serializers.DateTimeField(**common)
+    if isinstance(form_field, forms.DateField):
+        return serializers.DateField(**common)
+    if isinstance(form_field, forms.DecimalField):
+        return serializers.DecimalField(
+            max_digits=form_field.max_digits,
+            decimal_places=form_field.decimal_places,
+            allow_null=not form_field.required,
+            **common,
+        )
+    if isinstance(form_field, forms.IntegerField):
+        low, high = form_field.min_value, form_field.max_value
+        return serializers.IntegerField(
+            allow_null=not form_field.required,
+            min_value=low if isinstance(low, int) else None,
+            max_value=high if isinstance(high, int) else None,
+            **common,
+        )
+    if isinstance(form_field, forms.NullBooleanField):
+        return serializers.BooleanField(required=False, allow_null=True, help_text=common["help_text"])
     if isinstance(form_field, forms.BooleanField):
         return serializers.BooleanField(required=False, help_text=common["help_text"])
     if isinstance(form_field, forms.FileField):
@@ -30,6 +50,14 @@ def _field(form_field: forms.Field) -> serializers.Field:
     return serializers.CharField(allow_blank=not form_field.required, **common)
 
 
-def serializer_for_form(form_class: type[forms.Form], name: str) -> type[serializers.Serializer]:
-    fields = {field_name: _field(field) for field_name, field in form_class.base_fields.items()}
+def serializer_for_form(
+    form_class: type[forms.Form] | type[forms.ModelForm], name: str, *, partial: bool = False
+) -> type[serializers.Serializer]:
+    """``partial``: every field optional (a PATCH that writes only what it carries)."""
+    fields = {}
+    for field_name, field in form_class.base_fields.items():
+        if partial:
+            field = copy.copy(field)
+            field.required = False
+        fields[field_name] = _field(field)
     return type(name, (serializers.Serializer,), fields)

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("incidents/<int:pk>/report/", views.ReportView.as_view(), name="report-json"),
+    path("incidents/<int:pk>/report.pdf", views.ReportPdfView.as_view(), name="report-pdf-api"),
     path("incidents/<int:pk>/investigation/", views.InvestigationView.as_view(), name="investigation"),
     path(
         "incidents/<int:pk>/investigation/responsible/",

@@ -1,0 +1,68 @@
+"""People for API clients (issue 14): the ids an API client needs to name an on-scene commander, investigators
+or a responsible person. Scoped like the incidents; no contact details."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+
+from teams import selectors
+from teams.models import Membership, Party, Person, Team
+
+
+class MembershipOutSerializer(serializers.Serializer):
+    team = serializers.CharField(source="team.code")
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    teams = MembershipOutSerializer(source="memberships", many=True, read_only=True)
+    parties = serializers.SerializerMethodField()
+    has_login = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "line", "teams", "parties", "has_login"]
+        read_only_fields = fields
+
+    def get_parties(self, person: Person) -> list[str]:
+        return [party.kind for party in person.parties.all()]
+
+    def get_has_login(self, person: Person) -> bool:
+        return person.user_id is not None
+
+
+ROLE_CHOICES = [*Membership.Role.values, *Party.Kind.values]
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("search", str, description="part of the name"),
+        OpenApiParameter("team", str, enum=list(Team.Code.values), description="team code"),
+        OpenApiParameter("role", str, enum=ROLE_CHOICES, description="role in a team, or a party kind"),
+    ]
+)
+class PeopleView(generics.ListAPIView):
+    """Active people of the emergency organisation, searchable by name, team and role."""
+
+    serializer_class = PersonSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Person]:
+        if getattr(self, "swagger_fake_view", False):
+            return Person.objects.none()
+        params = self.request.query_params
+        team = params.get("team", "")
+        role = params.get("role", "")
+        errors = {}
+        if team and team not in Team.Code.values:
+            errors["team"] = [_("没有这个小组代码。")]
+        if role and role not in ROLE_CHOICES:
+            errors["role"] = [_("没有这个角色。")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return selectors.people_for(
+            user=self.request.user, search=params.get("search", "")[:100], team=team, role=role
+        )
