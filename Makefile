@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/emergency_desk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help install run test lint format bench migrate seed
+.PHONY: help install run test lint format bench migrate seed fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,6 +19,14 @@ test: install ## the whole test suite on PostgreSQL + Redis + a real Celery work
 	@scripts/system-deps.sh
 	@scripts/services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) pytest $(PYTEST_ARGS)
+
+FUZZ_EXAMPLES ?= 200
+
+fuzz: install ## schemathesis over the whole API schema: FUZZ_EXAMPLES (200) per operation, each as every role
+	@scripts/system-deps.sh
+	@scripts/services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		pytest tests/security/test_api_fuzz.py -q $(PYTEST_ARGS)
 
 lint: install ## ruff (lint + format check) and mypy
 	ruff check .

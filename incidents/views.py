@@ -254,12 +254,20 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         "done_form": ChecklistDoneForm(),
         "regulator_form": RegulatorDecisionForm(),
         "may_correct_start": policies.may_correct_event_start(incident, request.user),
-        "regulator_deadlines": list(regulator.deadlines_of(incident=incident)),
+        "regulator_deadlines": [
+            (
+                deadline,
+                dress(
+                    RegulatorSubmissionForm(
+                        initial={"submitted_at": timezone.localtime(), "channel": "phone"},
+                        auto_id=f"id_deadline{deadline.pk}_%s",
+                    )
+                ),
+            )
+            for deadline in regulator.deadlines_of(incident=incident)
+        ],
         "may_submit": policies.may_record_regulator_submission(incident, request.user),
         "may_waive": policies.may_waive_regulator_deadline(incident, request.user),
-        "submission_form": dress(
-            RegulatorSubmissionForm(initial={"submitted_at": timezone.localtime(), "channel": "phone"})
-        ),
         "start_form": dress(
             EventStartForm(
                 initial={"started_at": timezone.localtime(incident.started_at or incident.detected_at)}
