@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import errors as refusals
+from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid
 from incidents import policies
 from incidents import services as incident_services
-from incidents.errors import Conflict, Forbidden, IncidentNotFound, Invalid
 from incidents.models import Incident, State
 from teams import selectors as team_selectors
 from teams.models import Person
@@ -56,12 +57,12 @@ def _lock(
             Incident.objects.select_for_update(of=("self",)).select_related("lead_group").get(pk=incident_id)
         )
     except Incident.DoesNotExist as exc:
-        raise IncidentNotFound(_("事件不存在。")) from exc
+        raise IncidentNotFound(refusals.not_found_message()) from exc
     actor = team_selectors.actor_for(user)
     if actor.is_read_only:
-        raise Forbidden(_("审计人员只读，不能进行任何操作。"))
+        raise Forbidden(refusals.read_only_message())
     if not check(incident, user):
-        raise Forbidden(_("您的角色不能执行此操作。"))
+        raise Forbidden(refusals.not_allowed_message())
     if incident.state not in MEASURE_STATES:
         raise Conflict(
             _("当前状态为“%(state)s”，预案措施只能在启动后、终止前登记。")
@@ -73,7 +74,7 @@ def _lock(
 
 def _valid(form: forms.BaseForm) -> dict[str, Any]:
     if not form.is_valid():
-        raise Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+        raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
     return form.cleaned_data
 
 
