@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "axes",
+    "core",
     "teams",
     "incidents",
     "escalation",
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "reports",
     "measures",
     "security",
+    "desk",
 ]
 
 MIDDLEWARE = [
