@@ -31,7 +31,7 @@ fuzz: install ## schemathesis over the whole API schema: FUZZ_EXAMPLES (200) per
 lint: install ## ruff (lint + format check) and mypy
 	ruff check .
 	ruff format --check .
-	mypy teams incidents escalation monitoring reports measures security config
+	mypy core teams incidents escalation monitoring reports measures security desk ops config
 
 format: install ## apply ruff's formatting and safe fixes
 	ruff check --fix .

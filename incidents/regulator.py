@@ -17,10 +17,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import errors as refusals
+from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid
 from teams import selectors as team_selectors
 
 from . import flows, policies, services
-from .errors import Conflict, Forbidden, IncidentNotFound, Invalid
 from .forms import RegulatorSubmissionForm, RegulatorWaiverForm
 from .models import Incident, RegulatorDeadline
 
@@ -92,7 +93,7 @@ def submission_record(
     )
     form = RegulatorSubmissionForm(data, has_document=document is not None)
     if not form.is_valid():
-        raise Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+        raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
     cleaned = form.cleaned_data
     now = timezone.now()
     if document is not None:
@@ -138,7 +139,7 @@ def waiver_request(
     incident, deadline = _lock_deadline(incident_id, deadline_id, user, policies.may_waive_regulator_deadline)
     form = RegulatorWaiverForm(data)
     if not form.is_valid():
-        raise Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+        raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
     now = timezone.now()
     deadline.waiver_reason = form.cleaned_data["reason"]
     deadline.waiver_requested_by = user

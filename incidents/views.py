@@ -1,5 +1,5 @@
 """The pages (Django templates + htmx). Views are thin: reads through ``selectors``, every write through
-``services`` — the same functions the API and the tasks call — and each refusal of ``incidents.errors``
+``services`` — the same functions the API and the tasks call — and each refusal of ``core.errors``
 becomes a message on the page: 400 field errors on the form, 403 a refusal, 409 "someone acted first"."""
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from core import errors as refusals
+from core.errors import IncidentError, IncidentNotFound, Invalid, UnknownTransition
+from core.pages import bind_errors, dress, refusal_message, run_for_page
 from teams import selectors as team_selectors
 
 from . import policies, presentation, regulator, selectors, services
-from .errors import Conflict, Forbidden, IncidentError, IncidentNotFound, Invalid, UnknownTransition
 from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
@@ -37,42 +39,6 @@ from .forms import (
 )
 from .models import Incident, State
 from .plans import default_plan_for, lead_group_for
-
-# --- how a refusal reads on a page -----------------------------------------------------------------------
-
-
-def refusal_message(request: HttpRequest, exc: IncidentError) -> None:
-    """Put a refusal of the services on the page as a message in the user's language."""
-    if isinstance(exc, Conflict):
-        messages.warning(request, _("有人已先一步处理，或状态已变化：%(reason)s") % {"reason": exc.message})
-    elif isinstance(exc, Forbidden):
-        messages.error(request, _("操作被拒绝：%(reason)s") % {"reason": exc.message})
-    else:
-        messages.error(request, exc.message)
-
-
-def bind_errors(form: forms.BaseForm, exc: Invalid) -> None:
-    """Show the service's field errors on the form the page rendered (same form class, same messages)."""
-    form.is_valid()
-    for field, errors in (exc.detail or {}).items():
-        target = field if field in form.fields else None
-        for error in errors:
-            message = error.get("message", "") if isinstance(error, dict) else str(error)
-            if message and message not in form.errors.get(target or "__all__", []):
-                form.add_error(target, message)
-
-
-def dress(form: forms.BaseForm) -> forms.BaseForm:
-    """Browser-friendly widgets for the shared forms: native date-time pickers, and error hints for
-    assistive technology."""
-    for name, field in form.fields.items():
-        if isinstance(field, forms.DateTimeField):
-            field.widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-        if form.is_bound and name in form.errors:
-            field.widget.attrs.update(
-                {"aria-invalid": "true", "aria-describedby": f"{form.add_prefix(name)}-errors"}
-            )
-    return form
 
 
 def transition_form(name: str, incident: Incident, data: Any = None, **kwargs: Any) -> forms.BaseForm:
@@ -101,7 +67,7 @@ def safe_next(request: HttpRequest, default: str) -> str:
 def _incident_or_404(request: HttpRequest, incident_id: int) -> Incident:
     incident = selectors.incident_detail(user=request.user, incident_id=incident_id)
     if incident is None:
-        raise Http404(_("事件不存在。"))
+        raise Http404(refusals.not_found_message())
     return incident
 
 
@@ -458,56 +424,35 @@ def regulator_deadline_action(
     """Record a submission for a regulator deadline, ask to waive it, or approve the waiver (four-eyes)."""
     if action not in REGULATOR_PAGE_ACTIONS:
         raise Http404
-    back = reverse("incident", args=[incident_id]) + "#regulator"
     data = request.POST.dict()
-    try:
-        if action == "submission":
-            regulator.submission_record(
-                incident_id=incident_id,
-                deadline_id=deadline_id,
-                user=request.user,
-                data=data,
-                document=request.FILES.get("document"),
-            )
-        elif action == "waiver":
-            regulator.waiver_request(
-                incident_id=incident_id, deadline_id=deadline_id, user=request.user, data=data
-            )
-        else:
-            regulator.waiver_approve(
-                incident_id=incident_id, deadline_id=deadline_id, user=request.user, data=data
-            )
-    except IncidentNotFound as exc:
-        raise Http404(exc.message) from exc
-    except Invalid as exc:
-        details = [e.get("message", "") for errs in (exc.detail or {}).values() for e in errs]
-        messages.error(request, "；".join([exc.message, *details]))
-    except IncidentError as exc:
-        refusal_message(request, exc)
-    else:
-        messages.success(request, str(REGULATOR_PAGE_ACTIONS[action]))
-    return redirect(back)
+    ids: dict[str, Any] = {
+        "incident_id": incident_id,
+        "deadline_id": deadline_id,
+        "user": request.user,
+        "data": data,
+    }
+    writes = {
+        "submission": lambda: regulator.submission_record(**ids, document=request.FILES.get("document")),
+        "waiver": lambda: regulator.waiver_request(**ids),
+        "approve": lambda: regulator.waiver_approve(**ids),
+    }
+    run_for_page(request, writes[action], str(REGULATOR_PAGE_ACTIONS[action]), fields_in_message=True)
+    return redirect(reverse("incident", args=[incident_id]) + "#regulator")
 
 
 @login_required
 @require_POST
 def event_start(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Art. 19: the Leadership Group corrects when the event began."""
-    back = reverse("incident", args=[incident_id]) + "#facts"
-    try:
-        services.incident_correct_event_start(
+    run_for_page(
+        request,
+        lambda: services.incident_correct_event_start(
             incident_id=incident_id, user=request.user, data=request.POST.dict()
-        )
-    except IncidentNotFound as exc:
-        raise Http404(exc.message) from exc
-    except Invalid as exc:
-        details = [e.get("message", "") for errs in (exc.detail or {}).values() for e in errs]
-        messages.error(request, "；".join([exc.message, *details]))
-    except IncidentError as exc:
-        refusal_message(request, exc)
-    else:
-        messages.success(request, _("已更正事件开始时间，原时间和理由记入时间线。"))
-    return redirect(back)
+        ),
+        _("已更正事件开始时间，原时间和理由记入时间线。"),
+        fields_in_message=True,
+    )
+    return redirect(reverse("incident", args=[incident_id]) + "#facts")
 
 
 # --- the approval inbox ----------------------------------------------------------------------------------

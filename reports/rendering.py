@@ -23,11 +23,11 @@ def pdf_from_html(html: str) -> bytes:
 def report_pdf_of(*, incident: Any, language: str) -> tuple[bytes, str]:
     """The PDF for filing and its report hash: a closed case prints the frozen report stored at ``close``,
     an open one a draft from the record. One function for the page and the API."""
-    from . import selectors
+    from . import post_incident
     from .models import FinalReport
 
     final = FinalReport.objects.filter(incident=incident).first()
     if final is not None:
         return pdf_from_html(final.html_en if language == "en" else final.html_zh), final.sha256
-    report = selectors.report_for(incident=incident)
+    report = post_incident.report_for(incident=incident)
     return pdf_from_html(report_html(report=report, language=language)), report["sha256"]

@@ -14,6 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import errors as refusals
+
 from . import selectors, services
 from .forms import ActingLeaderForm
 from .middleware import SESSION_LANGUAGE_KEY
@@ -68,7 +70,7 @@ def acting_appoint(request: HttpRequest) -> HttpResponse:
             for error in errors:
                 if error not in form.errors.get(field, []):
                     form.add_error(field if field in form.fields else None, error)
-        messages.error(request, _("请更正标出的字段。"))
+        messages.error(request, refusals.invalid_fields_message())
         return organisation(request, form=form, status=400)
     messages.success(request, _("已指定代理人；代理期间其拥有相应的决策权限，四眼原则仍然适用。"))
     return redirect("teams:organisation")

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.api.views import ERRORS
-from reports import rendering, selectors, services
+from reports import post_incident, rendering, selectors, services
 from reports.models import Investigation
 
 from .serializers import (
@@ -51,7 +51,7 @@ class ReportView(APIView):
         "(keys sorted, UTF-8, no spaces) — the hash printed in the PDF footer.",
     )
     def get(self, request: Request, pk: int) -> Response:
-        report = selectors.report_for(incident=_incident(request, pk))
+        report = post_incident.report_for(incident=_incident(request, pk))
         return Response(
             {
                 "final": report["final"],

@@ -67,7 +67,9 @@ def test_regulator_deadlines_and_acting_leaders_in_the_browser(login):
 
     deputy = login("supervisor", width=390, height=844)
     deputy.goto(f"{deputy.base}/incidents/{incident_id}/")
-    deputy.locator(f"#regulator-deadline-{risk.pk}").get_by_role("button", name="批准豁免（四眼原则）").click()
+    deputy.locator(f"#regulator-deadline-{risk.pk}").get_by_role(
+        "button", name="批准豁免（四眼原则）"
+    ).click()
     expect(deputy.locator(f"#regulator-deadline-{risk.pk}")).to_contain_text("未报送（经豁免）")
     shot(deputy, "regulator-incident-zh-phone")
     deputy.goto(f"{deputy.base}/")

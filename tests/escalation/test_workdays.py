@@ -76,7 +76,7 @@ def test_check_warns_when_a_clock_would_run_past_the_known_calendar(monkeypatch)
     last = workdays.calendar_last_year()
     monkeypatch.setattr(checks.timezone, "localdate", lambda: date(last, 12, 31) - timedelta(days=3))
     warnings = checks.calendar_horizon()
-    assert [w.id for w in warnings] == ["escalation.W001"]
+    assert [w.id for w in warnings] == ["escalation.W010"]
     assert str(last) in warnings[0].msg
     monkeypatch.setattr(checks.timezone, "localdate", lambda: date(last, 6, 1))
     assert checks.calendar_horizon() == []
