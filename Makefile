@@ -21,12 +21,15 @@ test: install ## the whole test suite on PostgreSQL + Redis + a real Celery work
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) pytest $(PYTEST_ARGS)
 
 FUZZ_EXAMPLES ?= 200
+FUZZ_ROLES ?= rotate
+FUZZ_BUDGET_SECONDS ?= 0
 
-fuzz: install ## schemathesis over the whole API schema: FUZZ_EXAMPLES (200) per operation, each as every role
+fuzz: install ## schemathesis, whole schema: FUZZ_EXAMPLES (200)/operation, roles in turn (FUZZ_ROLES=all: each as all)
 	@scripts/system-deps.sh
 	@scripts/services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
-		pytest tests/security/test_api_fuzz.py -q $(PYTEST_ARGS)
+		FUZZ_ROLES=$(FUZZ_ROLES) FUZZ_BUDGET_SECONDS=$(FUZZ_BUDGET_SECONDS) \
+		pytest tests/security/test_api_fuzz.py -q -rs $(PYTEST_ARGS)
 
 lint: install ## ruff (lint + format check) and mypy
 	ruff check .
