@@ -147,7 +147,8 @@ def test_make_run_serves_the_url_it_prints_with_every_page_and_export_then_stops
     assert incident, "the seeded demo incidents are on the board"
     pages = [
         "/",
-        # "/incidents/",  PENDING list page
+        "/incidents/",
+        "/incidents/?q=%E6%BC%94%E7%BB%83&state=open&sort=title",
         "/inbox/",
         "/help/",
         "/org/",
