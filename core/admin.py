@@ -6,7 +6,10 @@ from django.contrib import admin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """The record is written by the services only; the admin shows it and never edits it."""
+    """The one rule for records (ASVS 5.0 16.4.2): written by the services only, shown in the admin, never
+    added, edited or deleted there — the timeline, approvals, timers, notifications, late-report flags,
+    security events, the read log, figures and the investigation. Actions that declare no permission (such
+    as re-sending a failed notification) stay available; Django's "delete selected" disappears."""
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False

@@ -34,6 +34,7 @@ from .forms import (
     MediaReportForm,
     RemedyForm,
     ReputationAssessmentForm,
+    RollCallCloseForm,
     RollCallStartForm,
     RosterForm,
 )
@@ -47,8 +48,10 @@ def _incident(request: HttpRequest, incident_id: int) -> Incident:
     return incident
 
 
-def _may_write(request: HttpRequest, incident: Incident) -> bool:
-    return policies.may_act_on(incident, request.user) and incident.state in services.MEASURE_STATES
+def _may_write(
+    request: HttpRequest, incident: Incident, states: tuple[str, ...] = services.MEASURE_STATES
+) -> bool:
+    return policies.may_act_on(incident, request.user) and incident.state in states
 
 
 # --- A/B rotation roster (Art. 14 (1)) ---------------------------------------------------------------
@@ -103,15 +106,19 @@ def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
 # --- evacuation roll call (Art. 14 (3)) --------------------------------------------------------------
 
 
-def _roll_call_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+def _roll_call_context(
+    request: HttpRequest, incident: Incident, close_form: RollCallCloseForm | None = None
+) -> dict[str, Any]:
     current = selectors.roll_call_current(incident=incident)
     return {
         "incident": incident,
         "roll_call": current,
         "counts": selectors.roll_call_counts(roll_call=current) if current else None,
         "statuses": [c for c in RollCallEntry.Status.choices if c[0] != RollCallEntry.Status.UNKNOWN],
-        "may_write": _may_write(request, incident),
+        "may_write": _may_write(request, incident, services.ROLL_CALL_STATES),
+        "may_update_missing": _may_write(request, incident, services.MISSING_UPDATE_STATES),
         "start_form": RollCallStartForm(),
+        "close_form": dress(close_form or RollCallCloseForm()),
     }
 
 
@@ -161,12 +168,22 @@ def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> Htt
 @login_required
 @require_POST
 def roll_call_close(request: HttpRequest, incident_id: int, roll_call_id: int) -> HttpResponse:
-    run_for_page(
+    """Closing with anyone 失联 needs the confirmation and a reason; refused, the page comes back with the
+    errors beside the fields (and what was typed kept)."""
+    failed = run_for_page(
         request,
-        lambda: services.roll_call_close(roll_call_id=roll_call_id, user=request.user),
+        lambda: services.roll_call_close(
+            roll_call_id=roll_call_id, user=request.user, data=request.POST.dict()
+        ),
         _("撤离点名已结束。"),
     )
-    return redirect("measures:roll_call", incident_id=incident_id)
+    if failed is None:
+        return redirect("measures:roll_call", incident_id=incident_id)
+    incident = _incident(request, incident_id)
+    form = RollCallCloseForm(request.POST)
+    bind_errors(form, failed)
+    context = _roll_call_context(request, incident, close_form=form)
+    return render(request, "measures/roll_call.html", context, status=400)
 
 
 # --- major-complaint plan (Art. 14-bis) --------------------------------------------------------------
@@ -221,8 +238,9 @@ def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -
             "forms": page_forms,
             "decision_form": DecisionForm(),
             "escalation_form": EscalationForm(),
-            "may_write": _may_write(request, incident),
-            "may_decide": actor.is_leadership_decider and _may_write(request, incident),
+            "may_write": _may_write(request, incident, services.COMPLAINT_STATES),
+            "may_decide": actor.is_leadership_decider
+            and _may_write(request, incident, services.COMPLAINT_STATES),
             "now": timezone.now(),
             **records,
         },
