@@ -21,10 +21,19 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from security import second_factor
 from teams import selectors as team_selectors
 
 from . import policies, presentation, selectors, services
-from .errors import Conflict, Forbidden, IncidentError, IncidentNotFound, Invalid, UnknownTransition
+from .errors import (
+    Conflict,
+    Forbidden,
+    IncidentError,
+    IncidentNotFound,
+    Invalid,
+    SecondFactorRequired,
+    UnknownTransition,
+)
 from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
@@ -282,6 +291,9 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             status = 400
         except (UnknownTransition, IncidentNotFound) as exc:
             raise Http404(exc.message) from exc
+        except SecondFactorRequired as exc:
+            refusal_message(request, exc)
+            return redirect(second_factor.verify_url(request.get_full_path()))
         except IncidentError as exc:
             refusal_message(request, exc)
             return redirect(back)
@@ -497,6 +509,9 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
             },
             status=400,
         )
+    except SecondFactorRequired as exc:
+        refusal_message(request, exc)
+        return redirect(second_factor.verify_url(reverse("inbox")))
     except IncidentError as exc:
         refusal_message(request, exc)
     else:
