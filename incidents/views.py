@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from security import second_factor
+from security import masking, second_factor
 from teams import selectors as team_selectors
 
 from . import policies, presentation, selectors, services
@@ -224,8 +224,11 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
             "comment": entry["comment"],
             "payload": entry["payload"],
         }
-        for entry in selectors.timeline_of(incident=incident).values(
-            "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+        for entry in map(
+            masking.masked_entry,
+            selectors.timeline_of(incident=incident).values(
+                "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+            ),
         )
     ]
     checklist = list(selectors.checklist_of(incident=incident).select_related("done_by__person"))

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from incidents import selectors as incident_selectors
 from incidents.models import ChecklistItem, Incident, State, TimelineEntry
+from security import masking
 from teams.selectors import actor_for
 
 from .models import CorrectiveAction, DrillRecord, FinalReport, Investigation, ResponsiblePerson
@@ -291,7 +292,7 @@ def report_content(*, incident: Incident) -> dict[str, Any]:
             "action": entry.action,
             "from_state": entry.from_state,
             "to_state": entry.to_state,
-            "comment": entry.comment,
+            "comment": masking.masked_comment(entry.action, entry.comment),
             "hash": entry.hash,
         }
         for entry in entries

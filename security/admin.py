@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import masking, services
 from .models import ReadRecord, SecurityEvent
 
 User = get_user_model()
@@ -24,6 +24,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Complainants' personal data is not the administrator's to read (security.masking)."""
+        return [*(super().get_exclude(request, obj) or []), *masking.fields_of(self.model._meta.label)]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
