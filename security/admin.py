@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import masking, services
 from .models import ReadRecord, SecurityEvent
@@ -72,3 +74,26 @@ class ReadRecordAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     search_fields = ["username", "target", "path"]
     date_hierarchy = "at"
+
+
+class SecondFactorDeviceAdmin(admin.ModelAdmin):
+    """Authenticators and recovery codes: the admin sees whose they are and may delete one (a lost phone,
+    ASVS 6.5.6), never the secret key or the codes, and never adds or edits one (the user enrols)."""
+
+    list_display = ["user", "name", "confirmed"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)
+    admin.site.register(_device, SecondFactorDeviceAdmin)

@@ -162,3 +162,13 @@ def test_check_deploy_warns_when_the_second_factor_is_off(settings):
     assert "security.W001" in [m.id for m in run_checks(include_deployment_checks=True)]
     settings.SECOND_FACTOR_REQUIRED = True
     assert "security.W001" not in [m.id for m in run_checks(include_deployment_checks=True)]
+
+
+def test_the_admin_never_shows_a_secret_but_can_revoke_a_lost_device(org, client, settings):
+    settings.SECOND_FACTOR_REQUIRED = False  # this test is about what the admin shows
+    device = enrol(org["gm"])
+    client.force_login(org["admin"])
+    page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert page.status_code == 200 and device.key not in page.content.decode()
+    assert client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
