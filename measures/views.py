@@ -1,5 +1,5 @@
 """Pages of the plans' measures. Thin: reads through ``selectors``, writes through ``services``; refusals
-become page messages exactly as on the incident pages (``incidents.views.refusal_message``)."""
+become page messages exactly as on the incident pages (``core.pages``)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import errors as refusals
+from core.pages import bind_errors, dress, run_for_page
 from incidents import policies
 from incidents import selectors as incident_selectors
-from incidents.errors import IncidentError, IncidentNotFound, Invalid
 from incidents.models import Incident
-from incidents.views import bind_errors, dress, refusal_message
 from security import masking
 from security import services as security_services
 from security.forms import RevealForm
@@ -51,24 +51,8 @@ from .models import RollCallEntry
 def _incident(request: HttpRequest, incident_id: int) -> Incident:
     incident = incident_selectors.incident_detail(user=request.user, incident_id=incident_id)
     if incident is None:
-        raise Http404(_("事件不存在。"))
+        raise Http404(refusals.not_found_message())
     return incident
-
-
-def _run(request: HttpRequest, write: Callable[[], Any], success: str) -> Invalid | None:
-    """Call a service; put its outcome on the page. Returns the ``Invalid`` so the form can show it."""
-    try:
-        write()
-    except IncidentNotFound as exc:
-        raise Http404(exc.message) from exc
-    except Invalid as exc:
-        messages.error(request, exc.message)
-        return exc
-    except IncidentError as exc:
-        refusal_message(request, exc)
-    else:
-        messages.success(request, success)
-    return None
 
 
 def _may_write(
@@ -86,7 +70,7 @@ def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
     form = RosterForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        failed = _run(
+        failed = run_for_page(
             request,
             lambda: services.roster_generate(
                 incident_id=incident_id, user=request.user, data=request.POST.dict()
@@ -152,7 +136,7 @@ def roll_call(request: HttpRequest, incident_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = RollCallStartForm(request.POST)
-        failed = _run(
+        failed = run_for_page(
             request,
             lambda: services.roll_call_start(
                 incident_id=incident_id, user=request.user, data=request.POST.dict()
@@ -177,7 +161,7 @@ def roll_call_partial(request: HttpRequest, incident_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> HttpResponse:
-    _run(
+    run_for_page(
         request,
         lambda: services.roll_call_mark(entry_id=entry_id, user=request.user, data=request.POST.dict()),
         _("已确认。"),
@@ -193,7 +177,7 @@ def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> Htt
 def roll_call_close(request: HttpRequest, incident_id: int, roll_call_id: int) -> HttpResponse:
     """Closing with anyone 失联 needs the confirmation and a reason; refused, the page comes back with the
     errors beside the fields (and what was typed kept)."""
-    failed = _run(
+    failed = run_for_page(
         request,
         lambda: services.roll_call_close(
             roll_call_id=roll_call_id, user=request.user, data=request.POST.dict()
@@ -243,7 +227,7 @@ def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -
         data = {
             key.removeprefix(prefix): request.POST.get(key) for key in request.POST if key.startswith(prefix)
         }
-        failed = _run(
+        failed = run_for_page(
             request, lambda: service(incident_id=incident_id, user=request.user, data=data), message
         )
         if failed is None:
@@ -279,7 +263,7 @@ def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -
 @login_required
 @require_POST
 def dispute_plan_decide(request: HttpRequest, incident_id: int, plan_id: int) -> HttpResponse:
-    _run(
+    run_for_page(
         request,
         lambda: services.dispute_plan_decide(plan_id=plan_id, user=request.user, data=request.POST.dict()),
         _("已审批纠纷解决方案。"),
@@ -290,7 +274,7 @@ def dispute_plan_decide(request: HttpRequest, incident_id: int, plan_id: int) ->
 @login_required
 @require_POST
 def complaint_case_escalate(request: HttpRequest, incident_id: int, case_id: int) -> HttpResponse:
-    _run(
+    run_for_page(
         request,
         lambda: services.complaint_case_escalate(
             case_id=case_id, user=request.user, data=request.POST.dict()
@@ -303,7 +287,7 @@ def complaint_case_escalate(request: HttpRequest, incident_id: int, case_id: int
 @login_required
 @require_POST
 def extension_decide(request: HttpRequest, incident_id: int) -> HttpResponse:
-    _run(
+    run_for_page(
         request,
         lambda: services.complaint_clock_decide_extension(
             incident_id=incident_id, user=request.user, data=request.POST.dict()
