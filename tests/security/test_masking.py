@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from incidents import services as incident_services
 from measures import services as measure_services
-from security.masking import ACCOUNT, AMOUNT, NAME, PHONE, TEXT, mask_value
+from incidents.models import TimelineEntry
+from security.masking import ACCOUNT, AMOUNT, NAME, PHONE, TEXT, TIMELINE_ACTIONS, mask_value
 from security.models import ReadRecord
 from teams import selectors as team_selectors
 from tests.incidents.lifecycle import body_for
@@ -123,10 +124,13 @@ def test_a_reader_without_the_right_never_sees_them_anywhere(reader, org, client
 def test_the_admin_does_not_show_them(org, client, complaint):
     incident, case, remedy = complaint
     client.force_login(org["admin"])
+    entries = TimelineEntry.objects.filter(incident=incident, action__in=list(TIMELINE_ACTIONS))
+    assert entries.count() == 3
     for url in (
         f"/admin/measures/complaintcase/{case.pk}/change/",
         f"/admin/measures/remedy/{remedy.pk}/change/",
         "/admin/incidents/timelineentry/",
+        *(f"/admin/incidents/timelineentry/{entry.pk}/change/" for entry in entries),
     ):
         response = client.get(url)
         assert response.status_code == 200, url
