@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 
 from incidents import services as incident_services
-from measures import services as measure_services
 from incidents.models import TimelineEntry
+from measures import services as measure_services
 from security.masking import ACCOUNT, AMOUNT, NAME, PHONE, TEXT, TIMELINE_ACTIONS, mask_value
 from security.models import ReadRecord
 from teams import selectors as team_selectors
