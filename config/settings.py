@@ -1,7 +1,9 @@
 """Settings, read from the environment in this one module (STYLE.md §10).
 
-Defaults run on a laptop with no server: a SQLite file and Celery's filesystem broker under ``var/``.
-Production sets DATABASE_URL, REDIS_URL (or CELERY_BROKER_URL), SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS.
+One engine everywhere (issue 12): PostgreSQL. Without DATABASE_URL the database is the embedded PostgreSQL
+that ``make run`` (scripts/desk.py) starts under ``var/pgdata``; the broker is Celery's filesystem transport
+under ``var/broker`` unless REDIS_URL / CELERY_BROKER_URL is set. DEBUG is off unless asked for; production
+sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from pathlib import Path
 import dj_database_url
 from kombu import Queue
 
+from config.ldap import backends, ldap_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var")).resolve()
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -28,7 +32,7 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
 if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
@@ -50,6 +54,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "teams",
     "incidents",
@@ -74,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "security.middleware.SessionLifetimeMiddleware",
+    "security.directory.DirectoryAccountMiddleware",
+    "security.second_factor.SecondFactorMiddleware",
     "security.readlog.ReadLogMiddleware",
     "teams.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -104,6 +113,10 @@ TEMPLATES = [
     },
 ]
 
+# The embedded server's socket lives in its data directory (scripts/desk.py), so `manage.py` reaches the
+# database of a running `make run` without configuration.
+EMBEDDED_DATABASE_URL = f"postgres://postgres@{str(VAR_DIR / 'pgdata').replace('/', '%2F')}/emergency_desk"
+
 
 def database_url(url: str) -> str:
     """libpq's multi-host form ``postgres://u:p@h1:5432,h2:5432/db?target_session_attrs=read-write`` →
@@ -122,25 +135,22 @@ def database_url(url: str) -> str:
 # (ops.failover), never 500.
 DATABASES = {
     "default": dj_database_url.parse(
-        database_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'emergency_desk.sqlite3'}")),
+        database_url(os.environ.get("DATABASE_URL") or EMBEDDED_DATABASE_URL),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default serves a web server, a worker and beat at once: wait for locks, don't fail.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-else:
-    # Give up on a dead node quickly so libpq tries the next host (and a request answers 503 in time).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
-    )
+# Give up on a dead node quickly so libpq tries the next host (and a request answers 503 in time).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Directory sign-in (django-auth-ldap, config/ldap.py): on when LDAP_SERVER_URI is set; local accounts stay
+# for break-glass and the demo (docs/security.md).
+_ldap = ldap_settings(os.environ)
+globals().update(_ldap)
+AUTHENTICATION_BACKENDS = backends(_ldap["LDAP_ENABLED"])
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -179,7 +189,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 REST_FRAMEWORK = {
     # Token first, so a request without credentials is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "security.second_factor.TokenWithSecondFactor",  # a token + X-OTP-Code header for decisions
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed in; integrator tokens only on INTEGRATOR_API_PREFIXES; auditors read only (docs/security.md).
@@ -358,6 +368,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_LOCKOUT_CALLABLE = "security.lockout.lockout_response"
 AXES_VERBOSE = False
+
+# A second factor (TOTP, django-otp) for the Leadership Group's decisions, co-approvals and the admin
+# (security.second_factor). On by default in production (DEBUG off); the embedded demo runs without it unless
+# SECOND_FACTOR_REQUIRED=1; `check --deploy` warns when it is off. A verification counts for
+# SECOND_FACTOR_MAX_AGE_SECONDS, then a decision asks again (step-up).
+SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", not DEBUG)
+SECOND_FACTOR_MAX_AGE_SECONDS = int(os.environ.get("SECOND_FACTOR_MAX_AGE_SECONDS", str(15 * 60)))
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Emergency Desk")
 
 # The API paths an integrator token may reach (security.permissions.RoleScope).
 INTEGRATOR_API_PREFIXES = env_list("INTEGRATOR_API_PREFIXES", "/api/v1/monitoring/")

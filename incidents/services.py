@@ -21,7 +21,15 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from core import errors as refusals
-from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid, UnknownTransition
+from core.errors import (
+    Conflict,
+    Forbidden,
+    IncidentNotFound,
+    Invalid,
+    SecondFactorRequired,
+    UnknownTransition,
+)
+from security import second_factor
 from teams import selectors as team_selectors
 from teams.models import Party, Person, Team
 
@@ -220,6 +228,8 @@ def incident_transition(*, incident_id: int, name: str, user: Any, data: dict[st
         _refuse_repeat_approval(incident, user)
     if not has_transition_perm(method, user):
         raise Forbidden(_forbidden_reason(incident, name, user))
+    if refusal := second_factor.refusal(user=user, action=name):
+        raise SecondFactorRequired(refusal)
     form = TRANSITION_FORMS[name](data, incident=incident)
     if not form.is_valid():
         raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())

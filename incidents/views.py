@@ -23,16 +23,18 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from core import errors as refusals
-from core.errors import IncidentError, IncidentNotFound, Invalid, UnknownTransition
+from core.errors import IncidentError, IncidentNotFound, Invalid, SecondFactorRequired, UnknownTransition
 from core.pages import bind_errors, dress, refusal_message, run_for_page
+from security import masking, second_factor
 from teams import selectors as team_selectors
 
-from . import policies, presentation, regulator, selectors, services
+from . import policies, presentation, regulator, search, selectors, services
 from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
     DeclareForm,
     EventStartForm,
+    IncidentSearchForm,
     ProgressUpdateForm,
     RegulatorDecisionForm,
     RegulatorSubmissionForm,
@@ -135,6 +137,24 @@ def board_partial(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/partials/_board.html", _board_context(request))
 
 
+# --- finding incidents (issue 12) -----------------------------------------------------------------------
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    """Every incident the user may read, open or finished: filters, search, sort, pages."""
+    form = IncidentSearchForm(request.GET or None)
+    page = search.incident_page(user=request.user, filters=form.filters())
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "incidents/list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "count_limit": search.COUNT_LIMIT},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
 # --- declaring -------------------------------------------------------------------------------------------
 
 
@@ -189,8 +209,11 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
             "comment": entry["comment"],
             "payload": entry["payload"],
         }
-        for entry in selectors.timeline_of(incident=incident).values(
-            "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+        for entry in map(
+            masking.masked_entry,
+            selectors.timeline_of(incident=incident).values(
+                "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+            ),
         )
     ]
     checklist = list(selectors.checklist_of(incident=incident).select_related("done_by__person"))
@@ -276,6 +299,9 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             status = 400
         except (UnknownTransition, IncidentNotFound) as exc:
             raise Http404(exc.message) from exc
+        except SecondFactorRequired as exc:
+            refusal_message(request, exc)
+            return redirect(second_factor.verify_url(request.get_full_path()))
         except IncidentError as exc:
             refusal_message(request, exc)
             return redirect(back)
@@ -545,6 +571,9 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
             },
             status=400,
         )
+    except SecondFactorRequired as exc:
+        refusal_message(request, exc)
+        return redirect(second_factor.verify_url(reverse("inbox")))
     except IncidentError as exc:
         refusal_message(request, exc)
     else:

@@ -21,7 +21,7 @@ def deadlines_from_timers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0002_checklist_templates'),
+        ('incidents', '0003_search_document'),
         ('escalation', '0002_default_policies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
