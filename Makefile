@@ -27,7 +27,7 @@ FUZZ_BUDGET_SECONDS ?= 0
 fuzz: install ## schemathesis, whole schema: FUZZ_EXAMPLES (200)/operation, roles in turn (FUZZ_ROLES=all: each as all)
 	@scripts/system-deps.sh
 	@scripts/services.sh
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 		FUZZ_ROLES=$(FUZZ_ROLES) FUZZ_BUDGET_SECONDS=$(FUZZ_BUDGET_SECONDS) \
 		pytest tests/security/test_api_fuzz.py -q -rs $(PYTEST_ARGS)
 
