@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import errors as refusals
-from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid
+from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid, SecondFactorRequired
+from security import second_factor
 from teams import selectors as team_selectors
 
 from . import flows, policies, services
@@ -60,6 +61,12 @@ def require_none_open(*, incident: Incident) -> None:
             % {"kinds": "、".join(str(d.get_kind_display()) for d in still_open)},
             current_state=incident.state,
         )
+
+
+def _require_second_factor(user: Any) -> None:
+    """A waiver is a Leadership decision: the same second factor as the others (security, "waive")."""
+    if refusal := second_factor.refusal(user=user, action="waive"):
+        raise SecondFactorRequired(refusal)
 
 
 def _lock_deadline(
@@ -136,6 +143,7 @@ def waiver_request(
     *, incident_id: int, deadline_id: int, user: Any, data: dict[str, Any]
 ) -> RegulatorDeadline:
     """A decider asks to end an unmet deadline as missed, with a reason; another decider must approve."""
+    _require_second_factor(user)
     incident, deadline = _lock_deadline(incident_id, deadline_id, user, policies.may_waive_regulator_deadline)
     form = RegulatorWaiverForm(data)
     if not form.is_valid():
@@ -162,6 +170,7 @@ def waiver_approve(
     *, incident_id: int, deadline_id: int, user: Any, data: dict[str, Any]
 ) -> RegulatorDeadline:
     """Four-eyes: a second decider, never the one who asked, ends the deadline as missed."""
+    _require_second_factor(user)
     incident, deadline = _lock_deadline(incident_id, deadline_id, user, policies.may_waive_regulator_deadline)
     if deadline.waiver_requested_at is None:
         raise Conflict(_("尚无豁免申请。"), current_state=incident.state)

@@ -23,6 +23,11 @@ DrillRecordInputSerializer = serializer_for_form(DrillRecordForm, "DrillRecordIn
 
 
 class InvestigationSerializer(serializers.ModelSerializer):
+    """The record; ``id`` and ``updated_at`` are null while the investigation has not been written yet."""
+
+    id = serializers.IntegerField(read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
     class Meta:
         model = Investigation
         fields = ["id", "incident", *Investigation.EDITABLE_FIELDS, "updated_at"]

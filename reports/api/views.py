@@ -80,9 +80,11 @@ class InvestigationView(_Write):
     output = InvestigationSerializer
 
     def get(self, request: Request, pk: int) -> Response:
-        investigation = Investigation.objects.filter(incident=_incident(request, pk)).first()
-        if investigation is None:
-            raise Http404
+        incident = _incident(request, pk)
+        # Not started yet: the empty record (id null), so a reader of the incident reads this too (200).
+        investigation = Investigation.objects.filter(incident=incident).first() or Investigation(
+            incident=incident
+        )
         return Response(InvestigationSerializer(investigation).data)
 
     @extend_schema(request=InvestigationInputSerializer, responses={200: InvestigationSerializer, **ERRORS})
