@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "axes",
+    "core",
     "teams",
     "incidents",
     "escalation",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "reports",
     "measures",
     "security",
+    "desk",
     "ops",
 ]
 
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "security.middleware.SessionLifetimeMiddleware",
+    "security.readlog.ReadLogMiddleware",
     "teams.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -291,6 +294,13 @@ NOTIFICATION_RETRY_BACKOFF = [float(s) for s in env_list("NOTIFICATION_RETRY_BAC
 NOTIFICATION_HTTP_TIMEOUT = float(os.environ.get("NOTIFICATION_HTTP_TIMEOUT", "5"))
 NOTIFICATION_REQUEUE_GRACE_SECONDS = float(os.environ.get("NOTIFICATION_REQUEUE_GRACE_SECONDS", "30"))
 SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "escalation.channels.LoggingSmsGateway")
+# Alibaba Cloud SMS (SMS_GATEWAY=escalation.sms.AliyunSmsGateway); see escalation/sms.py
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")
+ALIYUN_SMS_TEMPLATE_CODE = os.environ.get("ALIYUN_SMS_TEMPLATE_CODE", "")
+ALIYUN_SMS_REGION = os.environ.get("ALIYUN_SMS_REGION", "cn-hangzhou")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # The plan's clocks (Art. 2): compressible for tests and drills.
@@ -322,6 +332,11 @@ CELERY_BEAT_SCHEDULE["reports-remind-overdue-actions"] = {
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "0") == "1"
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "emergency-desk@localhost")
 
 # Attachments (evidence files): size and type limits.

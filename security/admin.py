@@ -8,27 +8,20 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyAdmin
+
 from . import services
-from .models import SecurityEvent
+from .models import ReadRecord, SecurityEvent
 
 User = get_user_model()
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "kind", "username", "ip_address", "method", "path", "status"]
     list_filter = ["kind", "status"]
     search_fields = ["username", "path", "ip_address"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: SecurityEvent | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: SecurityEvent | None = None) -> bool:
-        return False
 
 
 @admin.action(description=_("终止所选用户的全部会话并吊销其 API 令牌"))
@@ -51,3 +44,11 @@ class SecurityUserAdmin(UserAdmin):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, SecurityUserAdmin)
+
+
+@admin.register(ReadRecord)
+class ReadRecordAdmin(ReadOnlyAdmin):
+    list_display = ["at", "username", "ip_address", "kind", "incident_id", "target"]
+    list_filter = ["kind"]
+    search_fields = ["username", "target", "path"]
+    date_hierarchy = "at"
