@@ -27,7 +27,7 @@ from .clocks import (
     recurrence_link,
     regulator_clock_start,
 )
-from .firing import HANDLERS, timer_fire, timers_sweep
+from .firing import HANDLERS, register_system_timer, timer_fire, timers_sweep
 from .notifications import (
     notification_deliver,
     notification_mark_read,
@@ -68,6 +68,7 @@ __all__ = [
     "outage_clock_start",
     "policies_seed_defaults",
     "policy_snapshot",
+    "register_system_timer",
     "post_event_watch_start",
     "recurrence_link",
     "regulator_clock_start",

@@ -93,6 +93,21 @@ HANDLERS: dict[str, Callable[[Timer, Incident], str]] = {
     K.POST_EVENT_WATCH: _fire_nothing,
 }
 
+# Timers about no incident (the nightly emergency pack): the app above that owns the action registers it
+# (nothing here imports upward); fired by the same sweep, at most once, with the same retries.
+SYSTEM_HANDLERS: dict[str, Callable[[Timer], str]] = {}
+
+
+def register_system_timer(kind: str, handler: Callable[[Timer], str]) -> None:
+    SYSTEM_HANDLERS[kind] = handler
+
+
+def _system_action(timer: Timer) -> str:
+    handler = SYSTEM_HANDLERS.get(timer.kind)
+    if handler is None:
+        raise LookupError(f"no handler registered for system timer kind {timer.kind!r}")
+    return handler(timer)
+
 
 def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) -> str:
     """Fire one due timer, at most once. Locks the incident, then the timer (the order every state change
@@ -113,14 +128,16 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
     if head["due_at"] > now:
         return "not_due"
     with transaction.atomic():
-        incident = (
-            Incident.objects.select_for_update(of=("self",), skip_locked=not wait)
-            .select_related("lead_group")
-            .filter(pk=head["incident_id"])
-            .first()
-        )
-        if incident is None:
-            return "busy"
+        incident = None
+        if head["incident_id"] is not None:
+            incident = (
+                Incident.objects.select_for_update(of=("self",), skip_locked=not wait)
+                .select_related("lead_group")
+                .filter(pk=head["incident_id"])
+                .first()
+            )
+            if incident is None:
+                return "busy"
         timer = (
             Timer.objects.select_for_update(skip_locked=True)
             .filter(_pending(), pk=timer_id, due_at__lte=now)
@@ -131,7 +148,7 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
         now = timezone.now()
         timer.attempts += 1
         states = KIND_STATES.get(timer.kind)
-        if states is not None and incident.state not in states:
+        if incident is not None and states is not None and incident.state not in states:
             timer.cancelled_at = now
             timer.outcome = f"state is {incident.state}"
             timer.save(update_fields=["cancelled_at", "outcome", "attempts"])
@@ -140,10 +157,12 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
         timer.save(
             update_fields=["fired_at", "attempts"]
         )  # before acting: a transition cancels only unfired rows
-        handler = HANDLERS.get(timer.kind, _fire_notify)
         try:
             with transaction.atomic():
-                outcome = handler(timer, incident)
+                if incident is None:
+                    outcome = _system_action(timer)
+                else:
+                    outcome = HANDLERS.get(timer.kind, _fire_notify)(timer, incident)
         except Exception as exc:  # the action failed: retry a few times, then leave it visible as failed
             logger.exception("timer %s (%s) failed", timer.pk, timer.kind)
             timer.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
