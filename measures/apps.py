@@ -8,3 +8,10 @@ class MeasuresConfig(AppConfig):
 
     name = "measures"
     verbose_name = _("预案措施")
+
+    def ready(self) -> None:
+        from incidents import contributions
+
+        from . import selectors
+
+        contributions.add_decision_source(lambda user: selectors.pending_decisions(user=user))

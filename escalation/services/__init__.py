@@ -38,7 +38,6 @@ from .notifications import (
 from .policies import add_working_days, escalation_start, policies_seed_defaults, policy_snapshot
 from .timers import (
     FIRE_MAX_ATTEMPTS,
-    KIND_STATES,
     OUTAGE_KINDS,
     OUTAGE_REPORT_REASON,
     REGULATOR_DEADLINE_KINDS,
@@ -52,7 +51,6 @@ from .timers import (
 __all__ = [
     "FIRE_MAX_ATTEMPTS",
     "HANDLERS",
-    "KIND_STATES",
     "OUTAGE_KINDS",
     "OUTAGE_REPORT_REASON",
     "REGULATOR_DEADLINE_KINDS",

@@ -15,8 +15,9 @@ from incidents.models import Incident
 from incidents.policies import SYSTEM_USER
 
 from ..models import Timer, TimerKind
+from ..states import keeps
 from .notifications import notifications_requeue, notify
-from .timers import FIRE_MAX_ATTEMPTS, KIND_STATES, OUTAGE_REPORT_REASON, _pending, timers_nudge_upcoming
+from .timers import FIRE_MAX_ATTEMPTS, OUTAGE_REPORT_REASON, _pending, timers_nudge_upcoming
 
 logger = logging.getLogger(__name__)
 K = TimerKind
@@ -112,13 +113,7 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
     now = timezone.now()
     if head["due_at"] > now:
         return "not_due"
-    with transaction.atomic():
-        incident = (
-            Incident.objects.select_for_update(of=("self",), skip_locked=not wait)
-            .select_related("lead_group")
-            .filter(pk=head["incident_id"])
-            .first()
-        )
+    with transaction.atomic(), incident_services.incident_locked(head["incident_id"], wait=wait) as incident:
         if incident is None:
             return "busy"
         timer = (
@@ -130,8 +125,7 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
             return "done"
         now = timezone.now()
         timer.attempts += 1
-        states = KIND_STATES.get(timer.kind)
-        if states is not None and incident.state not in states:
+        if not keeps(timer.kind, incident.state):
             timer.cancelled_at = now
             timer.outcome = f"state is {incident.state}"
             timer.save(update_fields=["cancelled_at", "outcome", "attempts"])
