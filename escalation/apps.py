@@ -9,7 +9,11 @@ class EscalationConfig(AppConfig):
     def ready(self) -> None:
         from incidents import contributions
 
-        from . import handlers, selectors
+        from . import (
+            checks,  # noqa: F401  (registers the deploy checks)
+            handlers,
+            selectors,
+        )
 
         handlers.connect()
         contributions.add_deadline_source(selectors.deadlines_for_incidents)
