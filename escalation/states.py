@@ -30,26 +30,33 @@ REGULATOR = frozenset(
     }
 )
 
+# Art. 14-bis (7): complaints go on after the incident terminates, until the case is closed.
+COMPLAINTS = frozenset({K.COMPLAINT_CLOCK_DUE})
+
 CLOCKS: dict[State, StateClocks] = {
     # Art. 2: the outage clock runs only while the outage is a warning (started by the declaration or the
     # monitoring feed, not by entering the state: a reopened warning has no outage start of its own).
     State.MONITORING: StateClocks(keep=frozenset({K.OUTAGE_WARNING, K.OUTAGE_LIMIT})),
     State.REPORTED: StateClocks(start=(K.DECISION_PENDING,), keep=frozenset({K.DECISION_PENDING})),
     # Art. 10: the regulator decision reminder starts at activation while that decision is pending.
-    State.ACTIVATED: StateClocks(start=(K.REGULATOR_DECISION_MISSING,), keep=REGULATOR),
+    State.ACTIVATED: StateClocks(start=(K.REGULATOR_DECISION_MISSING,), keep=REGULATOR | COMPLAINTS),
     State.EXECUTING: StateClocks(
-        start=(K.PROGRESS_SILENT,), keep=REGULATOR | {K.PROGRESS_SILENT, K.TERMINATION_OVERDUE}
+        start=(K.PROGRESS_SILENT,), keep=REGULATOR | COMPLAINTS | {K.PROGRESS_SILENT, K.TERMINATION_OVERDUE}
     ),
     State.TERMINATION_REQUESTED: StateClocks(
         start=(K.APPROVALS_MISSING, K.TERMINATION_OVERDUE),
-        keep=REGULATOR | {K.APPROVALS_MISSING, K.TERMINATION_OVERDUE},
+        keep=REGULATOR | COMPLAINTS | {K.APPROVALS_MISSING, K.TERMINATION_OVERDUE},
     ),
     State.TERMINATED: StateClocks(
         start=(K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH),
-        keep=REGULATOR | {K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH},
+        keep=REGULATOR | COMPLAINTS | {K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH},
     ),
+    # Art. 19: corrective actions are written while the case is investigated and chased until it closes.
     State.INVESTIGATING: StateClocks(
-        start=(K.INVESTIGATION_NOT_CLOSED,), keep=REGULATOR | {K.INVESTIGATION_NOT_CLOSED, K.POST_EVENT_WATCH}
+        start=(K.INVESTIGATION_NOT_CLOSED,),
+        keep=REGULATOR
+        | COMPLAINTS
+        | {K.INVESTIGATION_NOT_CLOSED, K.POST_EVENT_WATCH, K.CORRECTIVE_ACTION_OVERDUE},
     ),
     State.CLOSED: StateClocks(keep=frozenset({K.POST_EVENT_WATCH})),
     State.DISMISSED: StateClocks(),

@@ -17,17 +17,8 @@ from .models import GENESIS_HASH, ChecklistItem, Incident, State, TerminationApp
 def incidents_visible_to(*, user: Any) -> QuerySet[Incident]:
     """Everyone in the emergency organisation, auditors and admins read all incidents (the plan is run
     in the open inside the centre); anyone else — an integrator token, a stranger — reads none."""
-    actor = actor_for(user)
     base = Incident.objects.select_related("lead_group")
-    if (
-        actor.is_auditor
-        or actor.is_admin
-        or actor.in_leadership_group
-        or actor.in_any_working_group
-        or actor.parties
-    ):
-        return base
-    return base.none()
+    return base if actor_for(user).may_read_desk else base.none()
 
 
 def incident_list(*, user: Any) -> QuerySet[Incident]:

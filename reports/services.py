@@ -18,7 +18,7 @@ from incidents import services as incident_services
 from incidents.models import Incident, State
 from teams.selectors import actor_for
 
-from . import post_incident, selectors
+from . import clocks, post_incident, selectors
 from .forms import (
     ActionProgressForm,
     CorrectiveActionForm,
@@ -123,6 +123,7 @@ def corrective_action_add(*, incident_id: int, user: Any, data: dict[str, Any]) 
         action.investigation = _investigation_for(act.incident)
         action.created_by = user if getattr(user, "pk", None) else None
         action.save()
+        clocks.action_clock_follow(incident=act.incident, action=action)
         act.record(
             "corrective_action_added",
             payload={
@@ -162,6 +163,7 @@ def corrective_action_update(*, action_id: int, user: Any, data: dict[str, Any])
         if "retest" in cleaned:
             action.retested_at = now if action.retest else None
         action.save()
+        clocks.action_clock_follow(incident=act.incident, action=action)
         act.record("corrective_action_updated", payload={"action": action.pk, **cleaned})
         return action
 

@@ -27,7 +27,7 @@ from .clocks import (
     recurrence_link,
     regulator_clock_start,
 )
-from .firing import HANDLERS, timer_fire, timers_sweep
+from .firing import HANDLERS, TimerHandler, timer_fire, timer_handler, timers_sweep
 from .notifications import (
     notification_deliver,
     notification_mark_read,
@@ -41,6 +41,8 @@ from .timers import (
     OUTAGE_KINDS,
     OUTAGE_REPORT_REASON,
     REGULATOR_DEADLINE_KINDS,
+    record_clock_start,
+    record_clock_stop,
     timer_schedule,
     timers_cancel,
     timers_cancel_out_of_state,
@@ -69,7 +71,11 @@ __all__ = [
     "post_event_watch_start",
     "recurrence_link",
     "regulator_clock_start",
+    "TimerHandler",
+    "record_clock_start",
+    "record_clock_stop",
     "timer_fire",
+    "timer_handler",
     "timer_schedule",
     "timers_cancel",
     "timers_cancel_out_of_state",

@@ -118,17 +118,28 @@ def regulator_clock_start(*, incident: Any, decision: dict[str, Any]) -> list[Ti
 # --- late report (缓报) and the post-event watch (Art. 18, 21) ------------------------------------------
 
 
+def _late_report_threshold(incident: Any, snapshot: dict[str, Any] | None) -> int:
+    threshold = int((snapshot or DEFAULT_POLICIES["late_report"])["params"].get("threshold_seconds", 3600))
+    if incident.category == Category.SYSTEM_OUTAGE:
+        # Art. 2 itself allows an outage to be watched for the outage limit before it is reported (the
+        # system reports at the limit): reporting within it, plus one minute's slack, is not late.
+        threshold = max(threshold, settings.OUTAGE_LIMIT_SECONDS + 60)
+    return threshold
+
+
+def late_report_threshold(incident: Any) -> int | None:
+    """The policy's threshold for this incident now; None when the ``late_report`` policy is off."""
+    snapshot = policy_snapshot(code="late_report")
+    return None if snapshot is None else _late_report_threshold(incident, snapshot)
+
+
 def late_report_record(*, incident: Any) -> LateReport | None:
     """At the first ``report``: measure detection → report against the policy threshold and keep it, so the
     investigation's Art. 21 findings are pre-filled (``escalation.selectors.late_report_of``)."""
     if incident.reported_at is None or LateReport.objects.filter(incident=incident).exists():
         return None
     snapshot = policy_snapshot(code="late_report")
-    threshold = int((snapshot or DEFAULT_POLICIES["late_report"])["params"].get("threshold_seconds", 3600))
-    if incident.category == Category.SYSTEM_OUTAGE:
-        # Art. 2 itself allows an outage to be watched for the outage limit before it is reported (the
-        # system reports at the limit): reporting within it, plus one minute's slack, is not late.
-        threshold = max(threshold, settings.OUTAGE_LIMIT_SECONDS + 60)
+    threshold = _late_report_threshold(incident, snapshot)
     delay = max(0, int((incident.reported_at - incident.detected_at).total_seconds()))
     record = LateReport.objects.create(
         incident=incident,

@@ -88,11 +88,19 @@ def _fire_nothing(timer: Timer, incident: Incident) -> str:
     return "ended"
 
 
-HANDLERS: dict[str, Callable[[Timer, Incident], str]] = {
+TimerHandler = Callable[[Timer, Incident], str]
+
+HANDLERS: dict[str, TimerHandler] = {
     K.OUTAGE_WARNING: _fire_outage_warning,
     K.OUTAGE_LIMIT: _fire_outage_limit,
     K.POST_EVENT_WATCH: _fire_nothing,
 }
+
+
+def timer_handler(kind: str, handler: TimerHandler) -> None:
+    """An app above registers what a timer of its own kind does when it fires (in its ``apps.py``
+    ``ready()``): called in the firing transaction, with the incident locked; returns the outcome."""
+    HANDLERS[kind] = handler
 
 
 def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) -> str:

@@ -107,3 +107,24 @@ def timers_forget_nudges() -> int:
     """A worker (re)started: ETA nudges held in a dead worker's memory are gone, so let the sweep re-nudge.
     A duplicate nudge is harmless — the fencing token and ``fired_at`` make it a no-op."""
     return Timer.objects.filter(_pending(), nudged_at__isnull=False).update(nudged_at=None)
+
+
+# --- clocks about one record of an app above (a corrective action, a complaint clock, …) ---------------
+
+
+def record_clock_start(
+    *, incident: Any, kind: str, record_id: int, due_at: datetime, payload: dict[str, Any] | None = None
+) -> Timer:
+    """(Re)start the clock of one record: its pending timer of this kind is cancelled and a new one written
+    (``payload["record"]`` names the record; the kind's handler, registered by the record's app, acts)."""
+    record_clock_stop(incident=incident, kind=kind, record_id=record_id, reason="restarted")
+    return timer_schedule(
+        incident=incident, kind=kind, due_at=due_at, payload={**(payload or {}), "record": record_id}
+    )
+
+
+def record_clock_stop(*, incident: Any, kind: str, record_id: int, reason: str) -> int:
+    """Stop the clock of one record (done, withdrawn): its pending timers of this kind are cancelled."""
+    return Timer.objects.filter(_pending(), incident=incident, kind=kind, payload__record=record_id).update(
+        cancelled_at=timezone.now(), outcome=reason[:200]
+    )

@@ -14,6 +14,7 @@ from core.errors import Conflict, Forbidden, IncidentNotFound
 from incidents import policies
 from incidents.models import Incident
 
+from .. import clocks
 from ..forms import (
     ComplaintCaseForm,
     ComplaintClockForm,
@@ -158,6 +159,7 @@ def complaint_clock_start(*, incident_id: int, user: Any, data: dict[str, Any]) 
             started_at=incident.activated_at or timezone.now(),
             is_complex=cleaned["is_complex"],
         )
+        clocks.complaint_clock_follow(incident=incident, clock=clock)
         record(
             act,
             "complaint_clock_started",
@@ -215,6 +217,8 @@ def complaint_clock_decide_extension(*, incident_id: int, user: Any, data: dict[
         )
         clock.extension_decided_by = user
         clock.save()
+        if approved:
+            clocks.complaint_clock_follow(incident=incident, clock=clock)
         record(
             act,
             "complaint_extension_approved" if approved else "complaint_extension_rejected",
