@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
+from teams.models import Team
 from teams.roles import SYSTEM_ACTOR, OrgActor
 from teams.selectors import actor_for
 
@@ -154,6 +155,18 @@ def may_record_regulator_decision(incident: Incident, user: Any) -> bool:
     """Art. 10: the Leadership Group decides whether to report to the regulator."""
     actor = _actor(user)
     return not actor.is_read_only and actor.is_leadership_decider and incident.state != State.CLOSED
+
+
+def may_reveal_personal_data(incident: Incident, user: Any) -> bool:
+    """Need-to-know (issue 16): complainants' personal data is shown masked to everyone
+    (``security.masking``); the complaint group, the Leadership Group and the incident's investigators may
+    reveal one record at a time, with a reason that the read log keeps. Auditors and admins never."""
+    actor = _actor(user)
+    if actor.is_read_only or actor.is_system:
+        return False
+    if actor.in_leadership_group or actor.belongs_to(Team.Code.COMPLAINT):
+        return True
+    return actor.person_id is not None and incident.investigators.filter(pk=actor.person_id).exists()
 
 
 def may_declare(user: Any) -> bool:

@@ -17,7 +17,8 @@ from .models import GENESIS_HASH, ChecklistItem, Incident, State, TerminationApp
 def incidents_visible_to(*, user: Any) -> QuerySet[Incident]:
     """Everyone in the emergency organisation, auditors and admins read all incidents (the plan is run
     in the open inside the centre); anyone else — an integrator token, a stranger — reads none."""
-    base = Incident.objects.select_related("lead_group")
+    # The search document is for the database's index, never for Python (it is the biggest column).
+    base = Incident.objects.select_related("lead_group").defer("search_document")
     return base if actor_for(user).may_read_desk else base.none()
 
 

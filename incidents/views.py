@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import errors as refusals
-from core.errors import IncidentError, IncidentNotFound, Invalid, UnknownTransition
+from core.errors import IncidentError, IncidentNotFound, Invalid, SecondFactorRequired, UnknownTransition
 from core.pages import bind_errors, dress, refusal_message
+from security import masking, second_factor
 from teams import selectors as team_selectors
 
 from . import contributions, policies, presentation, search, selectors, services
@@ -200,8 +201,11 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
             "comment": entry["comment"],
             "payload": entry["payload"],
         }
-        for entry in selectors.timeline_of(incident=incident).values(
-            "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+        for entry in map(
+            masking.masked_entry,
+            selectors.timeline_of(incident=incident).values(
+                "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+            ),
         )
     ]
     checklist = list(selectors.checklist_of(incident=incident).select_related("done_by__person"))
@@ -267,6 +271,9 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             status = 400
         except (UnknownTransition, IncidentNotFound) as exc:
             raise Http404(exc.message) from exc
+        except SecondFactorRequired as exc:
+            refusal_message(request, exc)
+            return redirect(second_factor.verify_url(request.get_full_path()))
         except IncidentError as exc:
             refusal_message(request, exc)
             return redirect(back)
@@ -475,6 +482,9 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
             },
             status=400,
         )
+    except SecondFactorRequired as exc:
+        refusal_message(request, exc)
+        return redirect(second_factor.verify_url(reverse("inbox")))
     except IncidentError as exc:
         refusal_message(request, exc)
     else:

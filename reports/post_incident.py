@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from incidents import selectors as incident_selectors
 from incidents.models import ChecklistItem, Incident, TimelineEntry
+from security import masking
 
 from .models import CorrectiveAction, DrillRecord, FinalReport, Investigation, ResponsiblePerson
 from .selectors import (
@@ -119,7 +120,7 @@ def _timeline_section(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
             "action": entry.action,
             "from_state": entry.from_state,
             "to_state": entry.to_state,
-            "comment": entry.comment,
+            "comment": masking.masked_comment(entry.action, entry.comment),
             "hash": entry.hash,
         }
         for entry in entries

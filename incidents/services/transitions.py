@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from core import errors as refusals
-from core.errors import Conflict, Forbidden, Invalid, UnknownTransition
+from core.errors import Conflict, Forbidden, Invalid, SecondFactorRequired, UnknownTransition
+from security import second_factor
 from teams import selectors as team_selectors
 from teams.models import Team
 
@@ -111,6 +112,8 @@ def incident_transition(*, incident_id: int, name: str, user: Any, data: dict[st
     ) as act:
         incident = act.incident
         from_state = incident.state
+        if refusal := second_factor.refusal(user=user, action=name):
+            raise SecondFactorRequired(refusal)
         form = TRANSITION_FORMS[name](data, incident=incident)
         if not form.is_valid():
             raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
