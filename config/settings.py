@@ -324,9 +324,8 @@ MONITORING_EVENT_MAX_AGE_SECONDS = int(os.environ.get("MONITORING_EVENT_MAX_AGE_
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
 
-# Reports (DESIGN §6): detection-to-report time above which a report counts as late (缓报, Art. 21), and the
-# plan's targets a drill is scored against (minutes; Art. 6).
-LATE_REPORT_MINUTES = int(os.environ.get("LATE_REPORT_MINUTES", "60"))
+# Reports (DESIGN §6): the plan's targets a drill is scored against (minutes; Art. 6). Late reporting (缓报,
+# Art. 21) is measured against one threshold: the escalation policy ``late_report`` (admin-editable).
 DRILL_TARGET_MINUTES = {
     name: int(minutes)
     for name, minutes in (
@@ -334,10 +333,8 @@ DRILL_TARGET_MINUTES = {
         for item in env_list("DRILL_TARGET_MINUTES", "report=60,decide=15,activate=90,terminate=240")
     )
 }
-CELERY_BEAT_SCHEDULE["reports-remind-overdue-actions"] = {
-    "task": "reports.tasks.remind_overdue_actions",
-    "schedule": 3600.0,
-}
+# How often the owner of an overdue corrective action is reminded (the action's escalation timer repeats).
+ACTION_REMINDER_HOURS = float(os.environ.get("ACTION_REMINDER_HOURS", "24"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -27,7 +27,7 @@ from core.pages import bind_errors, dress, refusal_message
 from security import masking, second_factor
 from teams import selectors as team_selectors
 
-from . import policies, presentation, search, selectors, services
+from . import contributions, policies, presentation, search, selectors, services
 from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
@@ -405,8 +405,6 @@ def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """What awaits MY decision, oldest first, with the evidence; the four-eyes cases shown and explained."""
-    from measures import selectors as measure_selectors
-
     actor = team_selectors.actor_for(request.user)
     items: list[dict[str, Any]] = []
     for incident in selectors.awaiting_decision(user=request.user):
@@ -449,12 +447,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             }
         )
     items.sort(key=lambda item: item["since"])
-    measures = measure_selectors.pending_decisions(user=request.user) if actor.is_leadership_decider else []
-    for item in measures:
-        item["own"] = (
-            getattr(item["record"], "recorded_by_id", None) == request.user.pk
-            or getattr(item["record"], "extension_requested_by_id", None) == request.user.pk
-        )
+    measures = contributions.decisions_awaiting(request.user) if actor.is_leadership_decider else []
     return render(request, "incidents/inbox.html", {"items": items, "measure_items": measures})
 
 
