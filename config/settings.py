@@ -367,7 +367,7 @@ AXES_LOCKOUT_CALLABLE = "security.lockout.lockout_response"
 AXES_VERBOSE = False
 
 # A second factor (TOTP, django-otp) for the Leadership Group's decisions, co-approvals and the admin
-# (security.second_factor). On by default in production (DEBUG off); the embedded demo runs without it unless
+# (security.second_factor). On by default; scripts/desk.py runs the embedded demo without it unless
 # SECOND_FACTOR_REQUIRED=1; `check --deploy` warns when it is off. A verification counts for
 # SECOND_FACTOR_MAX_AGE_SECONDS, then a decision asks again (step-up).
 SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", not DEBUG)
