@@ -88,6 +88,9 @@ def local_defaults(*, host: str, port: int) -> str:
     site_url = os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
     os.environ.setdefault("SECRET_KEY", secret_key())
     os.environ.setdefault("ALLOWED_HOSTS", ",".join(dict.fromkeys([host, "127.0.0.1", "localhost", "[::1]"])))
+    # The demo's users have no authenticator app yet: decisions ask for a second factor only when asked to
+    # (SECOND_FACTOR_REQUIRED=1 make run; production's default is on).
+    os.environ.setdefault("SECOND_FACTOR_REQUIRED", "0")
     if site_url.startswith("http://"):
         for name in (
             "SECURE_SSL_REDIRECT",
