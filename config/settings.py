@@ -300,6 +300,9 @@ OPS_SWEEP_STALE_PERIODS = float(os.environ.get("OPS_SWEEP_STALE_PERIODS", "3"))
 OPS_ALERT_EMAILS = env_list("OPS_ALERT_EMAILS", "")
 OPS_ALERT_WEBHOOK = os.environ.get("OPS_ALERT_WEBHOOK", "")
 OPS_ALERT_REPEAT_SECONDS = int(os.environ.get("OPS_ALERT_REPEAT_SECONDS", "3600"))
+# The emergency pack (ops.pack): written nightly at this hour (Asia/Shanghai) by a timer; dated copies kept.
+OPS_PACK_HOUR = int(os.environ.get("OPS_PACK_HOUR", "2"))
+OPS_PACK_KEEP = int(os.environ.get("OPS_PACK_KEEP", "14"))
 # /metrics (Prometheus): open on the internal network unless a bearer token is set.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # Notifications: delivery retries back off (seconds between attempts), then the row is marked failed.
@@ -327,9 +330,8 @@ MONITORING_EVENT_MAX_AGE_SECONDS = int(os.environ.get("MONITORING_EVENT_MAX_AGE_
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
 
-# Reports (DESIGN §6): detection-to-report time above which a report counts as late (缓报, Art. 21), and the
-# plan's targets a drill is scored against (minutes; Art. 6).
-LATE_REPORT_MINUTES = int(os.environ.get("LATE_REPORT_MINUTES", "60"))
+# Reports (DESIGN §6): the plan's targets a drill is scored against (minutes; Art. 6). Late reporting (缓报,
+# Art. 21) is measured against one threshold: the escalation policy ``late_report`` (admin-editable).
 DRILL_TARGET_MINUTES = {
     name: int(minutes)
     for name, minutes in (
@@ -337,10 +339,8 @@ DRILL_TARGET_MINUTES = {
         for item in env_list("DRILL_TARGET_MINUTES", "report=60,decide=15,activate=90,terminate=240")
     )
 }
-CELERY_BEAT_SCHEDULE["reports-remind-overdue-actions"] = {
-    "task": "reports.tasks.remind_overdue_actions",
-    "schedule": 3600.0,
-}
+# How often the owner of an overdue corrective action is reminded (the action's escalation timer repeats).
+ACTION_REMINDER_HOURS = float(os.environ.get("ACTION_REMINDER_HOURS", "24"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -370,7 +370,7 @@ AXES_LOCKOUT_CALLABLE = "security.lockout.lockout_response"
 AXES_VERBOSE = False
 
 # A second factor (TOTP, django-otp) for the Leadership Group's decisions, co-approvals and the admin
-# (security.second_factor). On by default in production (DEBUG off); the embedded demo runs without it unless
+# (security.second_factor). On by default; scripts/desk.py runs the embedded demo without it unless
 # SECOND_FACTOR_REQUIRED=1; `check --deploy` warns when it is off. A verification counts for
 # SECOND_FACTOR_MAX_AGE_SECONDS, then a decision asks again (step-up).
 SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", not DEBUG)

@@ -28,7 +28,7 @@ from core.pages import bind_errors, dress, refusal_message, run_for_page
 from security import masking, second_factor
 from teams import selectors as team_selectors
 
-from . import policies, presentation, regulator, search, selectors, services
+from . import contributions, policies, presentation, regulator, search, selectors, services
 from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
@@ -487,8 +487,6 @@ def event_start(request: HttpRequest, incident_id: int) -> HttpResponse:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """What awaits MY decision, oldest first, with the evidence; the four-eyes cases shown and explained."""
-    from measures import selectors as measure_selectors
-
     actor = team_selectors.actor_for(request.user)
     items: list[dict[str, Any]] = []
     for incident in selectors.awaiting_decision(user=request.user):
@@ -531,12 +529,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             }
         )
     items.sort(key=lambda item: item["since"])
-    measures = measure_selectors.pending_decisions(user=request.user) if actor.is_leadership_decider else []
-    for item in measures:
-        item["own"] = (
-            getattr(item["record"], "recorded_by_id", None) == request.user.pk
-            or getattr(item["record"], "extension_requested_by_id", None) == request.user.pk
-        )
+    measures = contributions.decisions_awaiting(request.user) if actor.is_leadership_decider else []
     return render(request, "incidents/inbox.html", {"items": items, "measure_items": measures})
 
 

@@ -43,17 +43,17 @@ DECISION_ACTIONS = (
     "close",
 )
 DECISION_DETAILS = ("grade", "plan", "damage_degree", "damage_scale", "slot", "missing", "reason")
-INCIDENT_TIMES = (
-    "detected",
-    "started",
-    "reported",
-    "decided",
-    "activated",
-    "executing",
-    "termination_requested",
-    "terminated",
-    "investigating",
-    "closed",
+INCIDENT_TIMES = (  # the incident's own time fields, shown without their ``_at``
+    "detected_at",
+    "started_at",
+    "reported_at",
+    "decided_at",
+    "activated_at",
+    "executing_at",
+    "termination_requested_at",
+    "terminated_at",
+    "investigating_at",
+    "closed_at",
 )
 
 
@@ -104,7 +104,7 @@ def _incident_section(incident: Incident) -> dict[str, Any]:
         "on_scene_commander": _person(incident.on_scene_commander),
         "resolution_summary": incident.resolution_summary,
         "investigators": [_person(person) for person in incident.investigators.all()],
-        "times": {name: iso(getattr(incident, f"{name}_at")) for name in INCIDENT_TIMES},
+        "times": {name.removesuffix("_at"): iso(getattr(incident, name)) for name in INCIDENT_TIMES},
         "termination_deadline": iso(incident.termination_deadline),
     }
 

@@ -114,7 +114,10 @@ def _hide_personal_data() -> None:
     """Re-register, with ``PersonalDataHidden``, the admins of the records that hold personal data (the
     apps that register them come before ``security`` in INSTALLED_APPS)."""
     for label in [*masking.PERSONAL_DATA, "incidents.TimelineEntry"]:
-        model = apps.get_model(label)
+        try:
+            model = apps.get_model(label)
+        except LookupError:  # a record named before its app ships it
+            continue
         if model in admin.site._registry:
             current = type(admin.site._registry[model])
             admin.site.unregister(model)

@@ -147,23 +147,10 @@ def all_staff() -> QuerySet[Person]:
     return Person.objects.filter(is_active=True, memberships__isnull=False).distinct().order_by("name")
 
 
-def may_read_organisation(user: Any) -> bool:
-    """Who reads the organisation (and so the incidents, the plan being run in the open inside the centre):
-    everyone in it, auditors and admins; an integrator token or a stranger reads none of it."""
-    actor = actor_for(user)
-    return bool(
-        actor.is_auditor
-        or actor.is_admin
-        or actor.in_leadership_group
-        or actor.in_any_working_group
-        or actor.parties
-    )
-
-
 def people_for(*, user: Any, search: str = "", team: str = "", role: str = "") -> QuerySet[Person]:
     """People an API client may pick (an on-scene commander, investigators, a responsible person): scoped like
     the incidents, searchable by name, team code and role (leader, deputy, lead, member, or a party kind)."""
-    if not may_read_organisation(user):
+    if not actor_for(user).may_read_desk:
         return Person.objects.none()
     people = Person.objects.filter(is_active=True)
     if search:

@@ -23,7 +23,10 @@ class TimerKind(models.TextChoices):
     REGULATOR_IMPORTANT_SYSTEM = "regulator_important_system", _("重要信息系统事件报告时限")
     REGULATOR_MAJOR_RISK = "regulator_major_risk", _("重大操作风险事件报告时限")
     POST_EVENT_WATCH = "post_event_watch", _("事后观察期结束")  # Art. 18
+    CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue", _("整改措施逾期提醒")  # Art. 19
+    COMPLAINT_CLOCK_DUE = "complaint_clock_due", _("投诉办结时限")  # Art. 14-bis (7)
     REMINDER = "reminder", _("提醒")
+    EMERGENCY_PACK = "emergency_pack", _("应急包夜间生成")  # about no incident: the desk's own clock
 
 
 class Timer(models.Model):
@@ -33,8 +36,15 @@ class Timer(models.Model):
     locks it with ``fired_at`` still empty (the sweep or the ETA nudge); ``token`` fences a stale nudge.
     """
 
+    # Empty only for the desk's own clocks (the nightly emergency pack): a system timer, fired by the
+    # handler its app registers (``services.register_system_timer``).
     incident = models.ForeignKey(
-        "incidents.Incident", verbose_name=_("事件"), on_delete=models.CASCADE, related_name="timers"
+        "incidents.Incident",
+        verbose_name=_("事件"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="timers",
     )
     escalation = models.ForeignKey(
         "escalation.Escalation",

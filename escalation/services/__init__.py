@@ -28,7 +28,7 @@ from .clocks import (
     recurrence_link,
     regulator_clock_start,
 )
-from .firing import HANDLERS, timer_fire, timers_sweep
+from .firing import HANDLERS, TimerHandler, register_system_timer, timer_fire, timer_handler, timers_sweep
 from .notifications import (
     notification_deliver,
     notification_mark_read,
@@ -39,10 +39,11 @@ from .notifications import (
 from .policies import escalation_start, policies_seed_defaults, policy_snapshot
 from .timers import (
     FIRE_MAX_ATTEMPTS,
-    KIND_STATES,
     OUTAGE_KINDS,
     OUTAGE_REPORT_REASON,
     REGULATOR_DEADLINE_KINDS,
+    record_clock_start,
+    record_clock_stop,
     timer_schedule,
     timers_cancel,
     timers_cancel_out_of_state,
@@ -53,7 +54,6 @@ from .timers import (
 __all__ = [
     "FIRE_MAX_ATTEMPTS",
     "HANDLERS",
-    "KIND_STATES",
     "OUTAGE_KINDS",
     "OUTAGE_REPORT_REASON",
     "REGULATOR_DEADLINE_KINDS",
@@ -69,10 +69,15 @@ __all__ = [
     "outage_clock_start",
     "policies_seed_defaults",
     "policy_snapshot",
+    "register_system_timer",
     "post_event_watch_start",
     "recurrence_link",
     "regulator_clock_start",
+    "TimerHandler",
+    "record_clock_start",
+    "record_clock_stop",
     "timer_fire",
+    "timer_handler",
     "timer_schedule",
     "timers_cancel",
     "timers_cancel_out_of_state",

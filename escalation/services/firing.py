@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -15,8 +16,9 @@ from incidents.models import Incident
 from incidents.policies import SYSTEM_USER
 
 from ..models import Timer, TimerKind
+from ..states import keeps
 from .notifications import notifications_requeue, notify
-from .timers import FIRE_MAX_ATTEMPTS, KIND_STATES, OUTAGE_REPORT_REASON, _pending, timers_nudge_upcoming
+from .timers import FIRE_MAX_ATTEMPTS, OUTAGE_REPORT_REASON, _pending, timers_nudge_upcoming
 
 logger = logging.getLogger(__name__)
 K = TimerKind
@@ -87,11 +89,35 @@ def _fire_nothing(timer: Timer, incident: Incident) -> str:
     return "ended"
 
 
-HANDLERS: dict[str, Callable[[Timer, Incident], str]] = {
+TimerHandler = Callable[[Timer, Incident], str]
+
+HANDLERS: dict[str, TimerHandler] = {
     K.OUTAGE_WARNING: _fire_outage_warning,
     K.OUTAGE_LIMIT: _fire_outage_limit,
     K.POST_EVENT_WATCH: _fire_nothing,
 }
+
+
+def timer_handler(kind: str, handler: TimerHandler) -> None:
+    """An app above registers what a timer of its own kind does when it fires (in its ``apps.py``
+    ``ready()``): called in the firing transaction, with the incident locked; returns the outcome."""
+    HANDLERS[kind] = handler
+
+
+# Timers about no incident (the desk's own clocks: the nightly emergency pack). The app above that owns the
+# action registers it the same way; fired by the same sweep, at most once, with the same retries.
+SYSTEM_HANDLERS: dict[str, Callable[[Timer], str]] = {}
+
+
+def register_system_timer(kind: str, handler: Callable[[Timer], str]) -> None:
+    SYSTEM_HANDLERS[kind] = handler
+
+
+def _system_action(timer: Timer) -> str:
+    handler = SYSTEM_HANDLERS.get(timer.kind)
+    if handler is None:
+        raise LookupError(f"no handler registered for system timer kind {timer.kind!r}")
+    return handler(timer)
 
 
 def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) -> str:
@@ -112,14 +138,10 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
     now = timezone.now()
     if head["due_at"] > now:
         return "not_due"
-    with transaction.atomic():
-        incident = (
-            Incident.objects.select_for_update(of=("self",), skip_locked=not wait)
-            .select_related("lead_group")
-            .filter(pk=head["incident_id"])
-            .first()
-        )
-        if incident is None:
+    system = head["incident_id"] is None  # the desk's own clock: no incident to lock
+    lock = nullcontext(None) if system else incident_services.incident_locked(head["incident_id"], wait=wait)
+    with transaction.atomic(), lock as incident:
+        if incident is None and not system:
             return "busy"
         timer = (
             Timer.objects.select_for_update(skip_locked=True)
@@ -130,8 +152,7 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
             return "done"
         now = timezone.now()
         timer.attempts += 1
-        states = KIND_STATES.get(timer.kind)
-        if states is not None and incident.state not in states:
+        if incident is not None and not keeps(timer.kind, incident.state):
             timer.cancelled_at = now
             timer.outcome = f"state is {incident.state}"
             timer.save(update_fields=["cancelled_at", "outcome", "attempts"])
@@ -140,10 +161,12 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
         timer.save(
             update_fields=["fired_at", "attempts"]
         )  # before acting: a transition cancels only unfired rows
-        handler = HANDLERS.get(timer.kind, _fire_notify)
         try:
             with transaction.atomic():
-                outcome = handler(timer, incident)
+                if incident is None:
+                    outcome = _system_action(timer)
+                else:
+                    outcome = HANDLERS.get(timer.kind, _fire_notify)(timer, incident)
         except Exception as exc:  # the action failed: retry a few times, then leave it visible as failed
             logger.exception("timer %s (%s) failed", timer.pk, timer.kind)
             timer.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]

@@ -94,3 +94,20 @@ def test_wrong_passwords_lock_out_as_for_local_accounts(directory, client, setti
     assert sign_in(client, "zhang.san", "wrong-password").status_code == 429
     assert sign_in(client, "zhang.san").status_code == 429  # locked: even the right password waits
     assert sign_in(client, "gm", "demo-pass-2026").status_code == 302  # local break-glass accounts still work
+
+
+def test_a_user_disabled_in_the_directory_is_refused_at_the_next_request(directory, client, settings):
+    """Active Directory marks a disabled account in userAccountControl; the bank's user filter excludes it.
+    Here the same shape on OpenLDAP: the filter excludes entries whose ``description`` is ``disabled``."""
+    settings.AUTH_LDAP_USER_SEARCH = ldap_settings(
+        {**directory.environment(), "LDAP_USER_FILTER": "(&(uid=%(user)s)(!(description=disabled)))"}
+    )["AUTH_LDAP_USER_SEARCH"]
+    assert sign_in(client, "li.si").status_code == 302
+    dn = f"uid=li.si,ou=people,{SUFFIX}"
+    directory.modify(f"dn: {dn}\nchangetype: modify\nadd: description\ndescription: disabled\n")
+    try:
+        page = client.get("/")
+        assert page.status_code == 302 and page["Location"].startswith("/accounts/login/")
+        assert sign_in(client, "li.si").status_code == 200  # refused at sign-in too
+    finally:
+        directory.modify(f"dn: {dn}\nchangetype: modify\ndelete: description\n")

@@ -160,6 +160,12 @@ def test_the_complaint_group_reveals_one_record_with_a_reason_which_is_logged(or
     assert "6222 0212 3456 7890 123" not in shown  # the remedy was not revealed
     again = client.get(f"/measures/{incident.pk}/complaint/").content.decode()
     assert PHONE_VALUE not in again  # a reload masks it again
+    assert (
+        ReadRecord.objects.filter(
+            kind="complaint", username="complaint_lead", incident_id=incident.pk
+        ).count()
+        == 4
+    )
     log = ReadRecord.objects.get(kind="reveal")
     assert (log.username, log.incident_id, log.target, log.reason) == (
         "complaint_lead",

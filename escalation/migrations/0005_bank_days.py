@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalation', '0002_default_policies'),
+        ('escalation', '0004_timer_system_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
