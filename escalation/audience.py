@@ -31,6 +31,7 @@ class Target:
     user_id: int | None = None
     address: str = ""
     secret: str = ""
+    person_id: int | None = None
 
     @property
     def key(self) -> tuple[str, Any]:
@@ -70,11 +71,11 @@ def _person_targets(person: Person) -> list[Target]:
     targets = []
     preferred = set(person.preferred_channels or [])
     if person.user_id:
-        targets.append(Target(channel="inbox", name=person.name, user_id=person.user_id))
+        targets.append(Target(channel="inbox", name=person.name, user_id=person.user_id, person_id=person.pk))
     if person.email and ("email" in preferred or not person.user_id):
-        targets.append(Target(channel="email", name=person.name, address=person.email))
+        targets.append(Target(channel="email", name=person.name, address=person.email, person_id=person.pk))
     if person.phone and "sms" in preferred:
-        targets.append(Target(channel="sms", name=person.name, address=person.phone))
+        targets.append(Target(channel="sms", name=person.name, address=person.phone, person_id=person.pk))
     return targets
 
 

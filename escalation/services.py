@@ -14,6 +14,7 @@ apps call, inside their own transactions.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,8 +28,8 @@ from incidents import services as incident_services
 from incidents.models import Incident
 from incidents.policies import SYSTEM_USER
 
+from . import acks, channels, messages
 from . import audience as audience_module
-from . import channels, messages
 from .defaults import DEFAULT_POLICIES
 from .models import Escalation, EscalationPolicy, LateReport, Notification, Timer, TimerKind
 
@@ -56,6 +57,7 @@ KIND_STATES: dict[str, frozenset[str] | None] = {
     K.REGULATOR_MAJOR_RISK: _AFTER_ACTIVATION,
     K.POST_EVENT_WATCH: frozenset({"terminated", "investigating", "closed"}),
     K.REMINDER: None,
+    K.ACK_SILENT: None,
 }
 REGULATOR_DEADLINE_KINDS = (
     K.REGULATOR_PHONE_REPORT,
@@ -124,9 +126,11 @@ def notify(
     event: str,
     context: dict[str, Any] | None = None,
     timer: Timer | None = None,
+    needs_ack: bool = False,
 ) -> list[Notification]:
     """Write one notification row per recipient and channel (the in-app inbox always, plus e-mail, SMS,
-    robots and webhooks as configured); delivery is queued on commit. ``event`` names a message template."""
+    robots and webhooks as configured); delivery is queued on commit. ``event`` names a message template.
+    ``needs_ack``: each person must acknowledge; silence moves it on (``escalation.acks``)."""
     context = dict(context or {})
     targets = audience_module.resolve(list(audience), incident)
     if not targets:
@@ -139,6 +143,7 @@ def notify(
         return []
     subject, body = messages.render(event=event, incident=incident, context=context)
     now = timezone.now()
+    batch = uuid.uuid4()
     is_drill = bool(getattr(incident, "is_drill", False) or context.get("is_drill"))
     rows = Notification.objects.bulk_create(
         [
@@ -158,10 +163,15 @@ def notify(
                 status=Notification.Status.SENT if target.channel == "inbox" else Notification.Status.PENDING,
                 sent_at=now if target.channel == "inbox" else None,
                 next_attempt_at=None if target.channel == "inbox" else now,
+                batch=batch,
+                person_id=target.person_id,
+                needs_ack=needs_ack and target.person_id is not None,
             )
             for key, target in targets
         ]
     )
+    if needs_ack and incident is not None:
+        acks.silence_watch(incident=incident, rows=rows)
     outgoing = [row.pk for row in rows if row.channel != Notification.Channel.INBOX]
     if outgoing:
         transaction.on_commit(lambda: _enqueue_deliveries(outgoing), robust=True)
@@ -518,6 +528,7 @@ HANDLERS: dict[str, Callable[[Timer, Incident], str]] = {
     K.OUTAGE_WARNING: _fire_outage_warning,
     K.OUTAGE_LIMIT: _fire_outage_limit,
     K.POST_EVENT_WATCH: _fire_nothing,
+    K.ACK_SILENT: lambda timer, incident: acks.fire_silent(timer=timer, incident=incident),
 }
 
 

@@ -24,6 +24,7 @@ class TimerKind(models.TextChoices):
     REGULATOR_MAJOR_RISK = "regulator_major_risk", _("重大操作风险事件报告时限")
     POST_EVENT_WATCH = "post_event_watch", _("事后观察期结束")  # Art. 18
     REMINDER = "reminder", _("提醒")
+    ACK_SILENT = "ack_silent", _("未确认收到，转下一渠道/下一人")  # issue 13
 
 
 class Timer(models.Model):
