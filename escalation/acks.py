@@ -65,12 +65,15 @@ def silence_watch(
     params = params or _params()
     if params is None:
         return []
-    by_person: dict[int, list[str]] = {}
+    # one clock per person (all their channels), and one per shared mailbox (a party's, e.g. legal)
+    watched: dict[tuple[int | None, int | None], list[str]] = {}
     batch = None
     for row in rows:
-        if row.needs_ack and row.person_id is not None:
-            by_person.setdefault(row.person_id, []).append(row.channel)
-            batch = row.batch
+        if not row.needs_ack:
+            continue
+        key = (row.person_id, None) if row.person_id is not None else (None, row.pk)
+        watched.setdefault(key, []).append(row.channel)
+        batch = row.batch
     due = timezone.now() + timedelta(seconds=int(params.get("wait_seconds", 900)))
     return [
         services.timer_schedule(
@@ -80,12 +83,13 @@ def silence_watch(
             payload={
                 "batch": str(batch),
                 "person": person_id,
+                "row": row_id,
                 "tried": tried,
                 "chain": list(params.get("next_people", [])) if chain is None else chain,
                 "params": params,
             },
         )
-        for person_id, tried in by_person.items()
+        for (person_id, row_id), tried in watched.items()
     ]
 
 
@@ -100,17 +104,21 @@ def fire_silent(*, timer: Timer, incident: Any) -> str:
 
     payload = timer.payload
     params = payload["params"]
-    rows = Notification.objects.filter(batch=payload["batch"], person_id=payload["person"])
+    if payload.get("person") is not None:
+        rows = Notification.objects.filter(batch=payload["batch"], person_id=payload["person"])
+    else:
+        rows = Notification.objects.filter(pk=payload.get("row"))
     if rows.filter(acknowledged_at__isnull=False).exists():
         return "acknowledged"
     original = rows.order_by("id").first()
-    person = Person.objects.filter(pk=payload["person"]).first()
-    if original is None or person is None:
+    if original is None:
         return "nobody"
+    person = Person.objects.filter(pk=original.person_id).first() if original.person_id else None
+    silent_name = person.name if person is not None else original.recipient_name
     tried = payload["tried"]
     for channel in params.get("channels", []):
-        address = _address(person, channel)
-        if channel in tried or not address:
+        address = _address(person, channel) if person is not None else ""
+        if person is None or channel in tried or not address:
             continue
         row = Notification.objects.create(
             incident=incident,
@@ -140,17 +148,18 @@ def fire_silent(*, timer: Timer, incident: Any) -> str:
     chain = list(payload["chain"])
     while chain:
         key = chain.pop(0)
-        others = [target for _key, target in _resolve([key], incident) if target.person_id != person.pk]
+        silent_id = person.pk if person is not None else None
+        others = [target for _key, target in _resolve([key], incident) if target.person_id != silent_id]
         if not any(target.person_id for target in others):
             continue
         told = services.notify(
             incident=incident,
             audience=[key],
             event="ack_silent",
-            context={"name": person.name, "subject": original.subject, "sent_at": original.created_at},
+            context={"name": silent_name, "subject": original.subject, "sent_at": original.created_at},
             timer=timer,
         )
-        told = [row for row in told if row.person_id != person.pk]
+        told = [row for row in told if row.person_id != silent_id]
         Notification.objects.filter(pk__in=[row.pk for row in told if row.person_id]).update(needs_ack=True)
         for row in told:
             row.needs_ack = row.person_id is not None
@@ -161,8 +170,8 @@ def fire_silent(*, timer: Timer, incident: Any) -> str:
             user=SYSTEM_USER,
             action="notification_unacknowledged",
             comment=_("%(name)s 未确认收到“%(subject)s”，已转告 %(names)s。")
-            % {"name": person.name, "subject": original.subject, "names": names},
-            payload={"person": person.pk, "batch": payload["batch"], "escalated_to": key},
+            % {"name": silent_name, "subject": original.subject, "names": names},
+            payload={"person": silent_id, "batch": payload["batch"], "escalated_to": key},
         )
         return f"escalated to {key}"
     return "exhausted"
@@ -189,14 +198,17 @@ def acknowledge(*, notification: Notification, user: Any, via: str) -> bool:
         acknowledged_at=now, acknowledged_by_id=user_id, acknowledged_via=via
     )
     rows.filter(channel=Notification.Channel.INBOX, read_at__isnull=True).update(read_at=now)
-    if updated and notification.batch and notification.person_id:  # the person's silence clock stops
-        Timer.objects.filter(
-            kind=TimerKind.ACK_SILENT,
-            fired_at__isnull=True,
-            cancelled_at__isnull=True,
-            payload__batch=str(notification.batch),
-            payload__person=notification.person_id,
-        ).update(cancelled_at=now, outcome="acknowledged")
+    if updated and notification.needs_ack:  # the silence clock of this person (or mailbox) stops
+        clocks = Timer.objects.filter(
+            kind=TimerKind.ACK_SILENT, fired_at__isnull=True, cancelled_at__isnull=True
+        )
+        if notification.person_id:
+            clocks = clocks.filter(
+                payload__batch=str(notification.batch), payload__person=notification.person_id
+            )
+        else:
+            clocks = clocks.filter(payload__row=notification.pk)
+        clocks.update(cancelled_at=now, outcome="acknowledged")
     if updated and notification.incident_id and notification.needs_ack:
         incident_services.incident_record_action(
             incident_id=notification.incident_id,
@@ -268,6 +280,6 @@ def acknowledge_by_link(*, token: str) -> Notification:
 
 def text_with_link(notification: Notification, text: str) -> str:
     """What goes out on a channel: the text, plus the person's acknowledgement link."""
-    if notification.person_id is None or notification.channel not in LINK_CHANNELS:
+    if notification.channel not in LINK_CHANNELS or not (notification.person_id or notification.needs_ack):
         return text
     return f"{text}\n{_('确认收到')}：{link_url(notification)}"

@@ -104,6 +104,14 @@ def outage_clock_start(*, incident: Any, outage_started_at: datetime) -> None:
         due_at=outage_started_at + timedelta(seconds=limit),
         payload={**common, "audience": ["leadership"]},
     )
+    # Art. 7 (2): the system's maintenance and technical support are told at once, and must acknowledge.
+    notify(
+        incident=incident,
+        audience=["party:tech_support"],
+        event="outage_handoff",
+        context={"system": incident.affected_system, "outage_started_at": outage_started_at},
+        needs_ack=True,
+    )
 
 
 def outage_clock_cancel(*, incident: Any, recovered_at: datetime) -> None:
@@ -165,7 +173,8 @@ def notify(
                 next_attempt_at=None if target.channel == "inbox" else now,
                 batch=batch,
                 person_id=target.person_id,
-                needs_ack=needs_ack and target.person_id is not None,
+                # a person, or a shared mailbox (a party's: legal, head office), must acknowledge
+                needs_ack=needs_ack and (target.person_id is not None or target.channel == "email"),
             )
             for key, target in targets
         ]

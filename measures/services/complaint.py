@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from escalation import services as escalation_services
 from incidents import policies
 from incidents.errors import Conflict, Forbidden, IncidentNotFound
 from incidents.models import Incident
@@ -108,24 +109,49 @@ def dispute_plan_decide(*, plan_id: int, user: Any, data: dict[str, Any]) -> Dis
     return plan
 
 
-@transaction.atomic
-def legal_referral_record(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
-    """Art. 14-bis (4)."""
-    return _record_model_form(
-        incident_id=incident_id, user=user, data=data, form_class=LegalReferralForm, action="legal_referral"
+def handoff(incident: Incident, audience: list[str], event: str, **context: Any) -> None:
+    """A hand-off is a notification that waits for the party's acknowledgement (issue 13): to the party's
+    person and mailbox, on the incident page with its status, escalated when nobody answers."""
+    escalation_services.notify(
+        incident=incident, audience=audience, event=event, context=context, needs_ack=True
     )
 
 
 @transaction.atomic
+def legal_referral_record(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
+    """Art. 14-bis (4): the case goes to the legal department, who must acknowledge it."""
+    referral = _record_model_form(
+        incident_id=incident_id, user=user, data=data, form_class=LegalReferralForm, action="legal_referral"
+    )
+    handoff(
+        referral.incident,
+        ["party:legal"],
+        "legal_referral",
+        summary=referral.case_summary,
+        reference=referral.reference,
+    )
+    return referral
+
+
+@transaction.atomic
 def complaint_case_assign(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
-    """Art. 14-bis (5): a named handler for a major or walk-in complaint."""
-    return _record_model_form(
+    """Art. 14-bis (5): a named handler for a major or walk-in complaint, told at once."""
+    case = _record_model_form(
         incident_id=incident_id,
         user=user,
         data=data,
         form_class=ComplaintCaseForm,
         action="complaint_handler_assigned",
     )
+    handoff(
+        case.incident,
+        [f"person:{case.handler_id}"],
+        "complaint_handler_assigned",
+        customer=case.customer,
+        description=case.description,
+        walk_in=case.is_walk_in,
+    )
+    return case
 
 
 @transaction.atomic
@@ -143,6 +169,14 @@ def complaint_case_escalate(*, case_id: int, user: Any, data: dict[str, Any]) ->
     case.escalation_reason = cleaned["escalation_reason"]
     case.save(update_fields=["escalated_at", "escalation_reason"])
     record(incident, user, "complaint_escalated_hq", case.escalation_reason, record=case.pk)
+    handoff(
+        incident,
+        ["party:hq_service_management"],
+        "complaint_escalated_hq",
+        customer=case.customer,
+        description=case.description,
+        reason=case.escalation_reason,
+    )
     return case
 
 

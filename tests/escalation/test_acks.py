@@ -43,7 +43,7 @@ def _policy(wait: int = 600, **params) -> None:
 def _declare(org) -> Incident:
     return incident_services.incident_declare(
         user=org["supervisor"],
-        data={"title": "IVR 中断", "category": "system_outage", "detected_at": timezone.now().isoformat()},
+        data={"title": "IVR 中断", "category": "service_level", "detected_at": timezone.now().isoformat()},
     )
 
 
