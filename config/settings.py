@@ -177,6 +177,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TeamCodeEnum": "teams.models.Team.Code",
         "WorkingGroupEnum": "incidents.forms.WORKING_GROUP_CHOICES",
+        "MeasureDecisionEnum": "measures.forms.DECISION_CHOICES",
+        "StatementVetDecisionEnum": "measures.forms.VET_CHOICES",
+        "RemedyKindEnum": "measures.models.Remedy.Kind",
     },
 }
 
