@@ -57,7 +57,12 @@ def _params() -> dict[str, Any] | None:
 
 
 def silence_watch(
-    *, incident: Any, rows: Iterable[Notification], chain: list[str] | None = None, params: dict | None = None
+    *,
+    incident: Any,
+    rows: Iterable[Notification],
+    chain: list[str] | None = None,
+    params: dict | None = None,
+    event: str = "",
 ) -> list[Timer]:
     """One ``ack_silent`` timer per person among ``rows`` that must acknowledge (caller's transaction)."""
     from . import services
@@ -82,6 +87,7 @@ def silence_watch(
             due_at=due,
             payload={
                 "batch": str(batch),
+                "event": event,
                 "person": person_id,
                 "row": row_id,
                 "tried": tried,
@@ -101,6 +107,7 @@ def fire_silent(*, timer: Timer, incident: Any) -> str:
     """The timer fired (under the incident's lock): acknowledged → nothing; else next channel, else next
     person. Each step writes the next timer, so every step happens once."""
     from . import services
+    from .services.notifications import _enqueue_deliveries
 
     payload = timer.payload
     params = payload["params"]
@@ -137,7 +144,7 @@ def fire_silent(*, timer: Timer, incident: Any) -> str:
             person=person,
             needs_ack=True,
         )
-        transaction.on_commit(partial(services._enqueue_deliveries, [row.pk]), robust=True)
+        transaction.on_commit(partial(_enqueue_deliveries, [row.pk]), robust=True)
         services.timer_schedule(
             incident=incident,
             kind=TimerKind.ACK_SILENT,
@@ -163,7 +170,7 @@ def fire_silent(*, timer: Timer, incident: Any) -> str:
         Notification.objects.filter(pk__in=[row.pk for row in told if row.person_id]).update(needs_ack=True)
         for row in told:
             row.needs_ack = row.person_id is not None
-        silence_watch(incident=incident, rows=told, chain=chain, params=params)
+        silence_watch(incident=incident, rows=told, chain=chain, params=params, event="ack_silent")
         names = "、".join(sorted({row.recipient_name for row in told if row.person_id}))
         incident_services.timeline_append_action(
             incident=incident,

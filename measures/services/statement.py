@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Conflict, Forbidden, IncidentNotFound
 from escalation import services as escalation_services
-from incidents.errors import Conflict, Forbidden, IncidentNotFound
 from incidents.models import Incident
 from teams import selectors as team_selectors
 
