@@ -291,6 +291,12 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             "may": may,
             "four_eyes": _four_eyes_note(incident, name, request.user),
             "next": back,
+            # issue 12: a warning, not a block — termination may be requested with measures still open
+            "open_items": (
+                list(selectors.checklist_of(incident=incident).filter(done_at__isnull=True))
+                if name == "request_termination"
+                else []
+            ),
         },
         status=status,
     )

@@ -7,10 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from teams.models import Person
+from teams.forms import DutyPersonField
 
 from .models import (
     ComplaintCase,
@@ -137,9 +138,11 @@ class ComplaintCaseForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        handler = self.fields["handler"]
-        assert isinstance(handler, forms.ModelChoiceField)
-        handler.queryset = Person.objects.filter(is_active=True, user__isnull=False)
+        # Art. 14-bis (5): the Major-Complaint Group names the handler — from its people or the Leadership
+        # Group, shown with their roles
+        self.fields["handler"] = DutyPersonField(
+            holds=Q(team__code__in=("complaint", "leadership")), label=self.fields["handler"].label
+        )
 
 
 class EscalationForm(forms.Form):

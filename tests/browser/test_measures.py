@@ -190,3 +190,24 @@ def test_statement_draft_vetted_by_head_office_then_published_and_who_acknowledg
     shot(lead, "incident-messages")
     lead.set_viewport_size({"width": 390, "height": 844})
     shot(lead, "incident-messages-phone")
+
+
+def test_pickers_show_roles_and_termination_warns_about_open_measures(login):
+    """Issue 12: the on-scene commander picker lists only who may command, by name with role; requesting
+    termination with checklist items open warns (and still submits)."""
+    incident_id = _activated("disaster", drill=True)
+    gm = login("gm")
+    gm.goto(f"{gm.base}/incidents/{incident_id}/transitions/execute/")
+    options = gm.get_by_label("现场指挥").locator("option").all_inner_texts()
+    assert any(text.startswith("李现场（") and "副组长" in text for text in options), options
+    assert not any("钱审计" in text or "周坐席" in text for text in options), options  # auditor, agent
+    gm.get_by_label("现场指挥").select_option(label=next(t for t in options if t.startswith("孙突发")))
+    gm.get_by_role("button", name="开始实施").click()
+    expect(gm.locator(".messages")).to_contain_text("开始实施")
+    lead = login("sudden_lead")
+    lead.goto(f"{lead.base}/incidents/{incident_id}/")
+    expect(lead.locator(".measure-links")).to_contain_text("撤离点名")
+    lead.goto(f"{lead.base}/incidents/{incident_id}/transitions/request_termination/")
+    expect(lead.locator(".open-items")).to_contain_text("项预案措施未完成")
+    expect(lead.locator(".open-items")).to_contain_text("每周五彻底清洁消毒")
+    shot(lead, "termination-open-items")
