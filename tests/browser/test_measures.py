@@ -197,7 +197,7 @@ def test_pickers_show_roles_and_termination_warns_about_open_measures(login):
     termination with checklist items open warns (and still submits)."""
     incident_id = _activated("disaster", drill=True)
     gm = login("gm")
-    gm.goto(f"{gm.base}/incidents/{incident_id}/transitions/execute/")
+    gm.goto(f"{gm.base}/incidents/{incident_id}/do/execute/")
     options = gm.get_by_label("现场指挥").locator("option").all_inner_texts()
     assert any(text.startswith("李现场（") and "副组长" in text for text in options), options
     assert not any("钱审计" in text or "周坐席" in text for text in options), options  # auditor, agent
@@ -207,7 +207,7 @@ def test_pickers_show_roles_and_termination_warns_about_open_measures(login):
     lead = login("sudden_lead")
     lead.goto(f"{lead.base}/incidents/{incident_id}/")
     expect(lead.locator(".measure-links")).to_contain_text("撤离点名")
-    lead.goto(f"{lead.base}/incidents/{incident_id}/transitions/request_termination/")
+    lead.goto(f"{lead.base}/incidents/{incident_id}/do/request_termination/")
     expect(lead.locator(".open-items")).to_contain_text("项预案措施未完成")
     expect(lead.locator(".open-items")).to_contain_text("每周五彻底清洁消毒")
     shot(lead, "termination-open-items")
