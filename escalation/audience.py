@@ -19,7 +19,8 @@ from teams import selectors as team_selectors
 from teams.models import Membership, Party, Person, Team
 
 FIXED_KEYS = ("leadership_deciders", "leadership", "leader", "deputy")
-INCIDENT_KEYS = ("lead_group", "lead_group_lead", "missing_approvers")
+# ``owner``: a measure's owner, resolved when its overdue clock starts (policy ``measure_overdue``)
+INCIDENT_KEYS = ("lead_group", "lead_group_lead", "missing_approvers", "owner")
 PREFIXES = ("group:", "group_lead:", "party:", "user:", "person:")
 
 

@@ -36,6 +36,8 @@ def after_transition(*, incident: Incident, name: str, from_state: str, user: An
         return  # a partial termination approval: the approvals-missing reminder keeps running
     escalation_services.timers_cancel_out_of_state(incident=incident, reason=f"{name} → {incident.state}")
     state = incident.state
+    if name == "activate":  # issue 13: every measure of the plan has its overdue clock
+        escalation_services.measure_clocks_start(incident=incident)
     if name == "report":
         escalation_services.escalation_start(
             incident=incident, policy_code="decision_pending", kind=Kind.DECISION_PENDING
@@ -75,6 +77,15 @@ def after_transition(*, incident: Incident, name: str, from_state: str, user: An
         from reports import services as report_services
 
         report_services.report_file(incident=incident, user=user)
+
+
+def after_checklist_done(*, incident: Incident, item: Any, next_item: Any = None) -> None:
+    """A measure is done: its overdue clock stops; a recurring one's next occurrence gets its own."""
+    from escalation import services as escalation_services
+
+    escalation_services.measure_clock_stop(incident=incident, item_id=item.pk)
+    if next_item is not None:
+        escalation_services.measure_clocks_start(incident=incident, items=[next_item])
 
 
 def after_progress_update(*, incident: Incident) -> None:

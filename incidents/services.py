@@ -511,7 +511,14 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
     if item is None:
         raise IncidentNotFound(_("措施不存在。"))
     incident = _lock_for_action(item["incident_id"], user)
-    checklist_item = ChecklistItem.objects.select_for_update().get(pk=item_id)
+    checklist_item = (
+        ChecklistItem.objects.select_for_update(of=("self",)).select_related("owner").get(pk=item_id)
+    )
+    if not policies.may_complete_checklist_item(incident, checklist_item, user):
+        raise Forbidden(
+            _("只有责任人（%(owner)s）、牵头小组组长或领导小组可以完成此项措施。")
+            % {"owner": checklist_item.owner or checklist_item.get_owner_role_display()}
+        )
     if checklist_item.done_at:
         raise Conflict(
             _("该措施已由 %(who)s 完成。") % {"who": checklist_item.done_by}, current_state=incident.state
@@ -532,9 +539,10 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
         payload={"item": checklist_item.pk, "code": checklist_item.code, "title": checklist_item.title},
         at=now,
     )
+    next_item = None
     if checklist_item.recurrence == Recurrence.WEEKLY_FRIDAY and incident.is_open:
         # Art. 14 (2): disinfection every Friday — the next one is due as soon as this one is done.
-        ChecklistItem.objects.create(
+        next_item = ChecklistItem.objects.create(
             incident=incident,
             template_item=checklist_item.template_item,
             template_version=checklist_item.template_version,
@@ -547,4 +555,5 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
             due_at=_next_friday(checklist_item.due_at),
             recurrence=checklist_item.recurrence,
         )
+    flows.after_checklist_done(incident=incident, item=checklist_item, next_item=next_item)
     return checklist_item

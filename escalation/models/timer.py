@@ -25,6 +25,7 @@ class TimerKind(models.TextChoices):
     POST_EVENT_WATCH = "post_event_watch", _("事后观察期结束")  # Art. 18
     REMINDER = "reminder", _("提醒")
     ACK_SILENT = "ack_silent", _("未确认收到，转下一渠道/下一人")  # issue 13
+    MEASURE_OVERDUE = "measure_overdue", _("预案措施逾期提醒")  # issue 13
 
 
 class Timer(models.Model):

@@ -28,6 +28,7 @@ from .clocks import (
     regulator_clock_start,
 )
 from .firing import HANDLERS, timer_fire, timers_sweep
+from .measure_clocks import measure_clock_stop, measure_clocks_start
 from .notifications import (
     notification_deliver,
     notification_mark_read,
@@ -50,6 +51,8 @@ from .timers import (
 )
 
 __all__ = [
+    "measure_clock_stop",
+    "measure_clocks_start",
     "FIRE_MAX_ATTEMPTS",
     "HANDLERS",
     "KIND_STATES",

@@ -15,6 +15,7 @@ from incidents.models import Incident
 from incidents.policies import SYSTEM_USER
 
 from ..models import Timer, TimerKind
+from .measure_clocks import fire_measure_overdue
 from .notifications import notifications_requeue, notify
 from .timers import FIRE_MAX_ATTEMPTS, KIND_STATES, OUTAGE_REPORT_REASON, _pending, timers_nudge_upcoming
 
@@ -98,6 +99,7 @@ HANDLERS: dict[str, Callable[[Timer, Incident], str]] = {
     K.OUTAGE_LIMIT: _fire_outage_limit,
     K.POST_EVENT_WATCH: _fire_nothing,
     K.ACK_SILENT: _fire_ack_silent,
+    K.MEASURE_OVERDUE: fire_measure_overdue,
 }
 
 

@@ -37,6 +37,7 @@ KIND_STATES: dict[str, frozenset[str] | None] = {
     K.REGULATOR_MAJOR_RISK: _AFTER_ACTIVATION,
     K.POST_EVENT_WATCH: frozenset({"terminated", "investigating", "closed"}),
     K.REMINDER: None,
+    K.MEASURE_OVERDUE: frozenset({"activated", "executing", "termination_requested"}),
     K.ACK_SILENT: None,  # a hand-off waits for its acknowledgement whatever the incident does
 }
 REGULATOR_DEADLINE_KINDS = (
