@@ -17,7 +17,8 @@ def incidents_visible_to(*, user: Any) -> QuerySet[Incident]:
     """Everyone in the emergency organisation, auditors and admins read all incidents (the plan is run
     in the open inside the centre); anyone else — an integrator token, a stranger — reads none."""
     actor = actor_for(user)
-    base = Incident.objects.select_related("lead_group")
+    # The search document is for the database's index, never for Python (it is the biggest column).
+    base = Incident.objects.select_related("lead_group").defer("search_document")
     if (
         actor.is_auditor
         or actor.is_admin
