@@ -172,8 +172,8 @@ def fire_silent(*, timer: Timer, incident: Any) -> str:
             row.needs_ack = row.person_id is not None
         silence_watch(incident=incident, rows=told, chain=chain, params=params, event="ack_silent")
         names = "、".join(sorted({row.recipient_name for row in told if row.person_id}))
-        incident_services.timeline_append_action(
-            incident=incident,
+        incident_services.incident_record_action(
+            incident_id=incident.pk,
             user=SYSTEM_USER,
             action="notification_unacknowledged",
             comment=_("%(name)s 未确认收到“%(subject)s”，已转告 %(names)s。")

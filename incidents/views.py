@@ -22,11 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import errors as refusals
-from core.errors import IncidentError, IncidentNotFound, Invalid, UnknownTransition
+from core.errors import IncidentError, IncidentNotFound, Invalid, SecondFactorRequired, UnknownTransition
 from core.pages import bind_errors, dress, refusal_message
+from security import masking, second_factor
 from teams import selectors as team_selectors
 
-from . import policies, presentation, search, selectors, services
+from . import contributions, policies, presentation, search, selectors, services
 from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
@@ -200,8 +201,11 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
             "comment": entry["comment"],
             "payload": entry["payload"],
         }
-        for entry in selectors.timeline_of(incident=incident).values(
-            "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+        for entry in map(
+            masking.masked_entry,
+            selectors.timeline_of(incident=incident).values(
+                "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+            ),
         )
     ]
     checklist = list(selectors.checklist_of(incident=incident).select_related("done_by__person"))
@@ -269,6 +273,9 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             status = 400
         except (UnknownTransition, IncidentNotFound) as exc:
             raise Http404(exc.message) from exc
+        except SecondFactorRequired as exc:
+            refusal_message(request, exc)
+            return redirect(second_factor.verify_url(request.get_full_path()))
         except IncidentError as exc:
             refusal_message(request, exc)
             return redirect(back)
@@ -406,8 +413,6 @@ def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """What awaits MY decision, oldest first, with the evidence; the four-eyes cases shown and explained."""
-    from measures import selectors as measure_selectors
-
     actor = team_selectors.actor_for(request.user)
     items: list[dict[str, Any]] = []
     for incident in selectors.awaiting_decision(user=request.user):
@@ -450,12 +455,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             }
         )
     items.sort(key=lambda item: item["since"])
-    measures = measure_selectors.pending_decisions(user=request.user) if actor.is_leadership_decider else []
-    for item in measures:
-        item["own"] = (
-            getattr(item["record"], "recorded_by_id", None) == request.user.pk
-            or getattr(item["record"], "extension_requested_by_id", None) == request.user.pk
-        )
+    measures = contributions.decisions_awaiting(request.user) if actor.is_leadership_decider else []
     return render(request, "incidents/inbox.html", {"items": items, "measure_items": measures})
 
 
@@ -490,6 +490,9 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
             },
             status=400,
         )
+    except SecondFactorRequired as exc:
+        refusal_message(request, exc)
+        return redirect(second_factor.verify_url(reverse("inbox")))
     except IncidentError as exc:
         refusal_message(request, exc)
     else:

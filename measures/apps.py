@@ -8,3 +8,12 @@ class MeasuresConfig(AppConfig):
 
     name = "measures"
     verbose_name = _("预案措施")
+
+    def ready(self) -> None:
+        from escalation import services as escalation_services
+        from incidents import contributions
+
+        from . import clocks, selectors
+
+        contributions.add_decision_source(lambda user: selectors.pending_decisions(user=user))
+        escalation_services.timer_handler(clocks.KIND, clocks.fire_complaint_clock_due)

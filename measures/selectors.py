@@ -78,7 +78,8 @@ def complaint_records(*, incident: Incident) -> dict[str, Any]:
 
 def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
     """Measures awaiting a Leadership decision (dispute plans, complaint-clock extensions), oldest first;
-    the caller decides whether ``user`` is a decider."""
+    ``own`` marks what ``user`` asked for themselves (four-eyes: someone else decides). The caller decides
+    whether ``user`` is a decider."""
     items: list[dict[str, Any]] = []
     for plan in DisputePlan.objects.filter(status=DisputePlan.Status.PROPOSED).select_related(
         "incident", "recorded_by"
@@ -92,4 +93,10 @@ def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
         items.append(
             {"kind": "extension", "at": clock.started_at, "incident": clock.incident, "record": clock}
         )
+    for item in items:
+        record = item["record"]
+        asked_by = (
+            record.recorded_by_id if item["kind"] == "dispute_plan" else record.extension_requested_by_id
+        )
+        item["own"] = asked_by is not None and asked_by == getattr(user, "pk", None)
     return sorted(items, key=lambda item: item["at"])

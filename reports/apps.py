@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("事后调查与报告")
+
+    def ready(self) -> None:
+        from . import handlers
+
+        handlers.connect()

@@ -27,7 +27,7 @@ from .clocks import (
     recurrence_link,
     regulator_clock_start,
 )
-from .firing import HANDLERS, timer_fire, timers_sweep
+from .firing import HANDLERS, TimerHandler, timer_fire, timer_handler, timers_sweep
 from .measure_clocks import measure_clock_stop, measure_clocks_start
 from .notifications import (
     notification_deliver,
@@ -39,10 +39,11 @@ from .notifications import (
 from .policies import add_working_days, escalation_start, policies_seed_defaults, policy_snapshot
 from .timers import (
     FIRE_MAX_ATTEMPTS,
-    KIND_STATES,
     OUTAGE_KINDS,
     OUTAGE_REPORT_REASON,
     REGULATOR_DEADLINE_KINDS,
+    record_clock_start,
+    record_clock_stop,
     timer_schedule,
     timers_cancel,
     timers_cancel_out_of_state,
@@ -55,7 +56,6 @@ __all__ = [
     "measure_clocks_start",
     "FIRE_MAX_ATTEMPTS",
     "HANDLERS",
-    "KIND_STATES",
     "OUTAGE_KINDS",
     "OUTAGE_REPORT_REASON",
     "REGULATOR_DEADLINE_KINDS",
@@ -74,7 +74,11 @@ __all__ = [
     "post_event_watch_start",
     "recurrence_link",
     "regulator_clock_start",
+    "TimerHandler",
+    "record_clock_start",
+    "record_clock_stop",
     "timer_fire",
+    "timer_handler",
     "timer_schedule",
     "timers_cancel",
     "timers_cancel_out_of_state",
