@@ -22,6 +22,7 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("reports/", include("reports.urls")),
     path("measures/", include("measures.urls")),
+    path("ops/", include("ops.urls")),
     path("security/", include("security.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
