@@ -217,6 +217,9 @@ SPECTACULAR_SETTINGS = {
         "CorrectiveActionKindEnum": "reports.models.CorrectiveAction.Kind",
         "CorrectiveActionStatusEnum": "reports.models.CorrectiveAction.Status",
         "RegulatorDeadlineKindEnum": "incidents.models.RegulatorDeadline.Kind",
+        "MeasureDecisionEnum": "measures.forms.DECISION_CHOICES",
+        "StatementVetDecisionEnum": "measures.forms.VET_CHOICES",
+        "RemedyKindEnum": "measures.models.Remedy.Kind",
     },
 }
 

@@ -76,12 +76,23 @@ class RegulatorDeadlineEnded:
     outcome: str
 
 
+@dataclass(frozen=True)
+class ChecklistItemDone:
+    """A measure of the plan was completed (issue 13); ``next_item`` is a recurring item's next occurrence."""
+
+    incident: Incident
+    actor: Any
+    item: Any
+    next_item: Any = None
+
+
 Event = (
     IncidentDeclared
     | IncidentTransitioned
     | ProgressUpdated
     | RegulatorDecisionRecorded
     | RegulatorDeadlineEnded
+    | ChecklistItemDone
 )
 E = TypeVar(
     "E",
@@ -90,6 +101,7 @@ E = TypeVar(
     ProgressUpdated,
     RegulatorDecisionRecorded,
     RegulatorDeadlineEnded,
+    ChecklistItemDone,
 )
 
 _handlers: dict[type, list[Callable[[Any], None]]] = defaultdict(list)

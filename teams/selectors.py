@@ -143,8 +143,13 @@ def party(*, kind: str) -> Party | None:
 
 
 def all_staff() -> QuerySet[Person]:
-    """Everyone in a working group or the Leadership Group: the people a roster or roll call covers."""
-    return Person.objects.filter(is_active=True, memberships__isnull=False).distinct().order_by("name")
+    """Everyone the roster and the roll call cover: the emergency organisation's people and every employee
+    in the staff directory (issue 13), active, by name."""
+    return (
+        Person.objects.filter(Q(memberships__isnull=False) | Q(in_directory=True), is_active=True)
+        .distinct()
+        .order_by("name")
+    )
 
 
 def people_for(*, user: Any, search: str = "", team: str = "", role: str = "") -> QuerySet[Person]:

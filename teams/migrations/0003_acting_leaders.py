@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('teams', '0001_initial'),
+        ('teams', '0002_staff_directory'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

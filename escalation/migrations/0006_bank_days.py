@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalation', '0004_timer_system_kind'),
+        ('escalation', '0005_notification_acknowledgement'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
