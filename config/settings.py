@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "teams.context_processors.roles",
+                "escalation.context_processors.counts",
             ],
         },
     },

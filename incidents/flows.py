@@ -29,9 +29,12 @@ def after_declare(*, incident: Incident, user: Any) -> None:
 def after_transition(*, incident: Incident, name: str, from_state: str, user: Any) -> None:
     """Timers follow the state (DESIGN §5): whatever is not about the new state is cancelled, and the new
     state's clocks start — all in the transition's transaction."""
+    from escalation import calls
     from escalation import services as escalation_services
     from escalation.models import TimerKind as Kind
 
+    # Whoever must decide next is called at once (issue 12); the reminders below follow if they stay silent.
+    calls.call_after_transition(incident=incident, name=name, user=user)
     if incident.state == from_state:
         return  # a partial termination approval: the approvals-missing reminder keeps running
     escalation_services.timers_cancel_out_of_state(incident=incident, reason=f"{name} → {incident.state}")

@@ -92,6 +92,22 @@ STATE_MEANINGS: dict[str, tuple[Any, Any]] = {
 }
 
 
+def regulator_choice(data: dict[str, Any]) -> str:
+    """What a regulator decision said, in the reader's words: 报告 / 不报告, and which reports it involves."""
+    from .models import RegulatorDecision
+
+    decision = data.get("decision")
+    if decision not in RegulatorDecision.values:
+        return str(decision or "")
+    words = [str(RegulatorDecision(decision).label)]
+    if decision == RegulatorDecision.REPORT:
+        if data.get("important_system") in (True, "on", "true", "1"):
+            words.append(str(_("涉及重要信息系统")))
+        if data.get("major_operational_risk") in (True, "on", "true", "1"):
+            words.append(str(_("重大操作风险事件")))
+    return "、".join(words)
+
+
 def next_actor(incident: Incident) -> str:
     """Who must act next, in the plan's words. Reads ``incident.approve_decisions`` when prefetched."""
     group = str(incident.lead_group) if incident.lead_group_id else str(_("牵头工作小组"))

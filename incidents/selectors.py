@@ -171,3 +171,53 @@ def timeline_verify(*, incident_id: int | None = None) -> TimelineVerification:
             return result
         expected_prev, expected_seq = entry.hash, expected_seq + 1
     return result
+
+
+def decisions_waiting_for(*, user: Any) -> list[dict[str, Any]]:
+    """What still waits for THIS user's decision, newest first (the approval inbox and the unread counts of
+    the top bar and board, issue 12): incidents on which a decision move is open to them — not those they
+    already approved, not their own report or request (four-eyes) — plus what the apps above register
+    (``extensions.inbox_decisions``: dispute plans, complaint extensions). Each item: ``incident``,
+    ``kind`` (``incident`` or the measure's kind), ``since`` and, for incidents, the open ``moves``."""
+    from . import extensions
+    from .presentation import DECISION_TRANSITIONS
+
+    items: list[dict[str, Any]] = []
+    for incident in awaiting_decision(user=user):
+        moves = [
+            name
+            for name in available_transitions(incident=incident, user=user)
+            if name in DECISION_TRANSITIONS
+        ]
+        if not moves:
+            continue
+        since = (
+            incident.termination_requested_at
+            if incident.state == "termination_requested"
+            else incident.reported_at
+        ) or incident.detected_at
+        items.append({"kind": "incident", "incident": incident, "moves": moves, "since": since})
+    items += extensions.inbox_decisions(user)
+    return sorted(items, key=lambda item: item["since"], reverse=True)
+
+
+def termination_evidence(*, incidents: list[Incident]) -> dict[int, dict[str, Any]]:
+    """What an approver weighs on a termination request, for a whole inbox in two queries: the checklist
+    items still open and the latest progress update of each incident."""
+    from .models import ProgressUpdate
+
+    ids = [incident.pk for incident in incidents]
+    evidence: dict[int, dict[str, Any]] = {pk: {"open_items": [], "latest_update": None} for pk in ids}
+    if not ids:
+        return evidence
+    for item in ChecklistItem.objects.filter(incident_id__in=ids, done_at__isnull=True).order_by(
+        "incident_id", "position", "due_at"
+    ):
+        evidence[item.incident_id]["open_items"].append(item)
+    for update in (
+        ProgressUpdate.objects.filter(incident_id__in=ids)
+        .order_by("incident_id", "-at", "-id")
+        .distinct("incident_id")
+    ):
+        evidence[update.incident_id]["latest_update"] = update
+    return evidence

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from teams import selectors as team_selectors
 
-from . import policies, presentation, selectors, services
+from . import extensions, policies, presentation, selectors, services
 from .errors import Conflict, Forbidden, IncidentError, IncidentNotFound, Invalid, UnknownTransition
 from .forms import (
     TRANSITION_FORMS,
@@ -126,7 +126,18 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
             if incident.state == state
         ]
         columns.append({"state": state, "label": State(state).label, "rows": rows})
-    return {"columns": columns, "total": len(incidents), "now": timezone.now()}
+    waiting = selectors.decisions_waiting_for(user=request.user)
+    return {
+        "columns": columns,
+        "total": len(incidents),
+        "now": timezone.now(),
+        # What the board's alert script compares between two polls (a new incident, a new decision for me).
+        "incident_ids": " ".join(str(incident.pk) for incident in incidents),
+        "waiting_keys": " ".join(
+            f"{item['kind']}-{item['incident'].pk}-{item['since']:%Y%m%d%H%M%S}" for item in waiting
+        ),
+        "waiting_count": len(waiting),
+    }
 
 
 def _with_labels(deadlines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -211,14 +222,19 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
             "moved": entry["from_state"] != entry["to_state"],
             "from_label": state_labels.get(entry["from_state"], "∅"),
             "to_label": state_labels.get(entry["to_state"], ""),
-            "actor_name": entry["actor_name"],
-            "comment": entry["comment"],
+            "actor_name": _(entry["actor_name"]) if entry["actor_name"] else "",
+            # Texts the system wrote (seeded measures, the outage report, record names) are catalogue msgids:
+            # an English reader sees them in English; what a person typed has no entry and stays as typed.
+            "comment": _(entry["comment"]) if entry["comment"] else "",
             "payload": entry["payload"],
         }
         for entry in selectors.timeline_of(incident=incident).values(
             "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
         )
     ]
+    for row in timeline:
+        if row["action"] == "regulator_decision":  # the timeline says what was decided (issue 12)
+            row["label"] = f"{row['label']}：{presentation.regulator_choice(row['payload'])}"
     checklist = list(selectors.checklist_of(incident=incident).select_related("done_by__person"))
     decisions = [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS]
     may_act = policies.may_act_on(incident, request.user)
@@ -241,6 +257,7 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         "required_slots": incident.required_approval_slots,
         "deadlines": _with_labels(selectors.deadlines_for(incidents=[incident]).get(incident.pk, [])),
         "may_act": may_act,
+        "extra_actions": extensions.incident_actions(incident, request.user),
         "may_regulator": policies.may_record_regulator_decision(incident, request.user),
         "update_form": ProgressUpdateForm(),
         "done_form": ChecklistDoneForm(),
@@ -403,7 +420,10 @@ def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
     except IncidentError as exc:
         refusal_message(request, exc)
     else:
-        messages.success(request, _("已记录向监管部门报告的决定。"))
+        messages.success(
+            request,
+            _("已记录向监管部门报告的决定：%(choice)s。") % {"choice": presentation.regulator_choice(data)},
+        )
     return redirect(back)
 
 
@@ -412,58 +432,39 @@ def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """What awaits MY decision, oldest first, with the evidence; the four-eyes cases shown and explained."""
-    from measures import selectors as measure_selectors
-
-    actor = team_selectors.actor_for(request.user)
-    items: list[dict[str, Any]] = []
-    for incident in selectors.awaiting_decision(user=request.user):
-        open_moves = [
-            name
-            for name in selectors.available_transitions(incident=incident, user=request.user)
-            if name in presentation.DECISION_TRANSITIONS
-        ]
-        waiting_since = (
-            incident.termination_requested_at
-            if incident.state == State.TERMINATION_REQUESTED
-            else incident.reported_at
-        ) or incident.detected_at
-        note = ""
-        if not open_moves:
-            if incident.state == State.REPORTED:
-                note = (
-                    _four_eyes_note(incident, "activate", request.user) if actor.is_leadership_decider else ""
-                )
-            elif policies.approval_slots_held(incident, request.user):
-                note = _four_eyes_note(incident, "approve_termination", request.user)
-            if not note:
-                continue
-        round_approvals = [a for a in incident.approvals.all() if a.round == incident.termination_round]
-        forms_for = {
-            name: transition_form(name, incident, prefix=f"i{incident.pk}-{name}") for name in open_moves
-        }
-        items.append(
+    """Only what still waits for MY decision, newest first, as compact cards: the evidence, the open
+    checklist items and the latest figures on a termination request, the decision forms folded."""
+    waiting = selectors.decisions_waiting_for(user=request.user)
+    incidents = [item["incident"] for item in waiting if item["kind"] == "incident"]
+    evidence = selectors.termination_evidence(
+        incidents=[i for i in incidents if i.state == State.TERMINATION_REQUESTED]
+    )
+    figures = extensions.latest_figures() if evidence else None
+    cards: list[dict[str, Any]] = []
+    for item in waiting:
+        if item["kind"] != "incident":
+            cards.append(item)
+            continue
+        incident = item["incident"]
+        cards.append(
             {
-                "incident": incident,
-                "since": waiting_since,
+                **item,
                 "moves": [
-                    {"name": n, "label": presentation.TRANSITION_LABELS[n], "form": forms_for[n]}
-                    for n in open_moves
+                    {
+                        "name": name,
+                        "label": presentation.TRANSITION_LABELS[name],
+                        "form": transition_form(name, incident, prefix=f"i{incident.pk}-{name}"),
+                    }
+                    for name in item["moves"]
                 ],
-                "note": note,
-                "round_approvals": round_approvals,
-                "required_slots": incident.required_approval_slots,
+                "round_approvals": [
+                    a for a in incident.approvals.all() if a.round == incident.termination_round
+                ],
                 "next_actor": presentation.next_actor(incident),
+                **evidence.get(incident.pk, {}),
             }
         )
-    items.sort(key=lambda item: item["since"])
-    measures = measure_selectors.pending_decisions(user=request.user) if actor.is_leadership_decider else []
-    for item in measures:
-        item["own"] = (
-            getattr(item["record"], "recorded_by_id", None) == request.user.pk
-            or getattr(item["record"], "extension_requested_by_id", None) == request.user.pk
-        )
-    return render(request, "incidents/inbox.html", {"items": items, "measure_items": measures})
+    return render(request, "incidents/inbox.html", {"cards": cards, "figures": figures})
 
 
 @login_required

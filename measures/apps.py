@@ -8,3 +8,10 @@ class MeasuresConfig(AppConfig):
 
     name = "measures"
     verbose_name = _("预案措施")
+
+    def ready(self) -> None:
+        from incidents import extensions
+
+        from . import selectors
+
+        extensions.register_inbox_decisions(selectors.decisions_waiting_for)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from incidents.models import Incident
+from teams.selectors import actor_for
 
 from .models import (
     ComplaintCase,
@@ -87,3 +88,20 @@ def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
             {"kind": "extension", "at": clock.started_at, "incident": clock.incident, "record": clock}
         )
     return sorted(items, key=lambda item: item["at"])
+
+
+def decisions_waiting_for(user: Any) -> list[dict[str, Any]]:
+    """What of the measures still waits for THIS user's decision (the approval inbox, issue 12): the
+    Leadership Group's leader or deputy, never on what they proposed themselves (four-eyes)."""
+    if not actor_for(user).is_leadership_decider:
+        return []
+    uid = getattr(user, "pk", None)
+    return [
+        {**item, "since": item["at"]}
+        for item in pending_decisions(user=user)
+        if uid
+        not in (
+            getattr(item["record"], "recorded_by_id", None),
+            getattr(item["record"], "extension_requested_by_id", None),
+        )
+    ]

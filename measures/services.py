@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from escalation import calls as escalation_calls
 from incidents import policies
 from incidents import services as incident_services
 from incidents.errors import Conflict, Forbidden, IncidentNotFound, Invalid
@@ -274,14 +275,17 @@ def reputation_assess(*, incident_id: int, user: Any, data: dict[str, Any]) -> A
 
 @transaction.atomic
 def dispute_plan_propose(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
-    """Art. 14-bis (2): proposed by the group; carried out only after the Leadership Group approves."""
-    return _record_model_form(
+    """Art. 14-bis (2): proposed by the group; carried out only after the Leadership Group approves, who
+    are called at once (issue 12)."""
+    plan = _record_model_form(
         incident_id=incident_id,
         user=user,
         data=data,
         form_class=DisputePlanForm,
         action="dispute_plan_proposed",
     )
+    escalation_calls.call_dispute_plan(incident=plan.incident, plan=plan, user=user)
+    return plan
 
 
 @transaction.atomic

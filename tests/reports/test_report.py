@@ -233,7 +233,7 @@ def test_overdue_action_reminders_run_once_per_period(org):
     # The owner finds it in the in-app inbox, in the plan's words.
     from escalation import selectors as escalation_selectors
 
-    inbox = list(escalation_selectors.inbox_for(org["phone_lead"]))
+    inbox = list(escalation_selectors.inbox_for(org["phone_lead"]).filter(event="action_overdue"))
     assert len(inbox) == 1 and "整改措施已逾期" in inbox[0].subject and "已逾期 2 天" in inbox[0].body
     assert list(selectors.overdue_actions()) == [overdue]
     report_services.corrective_action_update(
