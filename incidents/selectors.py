@@ -221,3 +221,15 @@ def termination_evidence(*, incidents: list[Incident]) -> dict[int, dict[str, An
     ):
         evidence[update.incident_id]["latest_update"] = update
     return evidence
+
+
+def latest_decision(*, incident: Incident) -> TimelineEntry | None:
+    """The last decision taken on the incident (activate / decline / approve or reject termination): what the
+    loser of a race is shown."""
+    from .presentation import DECISION_TRANSITIONS
+
+    return (
+        TimelineEntry.objects.filter(incident=incident, action__in=DECISION_TRANSITIONS)
+        .order_by("-seq")
+        .first()
+    )

@@ -299,6 +299,11 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             status = 400
         except (UnknownTransition, IncidentNotFound) as exc:
             raise Http404(exc.message) from exc
+        except Conflict as exc:
+            if name in presentation.DECISION_TRANSITIONS:
+                return _decided_first(request, incident_id, name, data, exc)
+            refusal_message(request, exc)
+            return redirect(back)
         except IncidentError as exc:
             refusal_message(request, exc)
             return redirect(back)
@@ -325,6 +330,39 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             "next": back,
         },
         status=status,
+    )
+
+
+def _decided_first(
+    request: HttpRequest, incident_id: int, name: str, data: dict[str, Any], exc: Conflict
+) -> HttpResponse:
+    """Someone decided first (409): say who decided what, when and with which grade, and give the loser back
+    what they typed, to reuse (issue 12)."""
+    refusal_message(request, exc)
+    incident = _incident_or_404(request, incident_id)
+    form = TRANSITION_FORMS[name](None, incident=incident)
+    typed = []
+    for field_name, value in data.items():
+        field = form.fields.get(field_name)
+        if field is None or value in (None, "", []):
+            continue
+        choices = dict(getattr(field, "choices", []) or [])
+        shown = choices.get(value, value) if isinstance(value, str) else value
+        typed.append({"label": field.label, "value": str(shown)})
+    decision = selectors.latest_decision(incident=incident)
+    return render(
+        request,
+        "incidents/decided_first.html",
+        {
+            "incident": incident,
+            "label": presentation.TRANSITION_LABELS[name],
+            "decision": decision,
+            "decision_label": presentation.ACTION_LABELS.get(decision.action, decision.action)
+            if decision
+            else "",
+            "typed": typed,
+        },
+        status=409,
     )
 
 
@@ -415,8 +453,13 @@ def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
     except IncidentNotFound as exc:
         raise Http404(exc.message) from exc
     except Invalid as exc:
-        details = [e.get("message", "") for errs in (exc.detail or {}).values() for e in errs]
-        messages.error(request, "；".join([exc.message, *details]))
+        # The page again, with the form as typed and its errors beside the fields (the reason is kept).
+        incident = _incident_or_404(request, incident_id)
+        form = RegulatorDecisionForm(request.POST)
+        bind_errors(form, exc)
+        messages.error(request, exc.message)
+        context = {**_incident_context(request, incident), "regulator_form": dress(form)}
+        return render(request, "incidents/incident.html", context, status=400)
     except IncidentError as exc:
         refusal_message(request, exc)
     else:
@@ -498,6 +541,8 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
             },
             status=400,
         )
+    except Conflict as exc:
+        return _decided_first(request, incident_id, name, data, exc)
     except IncidentError as exc:
         refusal_message(request, exc)
     else:

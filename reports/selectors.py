@@ -16,7 +16,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incidents import selectors as incident_selectors
 from incidents.models import ChecklistItem, Incident, State, TimelineEntry
@@ -542,3 +544,30 @@ def incident_id_of_action(*, action_id: int) -> int | None:
         .values_list("investigation__incident_id", flat=True)
         .first()
     )
+
+
+# --- what the incidents pages show of the investigation (registered in ``apps.py``, issue 12) -------------
+
+
+def investigation_actions(incident: Incident, user: Any) -> list[dict[str, str]]:
+    """The investigation form, offered on the incident page to whoever may write it."""
+    if incident.state == State.INVESTIGATING and may_write_investigation(incident=incident, user=user):
+        return [
+            {"label": str(_("填写调查报告")), "url": reverse("reports:investigation", args=[incident.pk])}
+        ]
+    return []
+
+
+def investigations_waiting_for(user: Any) -> list[dict[str, Any]]:
+    """Open investigations this user was named to (Art. 19): shown in the approval inbox."""
+    actor = actor_for(user)
+    if actor.is_read_only or actor.person_id is None:
+        return []
+    return [
+        {
+            "kind": "investigation",
+            "incident": incident,
+            "since": incident.investigating_at or incident.updated_at,
+        }
+        for incident in Incident.objects.filter(state=State.INVESTIGATING, investigators=actor.person_id)
+    ]

@@ -94,7 +94,7 @@ def test_an_investigation_calls_the_investigators(org):
     assert told["inbox"] == {"张接通"}
     row = Notification.objects.get(incident=incident, event="investigation_assigned", channel="inbox")
     assert row.recipient == org["phone_lead"]
-    assert f"/reports/incidents/{incident.pk}/investigation/" in row.body
+    assert f"/reports/incidents/{incident.pk}/investigation-form/" in row.body
 
 
 def test_a_dispute_plan_calls_the_leader_and_deputy(org):

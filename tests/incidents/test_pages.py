@@ -108,17 +108,26 @@ def test_second_decider_gets_a_conflict_message_not_an_error(web, org):
     body = {prefix + k: v for k, v in body_for("activate").items()}
     first = web("gm").post(f"/inbox/{incident.pk}/activate/", body, follow=True)
     assert "已启动" in first.content.decode()
-    second = web("supervisor").post(f"/inbox/{incident.pk}/activate/", body, follow=True)
-    assert second.status_code == 200
-    assert "有人已先一步处理" in second.content.decode()
+    body[prefix + "grade_evidence"] = "全行热线中断超过 30 分钟，影响约 300 名客户"
+    second = web("supervisor").post(f"/inbox/{incident.pk}/activate/", body)
+    page = second.content.decode()
+    # The loser is told who decided what, when, with which grade — and gets back what they typed (issue 12).
+    assert second.status_code == 409
+    assert "有人已先一步处理" in page and "已有人先作出决定" in page
+    assert f"#{incident.pk}" in page and "王建国" in page and "启动预案" in page
+    assert "Ⅱ级" in page or "II" in page
+    assert "全行热线中断超过 30 分钟，影响约 300 名客户" in page
     assert TimelineEntry.objects.filter(incident=incident, action="activate").count() == 1
 
 
-def test_inbox_explains_four_eyes_to_the_reporter(web, org):
+def test_inbox_lists_only_what_waits_for_the_viewer(web, org):
+    """Issue 12: the reporter's own report does not wait for them (four-eyes), so it is not in their
+    inbox; the transition page still explains why they may not decide."""
     incident = _declare(org)
     _move(org, incident, "supervisor", "report")
     page = web("supervisor").get("/inbox/").content.decode()
-    assert "四眼原则" in page and f"/inbox/{incident.pk}/activate/" not in page
+    assert f'data-incident="{incident.pk}"' not in page
+    assert "四眼原则" in web("supervisor").get(f"/incidents/{incident.pk}/do/activate/").content.decode()
     assert f"/inbox/{incident.pk}/activate/" in web("gm").get("/inbox/").content.decode()
 
 
