@@ -21,6 +21,7 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("reports/", include("reports.urls")),
     path("measures/", include("measures.urls")),
+    path("security/", include("security.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", team_views.set_language, name="set_language"),

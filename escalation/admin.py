@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from security.admin import ReadOnlyAdmin
+
 from . import services
 from .models import Escalation, EscalationPolicy, LateReport, Notification, NotificationChannel, Timer
 
@@ -16,32 +18,24 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(ReadOnlyAdmin):
     """Runs of policies; the snapshot shows the policy as it was when the run started."""
 
     list_display = ("incident", "policy_code", "started_at", "ended_at", "end_reason")
     list_filter = ("policy_code",)
-    readonly_fields = [f.name for f in Escalation._meta.fields]
     list_select_related = ("incident",)
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Timer)
-class TimerAdmin(admin.ModelAdmin):
+class TimerAdmin(ReadOnlyAdmin):
     list_display = ("incident", "kind", "due_at", "fired_at", "cancelled_at", "outcome", "attempts")
     list_filter = (
         "kind",
         ("fired_at", admin.EmptyFieldListFilter),
         ("cancelled_at", admin.EmptyFieldListFilter),
     )
-    readonly_fields = [f.name for f in Timer._meta.fields]
     list_select_related = ("incident",)
     date_hierarchy = "due_at"
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(NotificationChannel)
@@ -51,7 +45,7 @@ class NotificationChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """Every message sent or not; failures are filterable and can be put back in the queue."""
 
     list_display = (
@@ -66,13 +60,9 @@ class NotificationAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "channel", "event", "is_drill")
     search_fields = ("subject", "recipient_name", "address", "last_error")
-    readonly_fields = [f.name for f in Notification._meta.fields if f.name != "secret"]
     exclude = ("secret",)
     list_select_related = ("incident",)
     actions = ["resend"]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
 
     @admin.action(description=_("重新发送所选的失败通知"))
     def resend(self, request, queryset):  # type: ignore[no-untyped-def]
@@ -83,7 +73,6 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(LateReport)
-class LateReportAdmin(admin.ModelAdmin):
+class LateReportAdmin(ReadOnlyAdmin):
     list_display = ("incident", "delay_seconds", "threshold_seconds", "is_late")
     list_filter = ("is_late",)
-    readonly_fields = [f.name for f in LateReport._meta.fields]

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from security.admin import ReadOnlyAdmin
+
 from .models import (
     Attachment,
     ChecklistItem,
@@ -12,19 +14,6 @@ from .models import (
     TerminationApproval,
     TimelineEntry,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The record is written by the services only; the admin shows it and never edits it."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Incident)

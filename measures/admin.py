@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from incidents.admin import ReadOnlyAdmin  # records are written by services only
+from security.admin import ReadOnlyAdmin  # records are written by services only
 
 from .models import (
     ComplaintCase,

@@ -57,6 +57,31 @@ class RollCallMarkForm(forms.Form):
     )
 
 
+class RollCallCloseForm(forms.Form):
+    """Closing with people still 失联 is a decision: confirmed, with the reason (issue 12)."""
+
+    confirm_missing = forms.BooleanField(label=_("确认在有人失联的情况下结束点名"), required=False)
+    reason = forms.CharField(
+        label=_("理由"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, missing: int = 0, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.missing = missing
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.missing:
+            if not cleaned.get("confirm_missing"):
+                self.add_error(
+                    "confirm_missing",
+                    _("仍有 %(n)d 人失联，请勾选确认后再结束点名。") % {"n": self.missing},
+                )
+            if not (cleaned.get("reason") or "").strip():
+                self.add_error("reason", _("有人失联时结束点名须说明理由。"))
+        return cleaned
+
+
 class MediaReportForm(forms.ModelForm):
     class Meta:
         model = MediaReport

@@ -35,6 +35,7 @@ from .forms import (
     MediaReportForm,
     RemedyForm,
     ReputationAssessmentForm,
+    RollCallCloseForm,
     RollCallStartForm,
     RosterForm,
 )
@@ -64,8 +65,10 @@ def _run(request: HttpRequest, write: Callable[[], Any], success: str) -> Invali
     return None
 
 
-def _may_write(request: HttpRequest, incident: Incident) -> bool:
-    return policies.may_act_on(incident, request.user) and incident.state in services.MEASURE_STATES
+def _may_write(
+    request: HttpRequest, incident: Incident, states: tuple[str, ...] = services.MEASURE_STATES
+) -> bool:
+    return policies.may_act_on(incident, request.user) and incident.state in states
 
 
 # --- A/B rotation roster (Art. 14 (1)) ---------------------------------------------------------------
@@ -120,15 +123,19 @@ def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
 # --- evacuation roll call (Art. 14 (3)) --------------------------------------------------------------
 
 
-def _roll_call_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+def _roll_call_context(
+    request: HttpRequest, incident: Incident, close_form: RollCallCloseForm | None = None
+) -> dict[str, Any]:
     current = selectors.roll_call_current(incident=incident)
     return {
         "incident": incident,
         "roll_call": current,
         "counts": selectors.roll_call_counts(roll_call=current) if current else None,
         "statuses": [c for c in RollCallEntry.Status.choices if c[0] != RollCallEntry.Status.UNKNOWN],
-        "may_write": _may_write(request, incident),
+        "may_write": _may_write(request, incident, services.ROLL_CALL_STATES),
+        "may_update_missing": _may_write(request, incident, services.MISSING_UPDATE_STATES),
         "start_form": RollCallStartForm(),
+        "close_form": dress(close_form or RollCallCloseForm()),
     }
 
 
@@ -178,12 +185,22 @@ def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> Htt
 @login_required
 @require_POST
 def roll_call_close(request: HttpRequest, incident_id: int, roll_call_id: int) -> HttpResponse:
-    _run(
+    """Closing with anyone 失联 needs the confirmation and a reason; refused, the page comes back with the
+    errors beside the fields (and what was typed kept)."""
+    failed = _run(
         request,
-        lambda: services.roll_call_close(roll_call_id=roll_call_id, user=request.user),
+        lambda: services.roll_call_close(
+            roll_call_id=roll_call_id, user=request.user, data=request.POST.dict()
+        ),
         _("撤离点名已结束。"),
     )
-    return redirect("measures:roll_call", incident_id=incident_id)
+    if failed is None:
+        return redirect("measures:roll_call", incident_id=incident_id)
+    incident = _incident(request, incident_id)
+    form = RollCallCloseForm(request.POST)
+    bind_errors(form, failed)
+    context = _roll_call_context(request, incident, close_form=form)
+    return render(request, "measures/roll_call.html", context, status=400)
 
 
 # --- major-complaint plan (Art. 14-bis) --------------------------------------------------------------
@@ -238,8 +255,9 @@ def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -
             "forms": page_forms,
             "decision_form": DecisionForm(),
             "escalation_form": EscalationForm(),
-            "may_write": _may_write(request, incident),
-            "may_decide": actor.is_leadership_decider and _may_write(request, incident),
+            "may_write": _may_write(request, incident, services.COMPLAINT_STATES),
+            "may_decide": actor.is_leadership_decider
+            and _may_write(request, incident, services.COMPLAINT_STATES),
             "now": timezone.now(),
             **records,
         },

@@ -1,41 +1,18 @@
 """CSV exports for auditors (DESIGN §6): incidents, timelines and actions, streamed row by row so an export
-of the whole history neither holds it in memory nor times out."""
+of the whole history neither holds it in memory nor times out. Written by ``security.csvexport``, the one
+CSV writer, which neutralises spreadsheet formulas."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from incidents.models import Incident, TimelineEntry
+from security.csvexport import csv_rows
 
 from .models import CorrectiveAction
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.get_current_timezone()).isoformat()
-    if value is None:
-        return ""
-    return value
-
-
-def csv_rows(header: list[str], rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so that Excel, which auditors open these in, reads UTF-8 Chinese correctly
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([_cell(value) for value in row])
-
 
 INCIDENT_COLUMNS = [
     "id",

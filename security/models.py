@@ -1,7 +1,9 @@
-"""Security events (ASVS 7.1, 8.1 via 7.2): who was refused what, when (UTC stored), from where."""
+"""Security events (ASVS 7.1, 8.1 via 7.2): who was refused what, when (UTC stored), from where; and the
+read log: who read what."""
 
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -40,3 +42,47 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.username}"
+
+
+class ReadRecord(models.Model):
+    """Who read what (issue 16): one row per read of an incident page, a report, a PDF, an export, a
+    complaint record or a revealed field. Append-only, enforced
+    by PostgreSQL like the timeline. ``user`` carries no database constraint, so a row outlives its user
+    and deleting a user never has to update the log."""
+
+    class Kind(models.TextChoices):
+        INCIDENT = "incident", _("事件页面")
+        REPORT = "report", _("事后报告")
+        PDF = "pdf", _("报告 PDF")
+        EXPORT = "export", _("导出")
+        COMPLAINT = "complaint", _("投诉记录")
+        REVEAL = "reveal", _("查看未遮蔽的个人信息")
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    username = models.CharField(_("用户名"), max_length=150, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    incident_id = models.BigIntegerField(_("事件编号"), null=True, blank=True, db_index=True)
+    target = models.CharField(_("读取对象"), max_length=200)
+    path = models.CharField(_("路径"), max_length=500)
+    reason = models.TextField(_("理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("读取记录")
+        verbose_name_plural = _("读取记录")
+        ordering = ["-at", "-id"]
+        triggers = [
+            pgtrigger.Protect(name="read_record_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.kind} {self.target}"

@@ -1,4 +1,4 @@
-"""Security writes: record a security event, end a user's sessions."""
+"""Security writes: record a security event, end a user's sessions, record a read."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from .models import SecurityEvent
+from .models import ReadRecord, SecurityEvent
 
 logger = logging.getLogger("security")
 
@@ -88,3 +88,25 @@ def user_sessions_end(
         detail=f"{reason}; sessions={len(keys)} tokens={tokens}",
     )
     return len(keys)
+
+
+def read_record(
+    *,
+    request: HttpRequest | None,
+    user: Any,
+    kind: str,
+    target: str,
+    incident_id: int | None = None,
+    reason: str = "",
+) -> ReadRecord:
+    """One row of the read log (append-only): who read what, when, from where, and why when they said."""
+    return ReadRecord.objects.create(
+        kind=kind,
+        user=user if getattr(user, "pk", None) else None,
+        username=user.get_username()[:150] if user is not None else "",
+        ip_address=client_ip(request),
+        incident_id=incident_id,
+        target=target[:200],
+        path=request.get_full_path()[:500] if request is not None else "",
+        reason=reason[:2000],
+    )

@@ -93,3 +93,46 @@ def test_dispute_plan_approved_by_leadership_not_by_its_author(login):
     gm.locator("#dispute_plan").get_by_role("button", name="审批方案").click()
     expect(gm.locator(".messages")).to_contain_text("已审批纠纷解决方案")
     expect(gm.locator("#dispute_plan")).to_contain_text("已批准，可实施")
+
+
+def test_supervisor_roll_call_before_activation_closing_with_a_missing_person(login):
+    """Art. 14 (3) and issue 12: the on-site supervisor starts the roll call on a just-declared fire; closing
+    with someone 失联 asks for a confirmation and a reason beside the fields, tells the Leadership Group and
+    building security, and the missing person stays open for updates; phone numbers are on the rows."""
+    from django.contrib.auth import get_user_model
+
+    supervisor_user = get_user_model().objects.get(username="supervisor")
+    incident = incident_services.incident_declare(
+        user=supervisor_user,
+        data={"title": "三楼冒烟", "category": "disaster", "detected_at": timezone.now(), "is_drill": True},
+    )
+    page = login("supervisor")
+    page.goto(f"{page.base}/measures/{incident.pk}/roll-call/")
+    page.get_by_label("集合地点").fill("大厦东侧广场")
+    page.get_by_role("button", name="开始点名").click()
+    expect(page.locator(".messages")).to_contain_text("撤离点名已开始")
+    expect(page.locator('tr[data-person="周坐席"]')).to_contain_text("13800000006")
+    rows = page.locator("table.roll tbody tr")
+    names = [rows.nth(i).get_attribute("data-person") for i in range(rows.count())]
+    for name in names:
+        if name != "杨七":
+            page.get_by_role("button", name=f"{name}：已到").click()
+    page.get_by_role("button", name="杨七：失联").click()
+    expect(page.locator('[data-count="missing"]')).to_have_text("1")
+    page.locator("#close-roll-call").get_by_role("button", name="结束点名").click()
+    errors = page.locator("#reason-errors")
+    expect(errors).to_contain_text("说明理由")
+    expect(errors).to_be_in_viewport()
+    page.get_by_label("确认在有人失联的情况下结束点名").check()
+    page.get_by_label("理由").fill("消防已进入楼层搜救")
+    page.locator("#close-roll-call").get_by_role("button", name="结束点名").click()
+    expect(page.locator(".messages")).to_contain_text("撤离点名已结束")
+    expect(page.locator(".notice")).to_contain_text("1 人失联")
+    expect(page.get_by_role("button", name="陈一：已到")).to_have_count(0)
+    shot(page, "roll-call-closed-missing")
+    security = login("security_head")
+    security.goto(f"{security.base}/escalation/inbox/")
+    expect(security.locator("body")).to_contain_text("仍有 1 人失联")
+    page.get_by_role("button", name="杨七：已到").click()
+    expect(page.locator('tr[data-person="杨七"]')).to_contain_text("已到")
+    expect(page.get_by_role("button", name="杨七：已到")).to_have_count(0)

@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from escalation.models import Notification
 from incidents import services as incident_services
 from incidents.errors import Conflict, Forbidden, Invalid
 from incidents.models import TimelineEntry
 from measures import selectors, services
-from measures.models import ComplaintClock, DisputePlan, RollCallEntry
+from measures.models import ComplaintClock, DisputePlan, RollCall
 from teams import selectors as team_selectors
 from tests.incidents.lifecycle import body_for
 
@@ -96,13 +97,103 @@ def test_roll_call_accounts_for_everyone_and_cannot_close_early(org):
         "unknown": 0,
         "accounted": len(entries) - 1,
     }
-    services.roll_call_close(roll_call_id=roll_call.pk, user=org["sudden_lead"])
+    # closing with someone 失联 is a decision: confirmed, with a reason (issue 12)
+    with pytest.raises(Invalid) as refused:
+        services.roll_call_close(roll_call_id=roll_call.pk, user=org["sudden_lead"], data={})
+    assert set(refused.value.detail) == {"confirm_missing", "reason"}
+    assert RollCall.objects.get(pk=roll_call.pk).is_open
+    services.roll_call_close(
+        roll_call_id=roll_call.pk,
+        user=org["sudden_lead"],
+        data={"confirm_missing": "on", "reason": "消防已进入搜救，人员转移至医院核对"},
+    )
     actions = _actions(incident)
     assert actions.count("roll_call_marked") == len(entries)
     assert actions[-1] == "roll_call_closed"
+    closed = TimelineEntry.objects.filter(incident=incident, action="roll_call_closed").get()
+    missing_person = entries[-1].person
+    assert closed.payload["missing"] == [
+        {"id": missing_person.pk, "name": missing_person.name, "phone": missing_person.phone}
+    ]
+    assert "消防已进入搜救" in closed.comment
+    told = set(
+        Notification.objects.filter(
+            incident=incident, event="roll_call_missing", channel="inbox"
+        ).values_list("recipient__username", flat=True)
+    )
+    assert {"gm", "supervisor", "security_head"} <= told
+    # the accounted-for are final; the missing person stays open for updates
     with pytest.raises(Conflict):
         services.roll_call_mark(entry_id=entries[0].pk, user=org["sudden_lead"], data={"status": "safe"})
-    assert RollCallEntry.objects.filter(roll_call=roll_call, status="missing").count() == 1
+    services.roll_call_mark(entry_id=entries[-1].pk, user=org["security_head"], data={"status": "safe"})
+    assert _actions(incident)[-1] == "roll_call_missing_found"
+    assert Notification.objects.filter(incident=incident, event="roll_call_missing_found").exists()
+    with pytest.raises(Conflict):  # found is final too
+        services.roll_call_mark(entry_id=entries[-1].pk, user=org["sudden_lead"], data={"status": "missing"})
+
+
+def test_roll_call_closes_without_confirmation_when_nobody_is_missing(org):
+    incident = _activated(org, "disaster")
+    roll_call = services.roll_call_start(
+        incident_id=incident.pk, user=org["sudden_lead"], data={"assembly_point": "大厦东侧广场"}
+    )
+    for entry in roll_call.entries.all():
+        services.roll_call_mark(entry_id=entry.pk, user=org["sudden_lead"], data={"status": "safe"})
+    services.roll_call_close(roll_call_id=roll_call.pk, user=org["sudden_lead"])
+    assert not RollCall.objects.get(pk=roll_call.pk).is_open
+    assert not Notification.objects.filter(incident=incident, event="roll_call_missing").exists()
+
+
+def test_supervisor_starts_the_roll_call_before_activation(org):
+    """Art. 14 (3): a fire does not wait for the Leadership Group's decision."""
+    incident = incident_services.incident_declare(
+        user=org["supervisor"],
+        data={"title": "三楼冒烟", "category": "disaster", "detected_at": timezone.now()},
+    )
+    assert incident.state == "monitoring"
+    roll_call = services.roll_call_start(
+        incident_id=incident.pk, user=org["supervisor"], data={"assembly_point": "大厦东侧广场"}
+    )
+    assert roll_call.entries.count() == team_selectors.all_staff().count()
+    with pytest.raises(Forbidden):
+        services.roll_call_start(incident_id=incident.pk, user=org["auditor"], data={"assembly_point": "x"})
+    # the plan's other measures still wait for the activation
+    with pytest.raises(Conflict):
+        services.roster_generate(
+            incident_id=incident.pk,
+            user=org["sudden_lead"],
+            data={"starts_on": "2026-12-01", "period_days": "1"},
+        )
+
+
+def test_complaint_work_goes_on_after_termination(org):
+    incident = _activated(org, "business_dispute")
+    incident_services.incident_transition(
+        incident_id=incident.pk, name="execute", user=org["gm"], data=body_for("execute")
+    )
+    incident_services.incident_transition(
+        incident_id=incident.pk,
+        name="request_termination",
+        user=org["complaint_lead"],
+        data=body_for("request_termination"),
+    )
+    for username in ("gm", "hq_office"):
+        incident_services.incident_transition(
+            incident_id=incident.pk,
+            name="approve_termination",
+            user=org[username],
+            data=body_for("approve_termination"),
+        )
+    incident = incident.__class__.objects.get(pk=incident.pk)
+    assert incident.state == "terminated"
+    services.remedy_record(
+        incident_id=incident.pk, user=org["complaint_lead"], data={"kind": "home_visit", "customer": "张女士"}
+    )
+    assert _actions(incident)[-1] == "remedy_recorded"
+    with pytest.raises(Conflict):  # the sudden-event plan's measures end with the termination
+        services.roster_generate(
+            incident_id=incident.pk, user=org["gm"], data={"starts_on": "2026-12-01", "period_days": "1"}
+        )
 
 
 def test_dispute_plan_needs_another_leadership_decider(org):
@@ -191,7 +282,5 @@ def test_auditor_and_closed_states_are_refused(org):
         data={"title": "未启动", "category": "disaster", "detected_at": timezone.now()},
     )
     with pytest.raises(Conflict):
-        services.roll_call_start(
-            incident_id=monitoring.pk, user=org["sudden_lead"], data={"assembly_point": "x"}
-        )
+        services.media_report_log(incident_id=monitoring.pk, user=org["complaint_lead"], data={"outlet": "x"})
     assert TimelineEntry.objects.filter(incident=monitoring).count() == 1

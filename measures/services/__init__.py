@@ -1,0 +1,43 @@
+"""Every write of a plan measure (DESIGN §4), one module per plan: ``roster`` and ``roll_call`` (the
+sudden-event plan, Art. 14), ``complaint`` (the major-complaint plan, Art. 14-bis). ``_common`` holds the
+lock-check-validate-record steps they share and the states each measure applies in."""
+
+from ._common import COMPLAINT_STATES, MEASURE_STATES, MISSING_UPDATE_STATES, ROLL_CALL_STATES
+from .complaint import (
+    complaint_case_assign,
+    complaint_case_escalate,
+    complaint_clock_decide_extension,
+    complaint_clock_request_extension,
+    complaint_clock_start,
+    dispute_plan_decide,
+    dispute_plan_propose,
+    legal_referral_record,
+    media_report_log,
+    remedy_record,
+    reputation_assess,
+)
+from .roll_call import roll_call_close, roll_call_mark, roll_call_start
+from .roster import roster_generate, roster_split
+
+__all__ = [
+    "COMPLAINT_STATES",
+    "MEASURE_STATES",
+    "MISSING_UPDATE_STATES",
+    "ROLL_CALL_STATES",
+    "complaint_case_assign",
+    "complaint_case_escalate",
+    "complaint_clock_decide_extension",
+    "complaint_clock_request_extension",
+    "complaint_clock_start",
+    "dispute_plan_decide",
+    "dispute_plan_propose",
+    "legal_referral_record",
+    "media_report_log",
+    "reputation_assess",
+    "remedy_record",
+    "roll_call_close",
+    "roll_call_mark",
+    "roll_call_start",
+    "roster_generate",
+    "roster_split",
+]
