@@ -223,9 +223,7 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
             "from_label": state_labels.get(entry["from_state"], "∅"),
             "to_label": state_labels.get(entry["to_state"], ""),
             "actor_name": _(entry["actor_name"]) if entry["actor_name"] else "",
-            # Texts the system wrote (seeded measures, the outage report, record names) are catalogue msgids:
-            # an English reader sees them in English; what a person typed has no entry and stays as typed.
-            "comment": _(entry["comment"]) if entry["comment"] else "",
+            "comment": presentation.timeline_comment(entry["action"], entry["comment"], entry["payload"]),
             "payload": entry["payload"],
         }
         for entry in selectors.timeline_of(incident=incident).values(

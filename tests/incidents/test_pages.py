@@ -211,3 +211,79 @@ def test_timeline_text_is_escaped(web, org):
     page = web("gm").get(f"/incidents/{incident.pk}/").content.decode()
     assert '<script>alert("x")</script>' not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_seeded_checklist_and_system_timeline_texts_read_in_english(web, org):
+    """Issue 12: the plan's seeded measures and the texts the system writes on the timeline are stored in
+    Chinese (the record) and shown in English to an English reader; the double colon is gone."""
+    incident = _declare(org, category="disaster")
+    _move(org, incident, "agent", "report")
+    _move(org, incident, "gm", "activate")
+    assert incident.checklist.filter(title="办公楼层实行封闭管理", article="第十四条（二）").exists()
+    client = web("sudden_lead")
+    client.post("/i18n/setlang/", {"language": "en"})
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Close the office floors to outsiders" in page and "Art. 14 (2)" in page
+    assert "办公楼层实行封闭管理" not in page
+    assert "needs the approval of: " in page and "needs the approval of: ：" not in page
+    client.post("/i18n/setlang/", {"language": "zh-hans"})
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "办公楼层实行封闭管理" in page and "本预案终止须经：领导小组" in page
+
+
+def test_regulator_choice_is_not_preselected_and_is_named_when_recorded(web, org):
+    incident = _declare(org)
+    _move(org, incident, "agent", "report")
+    _move(org, incident, "gm", "activate")
+    client = web("gm")
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert (
+        'name="decision" value="report"' in page and "checked" not in page.split('id="regulator"')[1][:3000]
+    )
+    # No choice made: refused beside the field, the reason typed is kept.
+    response = client.post(f"/incidents/{incident.pk}/regulator/", {"comment": "影响面有限"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "请选择是否向监管部门报告。" in page and "影响面有限" in page
+    response = client.post(
+        f"/incidents/{incident.pk}/regulator/",
+        {"decision": "no_report", "comment": "影响面有限"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "已记录向监管部门报告的决定：决定不向监管部门报告。" in page
+    assert "向监管部门报告的决定：决定不向监管部门报告" in page.split('class="timeline"')[1]
+
+
+def test_top_bar_counts_what_waits_and_what_is_unread(web, org):
+    incident = _declare(org)
+    client = web("gm")
+    page = client.get("/help/").content.decode()
+    assert 'id="nav-waiting">待我审批</a>' in page  # nothing waits: no badge
+    _move(org, incident, "agent", "report")
+    page = client.get("/help/").content.decode()
+    waiting = page.split('id="nav-waiting"')[1].split("</a>")[0]
+    unread = page.split('id="nav-unread"')[1].split("</a>")[0]
+    assert '<span class="unread-badge"' in waiting and ">1</span>" in waiting
+    assert ">1</span>" in unread  # the at-once call to the Leadership Group
+    board = client.get("/board/").content.decode()
+    assert 'data-waiting-count="1"' in board and f"incident-{incident.pk}-" in board
+
+
+def test_an_investigator_is_offered_the_investigation_page(web, org):
+    incident = _declare(org)
+    for username, name in (
+        ("agent", "report"),
+        ("gm", "activate"),
+        ("phone_lead", "execute"),
+        ("phone_lead", "request_termination"),
+        ("gm", "approve_termination"),
+    ):
+        _move(org, incident, username, name)
+    _move(org, incident, "gm", "investigate", investigators=[org["agent"].person.pk])
+    client = web("agent")
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert f'href="/reports/incidents/{incident.pk}/investigation-form/"' in page
+    assert "当前状态下没有对您开放的操作" not in page
+    inbox = client.get("/inbox/").content.decode()
+    assert f'data-investigation="{incident.pk}"' in inbox
+    assert client.get(f"/reports/incidents/{incident.pk}/investigation-form/").status_code == 200
