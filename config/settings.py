@@ -230,6 +230,8 @@ if CELERY_BROKER_URL.startswith("redis"):
         "socket_connect_timeout": 5,
     }
 # The timer sweep (DESIGN §5): the one periodic task, sent by exactly one beat.
+# How often the live board polls (issue 12: a new incident or a decision for the viewer is called within it).
+BOARD_POLL_SECONDS = int(os.environ.get("BOARD_POLL_SECONDS", "10"))
 ESCALATION_SWEEP_SECONDS = float(os.environ.get("ESCALATION_SWEEP_SECONDS", "5"))
 ESCALATION_NUDGE_HORIZON_SECONDS = int(os.environ.get("ESCALATION_NUDGE_HORIZON_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {

@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -160,6 +161,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The supervisor's home: the live board of open incidents by state, and the emergency organisation."""
     context = {
         **_board_context(request),
+        "poll_seconds": settings.BOARD_POLL_SECONDS,
         "teams": team_selectors.teams_with_members(),
         "parties": team_selectors.parties_with_people(),
     }
