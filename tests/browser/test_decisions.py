@@ -23,11 +23,13 @@ def _users():
     return {u.username: u for u in get_user_model().objects.all()}
 
 
-def _incident(*moves: tuple[str, str, dict], title: str = "核心系统中断") -> int:
+def _incident(
+    *moves: tuple[str, str, dict], title: str = "核心系统中断", category: str = "system_outage"
+) -> int:
     users = _users()
     incident = incident_services.incident_declare(
         user=users["supervisor"],
-        data={"title": title, "category": "system_outage", "detected_at": timezone.now()},
+        data={"title": title, "category": category, "detected_at": timezone.now()},
     )
     for username, name, extra in moves:
         incident_services.incident_transition(
@@ -82,7 +84,7 @@ def test_the_investigator_reaches_a_styled_investigation_page_and_keeps_their_te
     agent.goto(f"{agent.base}/incidents/{incident_id}/")
     expect(agent.locator("main")).not_to_contain_text("当前状态下没有对您开放的操作")
     agent.get_by_role("link", name="填写调查报告").first.click()
-    expect(agent.get_by_role("heading", name="调查报告")).to_be_visible()
+    expect(agent.get_by_role("heading", name="调查报告", exact=True)).to_be_visible()
     agent.get_by_label("直接原因").fill("核心交换机板卡故障")
     agent.get_by_role("button", name="保存调查报告").click()
     expect(agent.locator(".messages")).to_contain_text("已保存")
@@ -115,3 +117,46 @@ def test_the_investigator_reaches_a_styled_investigation_page_and_keeps_their_te
     shot(agent, "investigation-en-phone")
     agent.set_viewport_size({"width": 1366, "height": 768})
     shot(agent, "investigation-en-desktop")
+
+
+def test_the_inbox_card_and_board_read_in_both_languages_on_desktop_and_phone(login):
+    """The approval inbox's compact card for a termination request: the open measures (in the reader's
+    language), the latest update and the approvals; the board with its counts — zh and en, 1366 and 390 px."""
+    incident_id = _incident(
+        ("agent", "report", {}),
+        ("gm", "activate", {}),
+        ("sudden_lead", "execute", {}),
+        ("sudden_lead", "request_termination", {}),
+        title="办公楼层火警",
+        category="disaster",
+    )
+    _incident(("agent", "report", {}), title="IVR 全部中断")  # a second card, newer: listed first
+    security = login("security_head")
+    security.goto(f"{security.base}/inbox/")
+    cards = security.locator("article.decision")
+    expect(cards).to_have_count(1)  # building security decides only the termination
+    gm = login("gm")
+    gm.goto(f"{gm.base}/inbox/")
+    expect(gm.locator("article.decision").first).to_contain_text("IVR 全部中断")  # newest first
+    card = gm.locator(f'article[data-incident="{incident_id}"]')
+    expect(card).to_contain_text("项预案措施尚未完成")
+    expect(card.locator("details.decide[open]")).to_have_count(0)  # forms folded: compact cards
+    shot(gm, "inbox-zh-desktop")
+    gm.set_viewport_size({"width": 390, "height": 844})
+    shot(gm, "inbox-zh-phone")
+    gm.goto(f"{gm.base}/")
+    shot(gm, "board-zh-phone")
+    english(gm)
+    expect(gm.locator(".board-counts")).to_contain_text("My approvals")
+    shot(gm, "board-en-phone")
+    gm.set_viewport_size({"width": 1366, "height": 768})
+    shot(gm, "board-en-desktop")
+    gm.goto(f"{gm.base}/inbox/")
+    card = gm.locator(f'article[data-incident="{incident_id}"]')
+    expect(card).to_contain_text("plan measures still open")
+    expect(card).not_to_contain_text("项预案措施尚未完成")
+    shot(gm, "inbox-en-desktop")
+    gm.set_viewport_size({"width": 390, "height": 844})
+    shot(gm, "inbox-en-phone")
+    gm.goto(f"{gm.base}/incidents/{incident_id}/")
+    shot(gm, "incident-en-phone")
