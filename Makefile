@@ -23,7 +23,7 @@ test: install ## the whole test suite on PostgreSQL + Redis + a real Celery work
 lint: install ## ruff (lint + format check) and mypy
 	ruff check .
 	ruff format --check .
-	mypy teams incidents escalation monitoring reports measures security config
+	mypy core teams incidents escalation monitoring reports measures security desk ops config
 
 format: install ## apply ruff's formatting and safe fixes
 	ruff check --fix .

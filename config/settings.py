@@ -7,6 +7,7 @@ Production sets DATABASE_URL, REDIS_URL (or CELERY_BROKER_URL), SECRET_KEY, DEBU
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "axes",
+    "core",
     "teams",
     "incidents",
     "escalation",
@@ -56,9 +58,12 @@ INSTALLED_APPS = [
     "reports",
     "measures",
     "security",
+    "desk",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.failover.DatabaseSwitchMiddleware",  # a database switch answers 503 + Retry-After, never 500
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "security.middleware.SecurityEventMiddleware",
@@ -100,15 +105,37 @@ TEMPLATES = [
     },
 ]
 
+
+def database_url(url: str) -> str:
+    """libpq's multi-host form ``postgres://u:p@h1:5432,h2:5432/db?target_session_attrs=read-write`` →
+    the ``?host=h1,h2&port=5432,5432`` form dj-database-url parses (it passes the query to libpq)."""
+    match = re.match(r"^(postgres(?:ql)?://)([^@/]*@)?([^/?]*,[^/?]*)/([^?]*)\??(.*)$", url)
+    if not match:
+        return url
+    scheme, userinfo, hosts, name, query = match.groups()
+    pairs = [item.rsplit(":", 1) if ":" in item else [item, "5432"] for item in hosts.split(",")]
+    extra = f"host={','.join(h for h, _ in pairs)}&port={','.join(p for _, p in pairs)}"
+    return f"{scheme}{userinfo or ''}/{name}?{extra}{'&' + query if query else ''}"
+
+
+# Failover (docs/deploy.md): list every node, libpq connects to the one that accepts writes; a request
+# that meets a dead connection reconnects (CONN_HEALTH_CHECKS) or answers 503 + Retry-After
+# (ops.failover), never 500.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'emergency_desk.sqlite3'}"),
+        database_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'emergency_desk.sqlite3'}")),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves a web server, a worker and beat at once: wait for locks, don't fail.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+else:
+    # Give up on a dead node quickly so libpq tries the next host (and a request answers 503 in time).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -221,7 +248,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-if CELERY_BROKER_URL.startswith("redis"):
+if CELERY_BROKER_URL.startswith(("redis", "sentinel")):
     # ETA nudges are never longer than the horizon below, far under the visibility timeout, so Redis never
     # redelivers a pending ETA (and a redelivered one is a no-op anyway: fencing token + fired_at).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -229,19 +256,54 @@ if CELERY_BROKER_URL.startswith("redis"):
         "socket_timeout": 5,
         "socket_connect_timeout": 5,
     }
-# The timer sweep (DESIGN §5): the one periodic task, sent by exactly one beat.
 # How often the live board polls (issue 12: a new incident or a decision for the viewer is called within it).
 BOARD_POLL_SECONDS = int(os.environ.get("BOARD_POLL_SECONDS", "10"))
+if CELERY_BROKER_URL.startswith("sentinel"):
+    # Redis with replicas behind Sentinel (docs/deploy.md): CELERY_BROKER_URL lists the Sentinels,
+    # "sentinel://:pw@s1:26379/0;sentinel://:pw@s2:26379/0;sentinel://:pw@s3:26379/0", and kombu asks
+    # them for the current master of REDIS_SENTINEL_MASTER, again after every failover.
+    CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = os.environ.get("REDIS_SENTINEL_MASTER", "mymaster")
+    if os.environ.get("REDIS_SENTINEL_PASSWORD"):
+        CELERY_BROKER_TRANSPORT_OPTIONS["sentinel_kwargs"] = {
+            "password": os.environ["REDIS_SENTINEL_PASSWORD"]
+        }
+# A worker that loses the broker keeps reconnecting (for ever, backing off) instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# The timer sweep (DESIGN §5): the one periodic task. Run two or more beats: each holds out for the
+# PostgreSQL leader lock, only the holder sends (ops.scheduler; docs/decisions.md, issue 15).
 ESCALATION_SWEEP_SECONDS = float(os.environ.get("ESCALATION_SWEEP_SECONDS", "5"))
 ESCALATION_NUDGE_HORIZON_SECONDS = int(os.environ.get("ESCALATION_NUDGE_HORIZON_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "escalation-timers-sweep": {"task": "escalation.timers_sweep", "schedule": ESCALATION_SWEEP_SECONDS},
 }
+CELERY_BEAT_SCHEDULER = "ops.scheduler:LeaderScheduler"
+# A standby beat asks for the lock this often; a leader re-checks its lock connection as often.
+OPS_STANDBY_POLL_SECONDS = float(
+    os.environ.get("OPS_STANDBY_POLL_SECONDS", str(max(min(ESCALATION_SWEEP_SECONDS / 4, 5.0), 0.25)))
+)
+# /healthz turns "degraded" when the sweep has not completed for this many periods (or the broker is down);
+# the admins are told then by e-mail (OPS_ALERT_EMAILS, else active superusers) and OPS_ALERT_WEBHOOK,
+# sent by the web process itself — not through the sweep. Repeated at most every OPS_ALERT_REPEAT_SECONDS.
+OPS_SWEEP_STALE_PERIODS = float(os.environ.get("OPS_SWEEP_STALE_PERIODS", "3"))
+OPS_ALERT_EMAILS = env_list("OPS_ALERT_EMAILS", "")
+OPS_ALERT_WEBHOOK = os.environ.get("OPS_ALERT_WEBHOOK", "")
+OPS_ALERT_REPEAT_SECONDS = int(os.environ.get("OPS_ALERT_REPEAT_SECONDS", "3600"))
+# /metrics (Prometheus): open on the internal network unless a bearer token is set.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # Notifications: delivery retries back off (seconds between attempts), then the row is marked failed.
 NOTIFICATION_RETRY_BACKOFF = [float(s) for s in env_list("NOTIFICATION_RETRY_BACKOFF", "10,60,300")]
 NOTIFICATION_HTTP_TIMEOUT = float(os.environ.get("NOTIFICATION_HTTP_TIMEOUT", "5"))
 NOTIFICATION_REQUEUE_GRACE_SECONDS = float(os.environ.get("NOTIFICATION_REQUEUE_GRACE_SECONDS", "30"))
 SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "escalation.channels.LoggingSmsGateway")
+# Alibaba Cloud SMS (SMS_GATEWAY=escalation.sms.AliyunSmsGateway); see escalation/sms.py
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")
+ALIYUN_SMS_TEMPLATE_CODE = os.environ.get("ALIYUN_SMS_TEMPLATE_CODE", "")
+ALIYUN_SMS_REGION = os.environ.get("ALIYUN_SMS_REGION", "cn-hangzhou")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # The plan's clocks (Art. 2): compressible for tests and drills.
@@ -273,6 +335,11 @@ CELERY_BEAT_SCHEDULE["reports-remind-overdue-actions"] = {
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "0") == "1"
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "emergency-desk@localhost")
 
 # Attachments (evidence files): size and type limits.

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from security.api.views import HealthView
+from ops import views as ops_views
 from teams import views as team_views
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -30,8 +30,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the docs run under the strict CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
-    path("healthz", HealthView.as_view(), name="healthz"),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("metrics", ops_views.metrics_view, name="metrics"),
 ]
 
 handler404 = "security.api.errors.not_found"
-handler500 = "security.api.errors.server_error"
+handler500 = "ops.failover.server_error"  # a database switch → 503, else security's 500

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from security.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from . import services
 from .models import Escalation, EscalationPolicy, LateReport, Notification, NotificationChannel, Timer

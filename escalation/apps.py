@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class EscalationConfig(AppConfig):
     name = "escalation"
     verbose_name = _("时限与升级提醒")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deploy checks)

@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from core import errors as refusals
+from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid, UnknownTransition
 from teams import selectors as team_selectors
 from teams.models import Party, Person, Team
 
 from . import flows, policies, selectors
-from .errors import Conflict, Forbidden, IncidentNotFound, Invalid, UnknownTransition
 from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
@@ -128,7 +129,7 @@ def _lock(incident_id: int) -> Incident:
             Incident.objects.select_for_update(of=("self",)).select_related("lead_group").get(pk=incident_id)
         )
     except Incident.DoesNotExist as exc:
-        raise IncidentNotFound(_("事件不存在。")) from exc
+        raise IncidentNotFound(refusals.not_found_message()) from exc
 
 
 # --- declaring ---------------------------------------------------------------------------------------
@@ -149,7 +150,7 @@ def incident_declare(
         raise Forbidden(_("只有领导小组和工作小组成员可以登记事件。"))
     form = DeclareForm(data)
     if not form.is_valid():
-        raise Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+        raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
     cleaned = form.cleaned_data
     plan = default_plan_for(cleaned["category"]) or ""
     incident = Incident(
@@ -190,12 +191,12 @@ def incident_declare(
 def _forbidden_reason(incident: Incident, name: str, user: Any) -> str:
     actor = team_selectors.actor_for(user)
     if actor.is_read_only:
-        return _("审计人员只读，不能进行任何操作。")
+        return refusals.read_only_message()
     if name in ("activate", "decline") and actor.is_leadership_decider:
         return _("四眼原则：报告人不能对自己的报告作出启动决定，须由领导小组另一位负责人决定。")
     if name == "approve_termination" and policies.approval_slots_held(incident, user):
         return _("四眼原则：终止申请人不能批准自己的申请。")
-    return _("您的角色不能执行此操作。")
+    return refusals.not_allowed_message()
 
 
 @transaction.atomic
@@ -217,7 +218,7 @@ def incident_transition(*, incident_id: int, name: str, user: Any, data: dict[st
         raise Forbidden(_forbidden_reason(incident, name, user))
     form = TRANSITION_FORMS[name](data, incident=incident)
     if not form.is_valid():
-        raise Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+        raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
     cleaned = dict(form.cleaned_data)
     comment = cleaned.pop("comment", "") or cleaned.get("reason", "")
     now = timezone.now()
@@ -331,10 +332,10 @@ def _lock_for_action(incident_id: int, user: Any, check: Any = policies.may_act_
     if not check(incident, user):
         actor = team_selectors.actor_for(user)
         if incident.state == State.CLOSED:
-            raise Conflict(_("事件已结案，记录不可更改。"), current_state=incident.state)
+            raise Conflict(refusals.closed_message(), current_state=incident.state)
         if actor.is_read_only:
-            raise Forbidden(_("审计人员只读，不能进行任何操作。"))
-        raise Forbidden(_("您的角色不能执行此操作。"))
+            raise Forbidden(refusals.read_only_message())
+        raise Forbidden(refusals.not_allowed_message())
     return incident
 
 
@@ -362,7 +363,7 @@ def incident_add_update(
     incident = _lock_for_action(incident_id, user)
     form = ProgressUpdateForm(data)
     if not form.is_valid():
-        raise Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+        raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
     now = timezone.now()
     update = ProgressUpdate.objects.create(
         incident=incident, author=user, text=form.cleaned_data["text"], at=now
@@ -434,7 +435,7 @@ def incident_record_regulator_decision(*, incident_id: int, user: Any, data: dic
     incident = _lock_for_action(incident_id, user, check=policies.may_record_regulator_decision)
     form = RegulatorDecisionForm(data)
     if not form.is_valid():
-        raise Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+        raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
     now = timezone.now()
     incident.regulator_decision = form.cleaned_data["decision"]
     incident.regulator_decided_at = now
@@ -517,7 +518,7 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
         )
     form = ChecklistDoneForm(data)
     if not form.is_valid():
-        raise Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+        raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
     now = timezone.now()
     checklist_item.done_at = now
     checklist_item.done_by = user

@@ -1,5 +1,5 @@
 """The pages (Django templates + htmx). Views are thin: reads through ``selectors``, every write through
-``services`` — the same functions the API and the tasks call — and each refusal of ``incidents.errors``
+``services`` — the same functions the API and the tasks call — and each refusal of ``core.errors``
 becomes a message on the page: 400 field errors on the form, 403 a refusal, 409 "someone acted first"."""
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import errors as refusals
+from core.errors import Conflict, IncidentError, IncidentNotFound, Invalid, UnknownTransition
+from core.pages import bind_errors, dress, refusal_message
 from teams import selectors as team_selectors
 
 from . import extensions, policies, presentation, selectors, services
-from .errors import Conflict, Forbidden, IncidentError, IncidentNotFound, Invalid, UnknownTransition
 from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
@@ -35,42 +37,6 @@ from .forms import (
 )
 from .models import Incident, State
 from .plans import default_plan_for, lead_group_for
-
-# --- how a refusal reads on a page -----------------------------------------------------------------------
-
-
-def refusal_message(request: HttpRequest, exc: IncidentError) -> None:
-    """Put a refusal of the services on the page as a message in the user's language."""
-    if isinstance(exc, Conflict):
-        messages.warning(request, _("有人已先一步处理，或状态已变化：%(reason)s") % {"reason": exc.message})
-    elif isinstance(exc, Forbidden):
-        messages.error(request, _("操作被拒绝：%(reason)s") % {"reason": exc.message})
-    else:
-        messages.error(request, exc.message)
-
-
-def bind_errors(form: forms.BaseForm, exc: Invalid) -> None:
-    """Show the service's field errors on the form the page rendered (same form class, same messages)."""
-    form.is_valid()
-    for field, errors in (exc.detail or {}).items():
-        target = field if field in form.fields else None
-        for error in errors:
-            message = error.get("message", "") if isinstance(error, dict) else str(error)
-            if message and message not in form.errors.get(target or "__all__", []):
-                form.add_error(target, message)
-
-
-def dress(form: forms.BaseForm) -> forms.BaseForm:
-    """Browser-friendly widgets for the shared forms: native date-time pickers, and error hints for
-    assistive technology."""
-    for name, field in form.fields.items():
-        if isinstance(field, forms.DateTimeField):
-            field.widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-        if form.is_bound and name in form.errors:
-            field.widget.attrs.update(
-                {"aria-invalid": "true", "aria-describedby": f"{form.add_prefix(name)}-errors"}
-            )
-    return form
 
 
 def transition_form(name: str, incident: Incident, data: Any = None, **kwargs: Any) -> forms.BaseForm:
@@ -99,7 +65,7 @@ def safe_next(request: HttpRequest, default: str) -> str:
 def _incident_or_404(request: HttpRequest, incident_id: int) -> Incident:
     incident = selectors.incident_detail(user=request.user, incident_id=incident_id)
     if incident is None:
-        raise Http404(_("事件不存在。"))
+        raise Http404(refusals.not_found_message())
     return incident
 
 

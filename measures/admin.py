@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from security.admin import ReadOnlyAdmin  # records are written by services only
+from core.admin import ReadOnlyAdmin  # records are written by services only
 
 from .models import (
     ComplaintCase,

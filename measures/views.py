@@ -1,5 +1,5 @@
 """Pages of the plans' measures. Thin: reads through ``selectors``, writes through ``services``; refusals
-become page messages exactly as on the incident pages (``incidents.views.refusal_message``)."""
+become page messages exactly as on the incident pages (``core.pages``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import errors as refusals
+from core.pages import bind_errors, dress, run_for_page
 from incidents import policies
 from incidents import selectors as incident_selectors
-from incidents.errors import IncidentError, IncidentNotFound, Invalid
 from incidents.models import Incident
-from incidents.views import bind_errors, dress, refusal_message
 from teams import selectors as team_selectors
 
 from . import selectors, services
@@ -45,24 +44,8 @@ from .models import RollCallEntry
 def _incident(request: HttpRequest, incident_id: int) -> Incident:
     incident = incident_selectors.incident_detail(user=request.user, incident_id=incident_id)
     if incident is None:
-        raise Http404(_("事件不存在。"))
+        raise Http404(refusals.not_found_message())
     return incident
-
-
-def _run(request: HttpRequest, write: Callable[[], Any], success: str) -> Invalid | None:
-    """Call a service; put its outcome on the page. Returns the ``Invalid`` so the form can show it."""
-    try:
-        write()
-    except IncidentNotFound as exc:
-        raise Http404(exc.message) from exc
-    except Invalid as exc:
-        messages.error(request, exc.message)
-        return exc
-    except IncidentError as exc:
-        refusal_message(request, exc)
-    else:
-        messages.success(request, success)
-    return None
 
 
 def _may_write(
@@ -80,7 +63,7 @@ def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
     form = RosterForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        failed = _run(
+        failed = run_for_page(
             request,
             lambda: services.roster_generate(
                 incident_id=incident_id, user=request.user, data=request.POST.dict()
@@ -146,7 +129,7 @@ def roll_call(request: HttpRequest, incident_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = RollCallStartForm(request.POST)
-        failed = _run(
+        failed = run_for_page(
             request,
             lambda: services.roll_call_start(
                 incident_id=incident_id, user=request.user, data=request.POST.dict()
@@ -171,7 +154,7 @@ def roll_call_partial(request: HttpRequest, incident_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> HttpResponse:
-    _run(
+    run_for_page(
         request,
         lambda: services.roll_call_mark(entry_id=entry_id, user=request.user, data=request.POST.dict()),
         _("已确认。"),
@@ -187,7 +170,7 @@ def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> Htt
 def roll_call_close(request: HttpRequest, incident_id: int, roll_call_id: int) -> HttpResponse:
     """Closing with anyone 失联 needs the confirmation and a reason; refused, the page comes back with the
     errors beside the fields (and what was typed kept)."""
-    failed = _run(
+    failed = run_for_page(
         request,
         lambda: services.roll_call_close(
             roll_call_id=roll_call_id, user=request.user, data=request.POST.dict()
@@ -237,7 +220,7 @@ def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -
         data = {
             key.removeprefix(prefix): request.POST.get(key) for key in request.POST if key.startswith(prefix)
         }
-        failed = _run(
+        failed = run_for_page(
             request, lambda: service(incident_id=incident_id, user=request.user, data=data), message
         )
         if failed is None:
@@ -268,7 +251,7 @@ def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -
 @login_required
 @require_POST
 def dispute_plan_decide(request: HttpRequest, incident_id: int, plan_id: int) -> HttpResponse:
-    _run(
+    run_for_page(
         request,
         lambda: services.dispute_plan_decide(plan_id=plan_id, user=request.user, data=request.POST.dict()),
         _("已审批纠纷解决方案。"),
@@ -279,7 +262,7 @@ def dispute_plan_decide(request: HttpRequest, incident_id: int, plan_id: int) ->
 @login_required
 @require_POST
 def complaint_case_escalate(request: HttpRequest, incident_id: int, case_id: int) -> HttpResponse:
-    _run(
+    run_for_page(
         request,
         lambda: services.complaint_case_escalate(
             case_id=case_id, user=request.user, data=request.POST.dict()
@@ -292,7 +275,7 @@ def complaint_case_escalate(request: HttpRequest, incident_id: int, case_id: int
 @login_required
 @require_POST
 def extension_decide(request: HttpRequest, incident_id: int) -> HttpResponse:
-    _run(
+    run_for_page(
         request,
         lambda: services.complaint_clock_decide_extension(
             incident_id=incident_id, user=request.user, data=request.POST.dict()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from security.admin import ReadOnlyAdmin  # records are written by services only
+from core.admin import ReadOnlyAdmin  # records are written by services only
 
 from .models import EarlyWarning, EarlyWarningRule, IntervalFigure, MonitoredSystem, Queue, SystemEvent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from security.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from .models import CorrectiveAction, DrillRecord, FinalReport, Investigation, ResponsiblePerson
 

@@ -13,12 +13,13 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import errors as refusals
+from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid
 from incidents import services as incident_services
-from incidents.errors import Conflict, Forbidden, IncidentNotFound, Invalid
 from incidents.models import Incident, State
 from teams.selectors import actor_for
 
-from . import selectors
+from . import post_incident, selectors
 from .forms import (
     ActionProgressForm,
     CorrectiveActionForm,
@@ -59,12 +60,12 @@ def _lock_for_investigation(
     try:
         incident = Incident.objects.select_for_update(of=("self",)).get(pk=incident_id)
     except Incident.DoesNotExist as exc:
-        raise IncidentNotFound(_("事件不存在。")) from exc
+        raise IncidentNotFound(refusals.not_found_message()) from exc
     if incident.state == State.CLOSED:
         raise Conflict(_("事件已结案，调查报告不可更改。"), current_state=incident.state)
     actor = actor_for(user)
     if actor.is_read_only:
-        raise Forbidden(_("审计人员只读，不能进行任何操作。"))
+        raise Forbidden(refusals.read_only_message())
     if not selectors.may_write_investigation(incident=incident, user=user):
         raise Forbidden(_("只有组长、副组长或指定的调查人员可以填写调查报告。"))
     if incident.state not in states:
@@ -76,7 +77,7 @@ def _lock_for_investigation(
 
 
 def _invalid(form: Any) -> Invalid:
-    return Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+    return Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
 
 
 def _record(incident: Incident, user: Any, action: str, payload: dict[str, Any], comment: str = "") -> None:
@@ -237,8 +238,8 @@ def report_file(*, incident: Incident, user: Any) -> FinalReport:
     close entry stays the last one on the timeline."""
     from .rendering import report_html
 
-    content = selectors.report_content(incident=incident)
-    digest = selectors.report_hash(content)
+    content = post_incident.report_content(incident=incident)
+    digest = post_incident.report_hash(content)
     report = {"final": True, "sha256": digest, "content": content, "closed_at": incident.closed_at}
     final = FinalReport.objects.create(
         incident=incident,

@@ -15,11 +15,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import errors as refusals
+from core.errors import IncidentError, Invalid
+from core.pages import bind_errors, refusal_text
 from incidents import selectors as incident_selectors
-from incidents.errors import IncidentError, Invalid
 from incidents.models import Incident, State
 
-from . import charts, exports, selectors, services
+from . import charts, exports, post_incident, selectors, services
 from . import statistics as stats
 from .forms import (
     ActionProgressForm,
@@ -40,7 +42,7 @@ def _language(request: HttpRequest) -> str:
 def _incident_or_404(request: HttpRequest, incident_id: int) -> Incident:
     incident = selectors.incident_for_report(user=request.user, incident_id=incident_id)
     if incident is None:
-        raise Http404(_("事件不存在。"))
+        raise Http404(refusals.not_found_message())
     return incident
 
 
@@ -49,7 +51,7 @@ def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident_or_404(request, incident_id)
     language = _language(request)
     with translation.override(language):
-        report = selectors.report_for(incident=incident)
+        report = post_incident.report_for(incident=incident)
         may_write = incident.state == State.INVESTIGATING and selectors.may_write_investigation(
             incident=incident, user=request.user
         )
@@ -67,7 +69,7 @@ def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
         html = final.html_en if language == "en" else final.html_zh
         digest = final.sha256
     else:
-        report = selectors.report_for(incident=incident)
+        report = post_incident.report_for(incident=incident)
         html = report_html(report=report, language=language)
         digest = report["sha256"]
     response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
@@ -77,16 +79,6 @@ def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 MULTI_VALUE_FIELDS = ("participants",)
-
-
-def _refusal_message(error: IncidentError) -> str:
-    details = error.detail if isinstance(error.detail, dict) else {}
-    fields = "; ".join(
-        f"{field}: {item['message'] if isinstance(item, dict) else item}"
-        for field, items in details.items()
-        for item in items
-    )
-    return f"{error.message} {fields}".strip()
 
 
 def _investigation_forms(incident: Incident, bound: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -183,17 +175,11 @@ def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> H
         messages.error(request, error.message)
         name, form_class = BOUND_FORMS[part]
         form = form_class(data)
-        form.is_valid()
-        for field, items in (error.detail or {}).items() if isinstance(error.detail, dict) else ():
-            for item in items:
-                message = item.get("message", "") if isinstance(item, dict) else str(item)
-                target = field if field in form.fields else None
-                if message and message not in form.errors.get(target or "__all__", []):
-                    form.add_error(target, message)
+        bind_errors(form, error)
         context = {"incident": incident, "may_write": True, **_investigation_forms(incident, {name: form})}
         return render(request, "reports/investigation.html", context, status=400)
     except IncidentError as error:
-        messages.error(request, _refusal_message(error))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(request, _("已保存。"))
     return redirect("reports:investigation", incident_id=incident.pk)
@@ -213,7 +199,7 @@ def action_progress(request: HttpRequest, action_id: int) -> HttpResponse:
     try:
         services.corrective_action_update(action_id=action_id, user=request.user, data=data)
     except IncidentError as error:
-        messages.error(request, _refusal_message(error))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(request, _("已保存。"))
     return redirect("reports:investigation", incident_id=incident_id)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -10,26 +8,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import ReadRecord, SecurityEvent
 
 User = get_user_model()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The one rule for records (ASVS 5.0 16.4.2): written by the services only, shown in the admin, never
-    added, edited or deleted there — the timeline, approvals, timers, notifications, late-report flags,
-    security events, the read log, figures and the investigation. Actions that declare no permission (such
-    as re-sending a failed notification) stay available; Django's "delete selected" disappears."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(SecurityEvent)

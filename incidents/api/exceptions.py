@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from incidents.errors import Conflict, IncidentError
+from core.errors import Conflict, IncidentError
 
 
 def field_errors(detail: Any) -> dict[str, list[str]]:

@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import UnknownTransition
 from incidents import selectors, services
-from incidents.errors import UnknownTransition
 from incidents.forms import TRANSITION_FORMS
 from incidents.models import Attachment, ChecklistItem, Incident, ProgressUpdate, TimelineEntry
 

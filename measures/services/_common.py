@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import errors as refusals
+from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid
 from incidents import policies
 from incidents import services as incident_services
-from incidents.errors import Conflict, Forbidden, IncidentNotFound, Invalid
 from incidents.models import Incident, State
 from teams import selectors as team_selectors
 
@@ -45,12 +45,12 @@ def lock(
             Incident.objects.select_for_update(of=("self",)).select_related("lead_group").get(pk=incident_id)
         )
     except Incident.DoesNotExist as exc:
-        raise IncidentNotFound(_("事件不存在。")) from exc
+        raise IncidentNotFound(refusals.not_found_message()) from exc
     actor = team_selectors.actor_for(user)
     if actor.is_read_only:
-        raise Forbidden(_("审计人员只读，不能进行任何操作。"))
+        raise Forbidden(refusals.read_only_message())
     if not check(incident, user):
-        raise Forbidden(_("您的角色不能执行此操作。"))
+        raise Forbidden(refusals.not_allowed_message())
     states = tuple(states)
     if incident.state not in states:
         refusal = _STATE_REFUSALS.get(states, _STATE_REFUSALS[MEASURE_STATES])
@@ -63,7 +63,7 @@ def lock(
 
 def valid(form: forms.BaseForm) -> dict[str, Any]:
     if not form.is_valid():
-        raise Invalid(_("请更正标出的字段。"), detail=form.errors.get_json_data())
+        raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
     return form.cleaned_data
 
 

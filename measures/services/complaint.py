@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Conflict, Forbidden, IncidentNotFound
 from escalation import calls as escalation_calls
 from incidents import policies
-from incidents.errors import Conflict, Forbidden, IncidentNotFound
 from incidents.models import Incident
 
 from ..forms import (

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Conflict, IncidentNotFound, Invalid
 from escalation import services as escalation_services
-from incidents.errors import Conflict, IncidentNotFound, Invalid
 
 from ..forms import RollCallCloseForm, RollCallMarkForm, RollCallStartForm
 from ..models import RollCall, RollCallEntry

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.errors import Invalid
+from core.errors import Invalid
 from teams import selectors as team_selectors
 from teams.models import Person
 

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reports import selectors, services
+from reports import post_incident, selectors, services
 
 
 def _data(request: Request) -> dict[str, Any]:
@@ -36,7 +36,7 @@ class ReportView(APIView):
         "(keys sorted, UTF-8, no spaces) — the hash printed in the PDF footer.",
     )
     def get(self, request: Request, pk: int) -> Response:
-        report = selectors.report_for(incident=_incident(request, pk))
+        report = post_incident.report_for(incident=_incident(request, pk))
         return Response(
             {
                 "final": report["final"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
-from django.db import connection
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -96,19 +95,3 @@ class MeView(APIView):
         return Response(
             {"username": request.user.get_username(), "roles": actor_for(request.user).role_codes}
         )
-
-
-class HealthView(APIView):
-    """``GET /healthz``: ready to serve — the database answers. 200 or 503."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(exclude=True)
-    def get(self, request: Request) -> Response:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-        except Exception:  # noqa: BLE001 - any database failure means "not ready"
-            return Response({"status": "unavailable"}, status=503)
-        return Response({"status": "ok"})

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.errors import Conflict, Forbidden, Invalid
 from escalation.models import Notification
 from incidents import services as incident_services
-from incidents.errors import Conflict, Forbidden, Invalid
 from incidents.models import TimelineEntry
 from measures import selectors, services
 from measures.models import ComplaintClock, DisputePlan, RollCall

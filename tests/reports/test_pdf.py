@@ -45,11 +45,11 @@ def test_filed_pdf_carries_the_report_hash_and_chinese_text(org, api, client, tm
 def test_monitoring_figures_are_drawn_in_the_report(org):
     """When the monitoring app has figures for the incident, the report shows them and draws the answer rate
     around the incident (a picture in the HTML and the PDF alike)."""
-    from reports import selectors
+    from reports import post_incident
     from reports.rendering import report_html
 
     incident = run_to_investigation(org, warned_in_advance=False)
-    content = selectors.report_content(incident=incident)
+    content = post_incident.report_content(incident=incident)
     content["consequences"].update(
         answer_rate_source="monitoring",
         answer_rate_impact={

@@ -8,9 +8,9 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from incidents.errors import Conflict, Forbidden
+from core.errors import Conflict, Forbidden
 from incidents.models import TimelineEntry
-from reports import selectors
+from reports import post_incident, selectors
 from reports import services as report_services
 from reports.models import CorrectiveAction, FinalReport
 
@@ -53,7 +53,7 @@ def test_every_section_of_the_report_comes_from_the_record(org, api):
     c = body["content"]
     assert body["final"] is True
     # The hash is the SHA-256 of the canonical JSON of the content: anyone can recompute it.
-    assert body["sha256"] == selectors.report_hash(c) == FinalReport.objects.get(incident=incident).sha256
+    assert body["sha256"] == post_incident.report_hash(c) == FinalReport.objects.get(incident=incident).sha256
 
     # Overview, grade and evidence.
     assert c["incident"]["title"] == "核心系统中断导致热线无法接通"
@@ -124,7 +124,7 @@ def test_every_section_of_the_report_comes_from_the_record(org, api):
 
 def test_early_warning_after_the_event_started_is_not_in_advance(org):
     incident = run_to_investigation(org, warned_in_advance=False)
-    content = selectors.report_content(incident=incident)
+    content = post_incident.report_content(incident=incident)
     assert content["early_warning"]["answer"] == "not_in_advance"
     assert content["early_warning"]["lead_minutes"] <= 0
     # Reported within minutes of detection: not late, and the investigation starts from that.

@@ -7,8 +7,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from core.admin import ReadOnlyAdmin
 from escalation.models import Escalation, LateReport, Notification, Timer
-from security.admin import ReadOnlyAdmin
 from security.models import SecurityEvent
 from tests.reports.builders import run_to_investigation
 

@@ -16,7 +16,18 @@ from django.contrib.staticfiles import finders
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_check_deploy_is_clean_with_production_environment():
+PRODUCTION_DELIVERY = {
+    "SMS_GATEWAY": "escalation.sms.AliyunSmsGateway",
+    "ALIYUN_SMS_ACCESS_KEY_ID": "LTAI-example",
+    "ALIYUN_SMS_ACCESS_KEY_SECRET": "example-secret",
+    "ALIYUN_SMS_SIGN_NAME": "某银行客服中心",
+    "ALIYUN_SMS_TEMPLATE_CODE": "SMS_000001",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.bank.example",
+}
+
+
+def _check_deploy(**extra: str) -> subprocess.CompletedProcess:
     # A production environment, not this test process's: only what a server would set (the browser tests'
     # DJANGO_ALLOW_ASYNC_UNSAFE, for one, must not leak in).
     keep = ("PATH", "HOME", "LANG", "DATABASE_URL", "REDIS_URL", "VAR_DIR")
@@ -26,8 +37,9 @@ def test_check_deploy_is_clean_with_production_environment():
         SECRET_KEY="a-production-grade-secret-key-of-sufficient-length-and-variety-9f8e7d6c5b4a",
         ALLOWED_HOSTS="desk.bank.example",
         CSRF_TRUSTED_ORIGINS="https://desk.bank.example",
+        **extra,
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -35,9 +47,22 @@ def test_check_deploy_is_clean_with_production_environment():
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_is_clean_with_production_environment():
+    result = _check_deploy(**PRODUCTION_DELIVERY)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues (0 silenced)." in output
+
+
+def test_check_deploy_warns_when_messages_would_only_be_logged():
+    """Issue 13: the logging SMS gateway and the console e-mail backend tell nobody in production."""
+    result = _check_deploy()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "escalation.W001" in output and "logging gateway" in output
+    assert "escalation.W002" in output and "console" in output
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -103,7 +128,7 @@ def test_api_docs_load_their_assets_from_our_own_origin(client, org):
 @pytest.mark.django_db
 def test_health_endpoints_answer_without_credentials(client):
     assert client.get("/api/v1/ping/").json() == {"status": "ok"}
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json()["database"] == "up"  # ok/degraded: tests/ops/test_health.py
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from incidents.errors import IncidentError
+from core.errors import IncidentError
 from incidents.policies import SYSTEM_USER
 from monitoring import services
 from monitoring.callrecords import read_call_file

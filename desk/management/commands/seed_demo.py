@@ -1,3 +1,6 @@
+"""The demo organisation, its users and every app's defaults — at the project level, because it knows
+every app (issue 11)."""
+
 from pathlib import Path
 
 from django.conf import settings
@@ -6,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+import teams
 from escalation import services as escalation_services
 from incidents.defaults import ensure_checklist_templates
 from incidents.models import ChecklistTemplate, ChecklistTemplateItem
@@ -14,7 +18,7 @@ from monitoring.models import EarlyWarningRule, MonitoredSystem
 from teams import services as team_services
 from teams.roles import INTEGRATOR_GROUP
 
-DEMO_ORG = Path(__file__).resolve().parents[2] / "fixtures" / "demo_org.yaml"
+DEMO_ORG = Path(teams.__file__).resolve().parent / "fixtures" / "demo_org.yaml"
 DEMO_USERS = [
     "gm",
     "supervisor",

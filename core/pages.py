@@ -1,0 +1,80 @@
+"""How a page shows what a service refused — written once for every app's pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+
+from .errors import Conflict, Forbidden, IncidentError, IncidentNotFound, Invalid
+
+
+def field_messages(exc: IncidentError) -> list[str]:
+    """The field messages of a refusal (``detail`` maps fields to lists of messages or plain strings)."""
+    details = exc.detail if isinstance(exc.detail, dict) else {}
+    return [
+        (item.get("message", "") if isinstance(item, dict) else str(item))
+        for items in details.values()
+        for item in (items if isinstance(items, list | tuple) else [items])
+    ]
+
+
+def refusal_text(exc: IncidentError) -> str:
+    """The refusal and its field messages as one line."""
+    return "；".join([exc.message, *(m for m in field_messages(exc) if m)])
+
+
+def refusal_message(request: HttpRequest, exc: IncidentError) -> None:
+    """Put a refusal of the services on the page as a message in the user's language: 409 "someone acted
+    first", 403 a refusal, 400 the message (the form shows the fields, see ``bind_errors``)."""
+    if isinstance(exc, Conflict):
+        messages.warning(request, _("有人已先一步处理，或状态已变化：%(reason)s") % {"reason": exc.message})
+    elif isinstance(exc, Forbidden):
+        messages.error(request, _("操作被拒绝：%(reason)s") % {"reason": exc.message})
+    else:
+        messages.error(request, exc.message)
+
+
+def run_for_page(request: HttpRequest, write: Callable[[], Any], success: str) -> Invalid | None:
+    """Run a service for a page and put its outcome on the page: success, or the refusal. A missing
+    incident is a 404. Returns the ``Invalid`` so the form can show its field errors (``bind_errors``)."""
+    try:
+        write()
+    except IncidentNotFound as exc:
+        raise Http404(exc.message) from exc
+    except Invalid as exc:
+        messages.error(request, exc.message)
+        return exc
+    except IncidentError as exc:
+        refusal_message(request, exc)
+    else:
+        messages.success(request, success)
+    return None
+
+
+def bind_errors(form: forms.BaseForm, exc: Invalid) -> None:
+    """Show the service's field errors on the form the page rendered (same form class, same messages)."""
+    form.is_valid()
+    for field, errors in (exc.detail or {}).items():
+        target = field if field in form.fields else None
+        for error in errors:
+            message = error.get("message", "") if isinstance(error, dict) else str(error)
+            if message and message not in form.errors.get(target or "__all__", []):
+                form.add_error(target, message)
+
+
+def dress(form: forms.BaseForm) -> forms.BaseForm:
+    """Browser-friendly widgets for the shared forms: native date-time pickers, and error hints for
+    assistive technology."""
+    for name, field in form.fields.items():
+        if isinstance(field, forms.DateTimeField):
+            field.widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        if form.is_bound and name in form.errors:
+            field.widget.attrs.update(
+                {"aria-invalid": "true", "aria-describedby": f"{form.add_prefix(name)}-errors"}
+            )
+    return form

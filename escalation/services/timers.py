@@ -1,0 +1,133 @@
+"""Timer rows (DESIGN §5): written in the caller's transaction, nudged after commit, cancelled when the
+incident leaves the states they are about."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import Escalation, Timer, TimerKind
+
+K = TimerKind
+
+_AFTER_ACTIVATION = frozenset(
+    {"activated", "executing", "termination_requested", "terminated", "investigating"}
+)
+
+# The states a timer is about: leaving them cancels it; firing re-checks them (None: any state).
+KIND_STATES: dict[str, frozenset[str] | None] = {
+    K.OUTAGE_WARNING: frozenset({"monitoring"}),
+    K.OUTAGE_LIMIT: frozenset({"monitoring"}),
+    K.DECISION_PENDING: frozenset({"reported"}),
+    K.PROGRESS_SILENT: frozenset({"executing"}),
+    K.APPROVALS_MISSING: frozenset({"termination_requested"}),
+    K.TERMINATION_OVERDUE: frozenset({"executing", "termination_requested"}),
+    K.INVESTIGATION_NOT_STARTED: frozenset({"terminated"}),
+    K.INVESTIGATION_NOT_CLOSED: frozenset({"investigating"}),
+    K.REGULATOR_DECISION_MISSING: _AFTER_ACTIVATION,
+    K.REGULATOR_PHONE_REPORT: _AFTER_ACTIVATION,
+    K.REGULATOR_WRITTEN_REPORT: _AFTER_ACTIVATION,
+    K.REGULATOR_IMPORTANT_SYSTEM: _AFTER_ACTIVATION,
+    K.REGULATOR_MAJOR_RISK: _AFTER_ACTIVATION,
+    K.POST_EVENT_WATCH: frozenset({"terminated", "investigating", "closed"}),
+    K.REMINDER: None,
+}
+REGULATOR_DEADLINE_KINDS = (
+    K.REGULATOR_PHONE_REPORT,
+    K.REGULATOR_WRITTEN_REPORT,
+    K.REGULATOR_IMPORTANT_SYSTEM,
+    K.REGULATOR_MAJOR_RISK,
+)
+OUTAGE_KINDS = (K.OUTAGE_WARNING, K.OUTAGE_LIMIT)
+OUTAGE_REPORT_REASON = "outage exceeded 60 minutes"
+FIRE_MAX_ATTEMPTS = 3
+
+
+def _pending() -> Q:
+    return Q(fired_at__isnull=True, cancelled_at__isnull=True)
+
+
+def timer_schedule(
+    *,
+    incident: Any,
+    kind: str,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
+    escalation: Escalation | None = None,
+) -> Timer:
+    """Write a timer in the caller's transaction. If it is due soon, a nudge is sent after commit."""
+    now = timezone.now()
+    soon = due_at <= now + timedelta(seconds=settings.ESCALATION_NUDGE_HORIZON_SECONDS)
+    timer = Timer.objects.create(
+        incident=incident,
+        escalation=escalation,
+        kind=kind,
+        due_at=due_at,
+        payload=payload or {},
+        nudged_at=now if soon else None,
+    )
+    if soon:
+        _nudge_on_commit([(timer.pk, str(timer.token), due_at)])
+    return timer
+
+
+def _nudge_on_commit(nudges: list[tuple[int, str, datetime]]) -> None:
+    def send() -> None:
+        from .. import tasks
+
+        for timer_id, token, due_at in nudges:
+            tasks.timer_fire.apply_async((timer_id, token), eta=due_at)
+
+    # robust: the broker being down must not turn a committed state change into an error; the sweep fires it.
+    transaction.on_commit(send, robust=True)
+
+
+def timers_cancel(
+    *, incident: Any, kinds: Iterable[str] | None = None, at: datetime | None = None, reason: str = ""
+) -> int:
+    """Cancel the incident's pending timers (of these kinds), and end the escalations they belong to."""
+    at = at or timezone.now()
+    timers = Timer.objects.filter(_pending(), incident=incident)
+    escalations = Escalation.objects.filter(incident=incident, ended_at__isnull=True)
+    if kinds is not None:
+        kinds = list(kinds)
+        timers = timers.filter(kind__in=kinds)
+        escalations = escalations.filter(kind__in=kinds)
+    escalations.update(ended_at=at, end_reason=reason[:100])
+    return timers.update(cancelled_at=at, outcome=reason[:200])
+
+
+def timers_cancel_out_of_state(*, incident: Any, reason: str) -> int:
+    """After a transition: cancel every timer that is not about the incident's new state."""
+    stale = [
+        kind for kind, states in KIND_STATES.items() if states is not None and incident.state not in states
+    ]
+    return timers_cancel(incident=incident, kinds=stale, reason=reason)
+
+
+def timers_nudge_upcoming() -> int:
+    """Send an ETA nudge for timers due within the horizon that have none yet (short ETAs only: Celery's
+    ETA tasks live in worker memory and Redis redelivers long ones after ``visibility_timeout``)."""
+    horizon = timezone.now() + timedelta(seconds=settings.ESCALATION_NUDGE_HORIZON_SECONDS)
+    with transaction.atomic():
+        rows = list(
+            Timer.objects.select_for_update(skip_locked=True)
+            .filter(_pending(), nudged_at__isnull=True, due_at__lte=horizon)
+            .values_list("id", "token", "due_at")[:2000]
+        )
+        if rows:
+            Timer.objects.filter(pk__in=[r[0] for r in rows]).update(nudged_at=timezone.now())
+            _nudge_on_commit([(pk, str(token), due) for pk, token, due in rows])
+    return len(rows)
+
+
+def timers_forget_nudges() -> int:
+    """A worker (re)started: ETA nudges held in a dead worker's memory are gone, so let the sweep re-nudge.
+    A duplicate nudge is harmless — the fencing token and ``fired_at`` make it a no-op."""
+    return Timer.objects.filter(_pending(), nudged_at__isnull=False).update(nudged_at=None)
