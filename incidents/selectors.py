@@ -45,7 +45,16 @@ def incident_detail(*, user: Any, incident_id: int) -> Incident | None:
 
 
 def termination_approvals_in_round(*, incident: Incident) -> list[TerminationApproval]:
-    """Approvals of the current termination request (a rejected request starts a new round)."""
+    """Approvals of the current termination request (a rejected request starts a new round). Uses the
+    approvals a list page prefetched (the inbox, the board), so its permission checks cost no query."""
+    prefetched = getattr(incident, "_prefetched_objects_cache", {}).get("approvals")
+    if prefetched is not None:
+        return [
+            approval
+            for approval in prefetched
+            if approval.round == incident.termination_round
+            and approval.decision == TerminationApproval.Decision.APPROVE
+        ]
     return [
         approval
         for approval in TerminationApproval.objects.filter(

@@ -287,3 +287,32 @@ def test_an_investigator_is_offered_the_investigation_page(web, org):
     inbox = client.get("/inbox/").content.decode()
     assert f'data-investigation="{incident.pk}"' in inbox
     assert client.get(f"/reports/incidents/{incident.pk}/investigation-form/").status_code == 200
+
+
+def test_inbox_queries_do_not_grow_with_the_cards(web, org):
+    """Activation cards and termination cards (open measures, latest update, latest figures) alike."""
+
+    def termination(title: str) -> None:
+        incident = _declare(org, title=title)
+        for username, name in (
+            ("agent", "report"),
+            ("gm", "activate"),
+            ("phone_lead", "execute"),
+            ("phone_lead", "request_termination"),
+        ):
+            _move(org, incident, username, name)
+        services.incident_add_update(incident_id=incident.pk, user=org["phone_lead"], data={"text": "已恢复"})
+
+    client = web("gm")
+    _move(org, _declare(org, title="待决"), "agent", "report")
+    termination("待批终止")
+    _queries(client, "/inbox/")
+    few = _queries(client, "/inbox/")
+    for index in range(6):
+        _move(org, _declare(org, title=f"更多待决{index}"), "agent", "report")
+    for index in range(3):
+        termination(f"更多待批终止{index}")
+    many = _queries(client, "/inbox/")
+    page = client.get("/inbox/").content.decode()
+    assert page.count('<article class="card decision compact"') == 11
+    assert many == few, (few, many)
