@@ -169,4 +169,4 @@ def test_building_security_is_called_for_a_termination_approval_within_seconds(
     card = security.locator(f'article[data-incident="{incident.pk}"]')
     expect(card).to_contain_text("火情已扑灭")
     expect(card).to_contain_text("项预案措施尚未完成")
-    shot(security, "inbox-zh-desktop")
+    shot(security, "inbox-security-zh-desktop")
