@@ -12,18 +12,18 @@ help: ## list the targets
 install: ## create .venv from the lock file (uv; installed with pip if missing)
 	@scripts/bootstrap.sh
 
-run: install ## run the app on the embedded default (SQLite + filesystem broker; web + worker + beat; demo data)
-	@scripts/run-dev.sh
+run: install ## the app on an embedded PostgreSQL under var/ (or DATABASE_URL): web + worker + beat; demo data
+	@python scripts/desk.py run
 
 test: install ## the whole test suite on PostgreSQL + Redis + a real Celery worker + headless Chromium
 	@scripts/system-deps.sh
 	@scripts/services.sh
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) pytest $(PYTEST_ARGS)
+	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) pytest $(PYTEST_ARGS)
 
 lint: install ## ruff (lint + format check) and mypy
 	ruff check .
 	ruff format --check .
-	mypy core teams incidents escalation monitoring reports measures security desk ops config
+	DEBUG=1 mypy core teams incidents escalation monitoring reports measures security desk ops config
 
 format: install ## apply ruff's formatting and safe fixes
 	ruff check --fix .
@@ -33,11 +33,11 @@ bench: install ## benchmarks of DESIGN §8 (PostgreSQL + Redis), figures and rat
 	@scripts/services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) python -m bench $(BENCH_ARGS)
 
-migrate: install ## apply migrations to the configured database
-	python manage.py migrate
+migrate: install ## apply migrations to the configured database (DATABASE_URL, else the embedded one)
+	python scripts/desk.py manage migrate
 
 seed: install ## seed the demo organisation and users (idempotent)
-	python manage.py seed_demo
+	python scripts/desk.py manage seed_demo
 
 .PHONY: load backup restore
 LOAD_ARGS ?= --users 30 --duration 120s
@@ -47,8 +47,8 @@ load: install ## full-stack load test: gunicorn + worker + PostgreSQL + Redis, l
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) python -m load $(LOAD_ARGS)
 
 backup: install ## back up the configured database (pg_dump -Fc) and media into var/backups/<UTC time>
-	python manage.py backup $(if $(BACKUP),--output $(BACKUP),)
+	python scripts/desk.py manage backup $(if $(BACKUP),--output $(BACKUP),)
 
 restore: install ## restore a backup into the configured database and media: make restore BACKUP=dir
 	@test -n "$(BACKUP)" || (echo "usage: make restore BACKUP=var/backups/<dir>" && exit 2)
-	python manage.py restore $(BACKUP)
+	python scripts/desk.py manage restore $(BACKUP)

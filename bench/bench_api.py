@@ -131,8 +131,11 @@ def _query_counts(token: str, incident_id: int) -> dict[str, int]:
     return counts
 
 
-def _drive(base: str, paths: list[str], token: str | None, seconds: float) -> dict[str, list[float]]:
-    """CLIENTS closed-loop clients, keep-alive connections, for ``seconds``; server and round-trip times."""
+def _drive(
+    base: str, paths: list[str], token: str | None, seconds: float, headers: dict[str, str] | None = None
+) -> dict[str, list[float]]:
+    """CLIENTS closed-loop clients, keep-alive connections, for ``seconds``; server and round-trip times
+    (``headers``, e.g. a session cookie, instead of the token)."""
     host, port = base.removeprefix("http://").split(":")
     server: list[float] = []
     round_trip: list[float] = []
@@ -142,13 +145,13 @@ def _drive(base: str, paths: list[str], token: str | None, seconds: float) -> di
 
     def client(index: int) -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        headers = {"Authorization": f"Token {token}"} if token else {}
+        sent = headers or ({"Authorization": f"Token {token}"} if token else {})
         rng = random.Random(index)
         local_server, local_trip, local_errors = [], [], 0
         while time.perf_counter() < stop_at:
             path = rng.choice(paths)
             started = time.perf_counter()
-            conn.request("GET", path, headers=headers)
+            conn.request("GET", path, headers=sent)
             response = conn.getresponse()
             response.read()
             local_trip.append((time.perf_counter() - started) * 1000)

@@ -1,7 +1,9 @@
 """Settings, read from the environment in this one module (STYLE.md §10).
 
-Defaults run on a laptop with no server: a SQLite file and Celery's filesystem broker under ``var/``.
-Production sets DATABASE_URL, REDIS_URL (or CELERY_BROKER_URL), SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS.
+One engine everywhere (issue 12): PostgreSQL. Without DATABASE_URL the database is the embedded PostgreSQL
+that ``make run`` (scripts/desk.py) starts under ``var/pgdata``; the broker is Celery's filesystem transport
+under ``var/broker`` unless REDIS_URL / CELERY_BROKER_URL is set. DEBUG is off unless asked for; production
+sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import dj_database_url
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var")).resolve()
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -28,7 +30,7 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
 if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
@@ -105,6 +107,10 @@ TEMPLATES = [
     },
 ]
 
+# The embedded server's socket lives in its data directory (scripts/desk.py), so `manage.py` reaches the
+# database of a running `make run` without configuration.
+EMBEDDED_DATABASE_URL = f"postgres://postgres@{str(VAR_DIR / 'pgdata').replace('/', '%2F')}/emergency_desk"
+
 
 def database_url(url: str) -> str:
     """libpq's multi-host form ``postgres://u:p@h1:5432,h2:5432/db?target_session_attrs=read-write`` →
@@ -123,19 +129,15 @@ def database_url(url: str) -> str:
 # (ops.failover), never 500.
 DATABASES = {
     "default": dj_database_url.parse(
-        database_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'emergency_desk.sqlite3'}")),
+        database_url(os.environ.get("DATABASE_URL") or EMBEDDED_DATABASE_URL),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default serves a web server, a worker and beat at once: wait for locks, don't fail.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-else:
-    # Give up on a dead node quickly so libpq tries the next host (and a request answers 503 in time).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
-    )
+# Give up on a dead node quickly so libpq tries the next host (and a request answers 503 in time).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.models import Person, Team
 
-from .models import Incident, RegulatorDecision
+from .models import Incident, RegulatorDecision, State
 from .plans import Category, Grade, Plan, default_plan_for, lead_group_for
+from .search import OPEN, IncidentFilters
 
 
 class PlausibleDateTimeField(forms.DateTimeField):
@@ -209,3 +210,89 @@ def attachment_errors(*, name: str, size: int) -> list[str]:
     if size == 0:
         errors.append(str(_("文件为空。")))
     return errors
+
+
+def _choices(blank: Any, choices: Any) -> list[tuple[str, Any]]:
+    return [("", blank), *choices]
+
+
+class IncidentSearchForm(forms.Form):
+    """The incident list's filters (issue 12). Every field is optional; a bad one is reported beside itself
+    and the others still apply."""
+
+    DRILL_CHOICES = [("", _("含演练")), ("exclude", _("不含演练")), ("only", _("只看演练"))]
+    SORT_CHOICES = [
+        ("-detected_at", _("发现时间（新→旧）")),
+        ("detected_at", _("发现时间（旧→新）")),
+        ("grade", _("分级（Ⅰ级在前）")),
+        ("state", _("状态")),
+        ("title", _("标题")),
+    ]
+    DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d"]
+
+    q = forms.CharField(
+        label=_("关键词"),
+        required=False,
+        max_length=100,
+        help_text=_("标题、情况描述和最新进展中的字词；也可输入事件编号。"),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    state = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部状态")), (OPEN, _("进行中（看板上的）")), *State.choices],
+    )
+    plan = forms.ChoiceField(
+        label=_("应急预案"), required=False, choices=_choices(_("全部预案"), Plan.choices)
+    )
+    category = forms.ChoiceField(
+        label=_("事件类别"), required=False, choices=_choices(_("全部类别"), Category.choices)
+    )
+    grade = forms.ChoiceField(
+        label=_("事件分级"), required=False, choices=_choices(_("全部分级"), Grade.choices)
+    )
+    detected_from = forms.DateField(
+        label=_("发现时间自"),
+        required=False,
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    detected_to = forms.DateField(
+        label=_("至"),
+        required=False,
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    drill = forms.ChoiceField(label=_("演练"), required=False, choices=DRILL_CHOICES)
+    needs_me = forms.BooleanField(label=_("只看等我决定的"), required=False)
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORT_CHOICES)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("detected_from"), cleaned.get("detected_to")
+        if start and end and start > end:
+            self.add_error("detected_to", _("结束日期不能早于开始日期。"))
+        return cleaned
+
+    def filters(self) -> IncidentFilters:
+        """The valid fields as ``search.IncidentFilters`` (an invalid field counts as not given)."""
+        self.is_valid()
+        data = {
+            name: value
+            for name, value in getattr(self, "cleaned_data", {}).items()
+            if name not in self.errors
+        }
+        return IncidentFilters(
+            words=data.get("q") or "",
+            state=data.get("state") or "",
+            plan=data.get("plan") or "",
+            category=data.get("category") or "",
+            grade=data.get("grade") or "",
+            detected_from=data.get("detected_from"),
+            detected_to=data.get("detected_to"),
+            drill=data.get("drill") or "",
+            needs_me=bool(data.get("needs_me")),
+            sort=data.get("sort") or "-detected_at",
+            page=data.get("page") or 1,
+        )

@@ -17,7 +17,8 @@ def incidents_visible_to(*, user: Any) -> QuerySet[Incident]:
     """Everyone in the emergency organisation, auditors and admins read all incidents (the plan is run
     in the open inside the centre); anyone else — an integrator token, a stranger — reads none."""
     actor = actor_for(user)
-    base = Incident.objects.select_related("lead_group")
+    # The search document is for the database's index, never for Python (it is the biggest column).
+    base = Incident.objects.select_related("lead_group").defer("search_document")
     if (
         actor.is_auditor
         or actor.is_admin
@@ -128,20 +129,6 @@ def board_incidents(*, user: Any) -> list[Incident]:
     )
 
 
-def awaiting_decision(*, user: Any) -> list[Incident]:
-    """The approval inbox: incidents waiting for a Leadership decision (activation) or for termination
-    approvals, oldest first, with their evidence. Whether *this* user may decide is the view's question
-    (``policies``), so the four-eyes case can be shown and explained rather than hidden."""
-    approvals = TerminationApproval.objects.order_by("round", "at")
-    return list(
-        incidents_visible_to(user=user)
-        .filter(state__in=("reported", "termination_requested"))
-        .select_related("reported_by__person", "termination_requested_by__person")
-        .prefetch_related(Prefetch("approvals", queryset=approvals), "attachments")
-        .order_by("reported_at", "termination_requested_at", "id")
-    )
-
-
 @dataclass
 class TimelineVerification:
     checked: int = 0
@@ -183,16 +170,29 @@ def timeline_verify(*, incident_id: int | None = None) -> TimelineVerification:
 
 
 def decisions_waiting_for(*, user: Any) -> list[dict[str, Any]]:
-    """What still waits for THIS user's decision, newest first (the approval inbox and the unread counts of
-    the top bar and board, issue 12): incidents on which a decision move is open to them — not those they
-    already approved, not their own report or request (four-eyes) — plus what the apps above register
-    (``extensions.inbox_decisions``: dispute plans, complaint extensions). Each item: ``incident``,
-    ``kind`` (``incident`` or the measure's kind), ``since`` and, for incidents, the open ``moves``."""
-    from . import extensions
+    """What still waits for THIS user, newest first (the approval inbox, the top bar's and the board's
+    counts, issue 12). Which incidents is one rule, ``search.waiting_for`` (the list's "needs me" filter
+    too): a report to decide, a termination approval still open to them — not their own report or request
+    (four-eyes), not one they already gave — and an investigation they were named to. The state machine
+    then says which decision moves the page offers. Plus what the apps above register
+    (``extensions.inbox_decisions``: dispute plans, complaint extensions). Each item: ``kind``
+    (``incident``, ``investigation`` or the measure's kind), ``incident``, ``since``, and ``moves``."""
+    from . import extensions, search
     from .presentation import DECISION_TRANSITIONS
 
+    approvals = TerminationApproval.objects.order_by("round", "at")
+    incidents = (
+        incidents_visible_to(user=user)
+        .filter(search.waiting_for(user=user))
+        .select_related("reported_by__person", "termination_requested_by__person")
+        .prefetch_related(Prefetch("approvals", queryset=approvals), "attachments")
+    )
     items: list[dict[str, Any]] = []
-    for incident in awaiting_decision(user=user):
+    for incident in incidents:
+        if incident.state == "investigating":
+            since = incident.investigating_at or incident.updated_at
+            items.append({"kind": "investigation", "incident": incident, "moves": [], "since": since})
+            continue
         moves = [
             name
             for name in available_transitions(incident=incident, user=user)

@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("board/", views.board_partial, name="board-partial"),
+    path("incidents/", views.incident_list, name="incident-find"),
     path("incidents/new/", views.declare, name="declare"),
     path("incidents/<int:incident_id>/", views.incident_page, name="incident"),
     path("incidents/<int:incident_id>/do/<str:name>/", views.transition, name="transition"),

@@ -27,11 +27,12 @@ from core.errors import Conflict, IncidentError, IncidentNotFound, Invalid, Unkn
 from core.pages import bind_errors, dress, refusal_message
 from teams import selectors as team_selectors
 
-from . import extensions, policies, presentation, selectors, services
+from . import extensions, policies, presentation, search, selectors, services
 from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
     DeclareForm,
+    IncidentSearchForm,
     ProgressUpdateForm,
     RegulatorDecisionForm,
 )
@@ -138,6 +139,24 @@ def home(request: HttpRequest) -> HttpResponse:
 def board_partial(request: HttpRequest) -> HttpResponse:
     """The board's body, polled by htmx so the board stays live without a reload."""
     return render(request, "incidents/partials/_board.html", _board_context(request))
+
+
+# --- finding incidents (issue 12) -----------------------------------------------------------------------
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    """Every incident the user may read, open or finished: filters, search, sort, pages."""
+    form = IncidentSearchForm(request.GET or None)
+    page = search.incident_page(user=request.user, filters=form.filters())
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "incidents/list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "count_limit": search.COUNT_LIMIT},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 # --- declaring -------------------------------------------------------------------------------------------

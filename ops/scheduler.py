@@ -9,8 +9,7 @@ lock connection breaks; the schedulers reconnect (libpq multi-host, ``target_ses
 and one of them wins again. Why the database and not a Redis lock: docs/decisions.md (issue 15).
 
 A duplicate sweep (two leaders for a moment, a redelivered message) is harmless: every timer row is
-claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and ``fired_at`` (docs/escalation.md).
-On SQLite (``make run``) there is one beat and no lock: it always leads."""
+claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and ``fired_at`` (docs/escalation.md)."""
 
 from __future__ import annotations
 
@@ -58,8 +57,6 @@ class LeaderScheduler(Scheduler):
 
     def holds_lock(self) -> bool:
         """True when this process is (still) the leader. Never raises: a broken database is "not leader"."""
-        if connections["default"].vendor != "postgresql":
-            return True
         try:
             if self._lock_conn is None or self._lock_conn.closed:
                 self._lock_conn = self._connect()

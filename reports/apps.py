@@ -12,4 +12,3 @@ class ReportsConfig(AppConfig):
         from . import selectors
 
         extensions.register_incident_actions(selectors.investigation_actions)
-        extensions.register_inbox_decisions(selectors.investigations_waiting_for)

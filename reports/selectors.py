@@ -241,7 +241,7 @@ def incident_id_of_action(*, action_id: int) -> int | None:
     )
 
 
-# --- what the incidents pages show of the investigation (registered in ``apps.py``, issue 12) -------------
+# --- what the incident page offers of the investigation (registered in ``apps.py``, issue 12) -------------
 
 
 def investigation_actions(incident: Incident, user: Any) -> list[dict[str, str]]:
@@ -251,18 +251,3 @@ def investigation_actions(incident: Incident, user: Any) -> list[dict[str, str]]
             {"label": str(_("填写调查报告")), "url": reverse("reports:investigation", args=[incident.pk])}
         ]
     return []
-
-
-def investigations_waiting_for(user: Any) -> list[dict[str, Any]]:
-    """Open investigations this user was named to (Art. 19): shown in the approval inbox."""
-    actor = actor_for(user)
-    if actor.is_read_only or actor.person_id is None:
-        return []
-    return [
-        {
-            "kind": "investigation",
-            "incident": incident,
-            "since": incident.investigating_at or incident.updated_at,
-        }
-        for incident in Incident.objects.filter(state=State.INVESTIGATING, investigators=actor.person_id)
-    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import Case, Prefetch, QuerySet, Value, When
 
 from .models import Membership, Party, Person, Team
@@ -32,28 +33,46 @@ def forget_actor(user: Any) -> None:
         delattr(user, _CACHE_ATTR)
 
 
+# Everything ``OrgActor`` is made of, in one round trip (it runs on every request: issue 12 measured the four
+# separate queries it replaced at a third of the list API's time).
+_ACTOR_SQL = """
+SELECT
+  ARRAY(SELECT g.name FROM auth_group g JOIN auth_user_groups ug ON ug.group_id = g.id
+        WHERE ug.user_id = %(user)s),
+  p.id,
+  p.name,
+  ARRAY(SELECT t.code || ' ' || m.role FROM teams_membership m JOIN teams_team t ON t.id = m.team_id
+        WHERE m.person_id = p.id),
+  ARRAY(SELECT y.kind FROM teams_party y WHERE y.person_id = p.id)
+FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (
+  SELECT id, name FROM teams_person WHERE user_id = %(user)s AND is_active ORDER BY id LIMIT 1
+) AS p ON TRUE
+"""
+
+
 def _compute_actor(user: Any) -> OrgActor:
-    group_names = set(user.groups.values_list("name", flat=True))
-    person = Person.objects.filter(user=user, is_active=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(_ACTOR_SQL, {"user": user.pk})
+        group_list, person_id, person_name, memberships, party_kinds = cursor.fetchone()
+    group_names = set(group_list)
     led: set[str] = set()
     member: set[str] = set()
     is_leader = is_deputy = is_leadership_member = False
-    parties: set[str] = set()
-    if person is not None:
-        for team_code, role in Membership.objects.filter(person=person).values_list("team__code", "role"):
-            if team_code == Team.Code.LEADERSHIP:
-                is_leader |= role == Membership.Role.LEADER
-                is_deputy |= role == Membership.Role.DEPUTY
-                is_leadership_member |= role == Membership.Role.MEMBER
-            elif role == Membership.Role.LEAD:
-                led.add(team_code)
-            else:
-                member.add(team_code)
-        parties = set(Party.objects.filter(person=person).values_list("kind", flat=True))
+    for team_code, role in (item.split(" ", 1) for item in (memberships if person_id is not None else [])):
+        if team_code == Team.Code.LEADERSHIP:
+            is_leader |= role == Membership.Role.LEADER
+            is_deputy |= role == Membership.Role.DEPUTY
+            is_leadership_member |= role == Membership.Role.MEMBER
+        elif role == Membership.Role.LEAD:
+            led.add(team_code)
+        else:
+            member.add(team_code)
+    parties = set(party_kinds) if person_id is not None else set()
     return OrgActor(
         user_id=user.pk,
-        person_id=person.pk if person else None,
-        display_name=person.name if person else user.get_username(),
+        person_id=person_id,
+        display_name=person_name if person_id is not None else user.get_username(),
         is_leader=is_leader,
         is_deputy=is_deputy,
         is_leadership_member=is_leadership_member,

@@ -77,6 +77,38 @@ class IncidentListSerializer(ReadModelSerializer):
     def get_state_display(self, incident: Incident) -> str:
         return str(STATE_LABELS.get(incident.state, incident.state))
 
+    def to_representation(self, incident: Incident) -> dict[str, Any]:
+        """The same dict DRF's field-by-field walk makes (``test_api_list_fast_path`` compares them), built
+        directly: the list endpoint's time was mostly that walk (issue 12 profile)."""
+        lead_group = incident.lead_group
+        times = {
+            name: None if (value := getattr(incident, name)) is None else _DATETIME.to_representation(value)
+            for name in _LIST_TIMES
+        }
+        return {
+            "id": incident.pk,
+            "title": incident.title,
+            "category": incident.category,
+            "plan": incident.plan,
+            "lead_group": lead_group.code if lead_group is not None else None,
+            "grade": incident.grade,
+            "state": incident.state,
+            "state_display": str(STATE_LABELS.get(incident.state, incident.state)),
+            "is_drill": incident.is_drill,
+            **times,
+        }
+
+
+_DATETIME = serializers.DateTimeField()
+_LIST_TIMES = (
+    "detected_at",
+    "reported_at",
+    "activated_at",
+    "terminated_at",
+    "termination_deadline",
+    "updated_at",
+)
+
 
 class ApprovalSerializer(ReadModelSerializer):
     class Meta:
@@ -85,6 +117,9 @@ class ApprovalSerializer(ReadModelSerializer):
 
 
 class IncidentDetailSerializer(IncidentListSerializer):
+    def to_representation(self, instance: Incident) -> dict[str, Any]:
+        return serializers.ModelSerializer.to_representation(self, instance)
+
     approvals = ApprovalSerializer(many=True, read_only=True)
     required_approvals = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()

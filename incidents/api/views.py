@@ -94,7 +94,11 @@ class IncidentListView(generics.ListAPIView):
     filterset_class = IncidentFilter
 
     def get_queryset(self):
-        return selectors.incident_list(user=self.request.user)
+        # Only the columns the list shows: a description can be pages long (issue 12 profile).
+        fields = [
+            name for name in IncidentListSerializer.Meta.fields if name not in ("lead_group", "state_display")
+        ]
+        return selectors.incident_list(user=self.request.user).only(*fields, "lead_group__code")
 
     @extend_schema(request=DeclareSerializer, responses={201: IncidentDetailSerializer, **ERRORS})
     def post(self, request: Request) -> Response:

@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, transition
@@ -44,6 +47,11 @@ class RegulatorDecision(models.TextChoices):
     PENDING = "pending", _("待领导小组决定")
     REPORT = "report", _("决定向监管部门报告")
     NO_REPORT = "no_report", _("决定不向监管部门报告")
+
+
+SEARCH_DOCUMENT_OF_NEW_ROW = (
+    "NEW.search_document := desk_incident_search_document(NEW.id, NEW.title, NEW.description); RETURN NEW;"
+)
 
 
 class Incident(models.Model):
@@ -153,6 +161,10 @@ class Incident(models.Model):
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # What the incident list's search finds (issue 12): title, description and every progress update, as
+    # CJK bigrams and Latin words (SQL function desk_search_document, migration 0003). Kept by the database's
+    # triggers below and on ProgressUpdate, whatever path writes the text.
+    search_document = SearchVectorField(_("检索词"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("应急事件")
@@ -162,6 +174,23 @@ class Incident(models.Model):
             models.Index(fields=["state", "-detected_at"], name="incident_state_detected"),
             models.Index(fields=["category", "-detected_at"], name="incident_category_detected"),
             models.Index(fields=["-detected_at", "-id"], name="incident_detected_id"),
+            GinIndex(fields=["search_document"], name="incident_search_document"),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="incident_search_on_insert",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                func=SEARCH_DOCUMENT_OF_NEW_ROW,
+            ),
+            pgtrigger.Trigger(
+                name="incident_search_on_edit",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__title__df=pgtrigger.F("new__title"))
+                | pgtrigger.Q(old__description__df=pgtrigger.F("new__description")),
+                func=SEARCH_DOCUMENT_OF_NEW_ROW,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,16 @@ class ProgressUpdate(models.Model):
         verbose_name = _("最新进展")
         verbose_name_plural = _("最新进展")
         ordering = ["incident_id", "at"]
+        triggers = [
+            # The incident's search document covers its updates (Incident.search_document).
+            pgtrigger.Trigger(
+                name="progress_update_search",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                func="UPDATE incidents_incident SET search_document = desk_incident_search_document("
+                "id, title, description) WHERE id = COALESCE(NEW.incident_id, OLD.incident_id); RETURN NULL;",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.incident_id} {self.at:%Y-%m-%d %H:%M}"

@@ -124,8 +124,6 @@ def _queues_for(codes: Iterable[str]) -> dict[str, Queue]:
 
 def _lock_queues(queue_ids: Iterable[int]) -> None:
     """Serialise batches per queue (sorted, so two batches never deadlock)."""
-    if connection.vendor != "postgresql":
-        return  # SQLite (the laptop default) serialises every write anyway
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, q) FROM unnest(%s::int[]) AS q ORDER BY q",
@@ -150,23 +148,12 @@ UPSERT_SQL = (
 
 
 def _upsert(rows: list[FigureRow], *, source: str, now: datetime) -> None:
-    """New and corrected figures in one statement (PostgreSQL); the ORM elsewhere (the SQLite default)."""
-    if connection.vendor == "postgresql":
-        from psycopg2.extras import execute_values
+    """New and corrected figures in one statement."""
+    from psycopg2.extras import execute_values
 
-        values = [(*(getattr(row, name) for name in ROW_FIELDS), source, now, now) for row in rows]
-        with connection.cursor() as cursor:
-            execute_values(cursor.cursor, UPSERT_SQL, values, page_size=1000)
-        return
-    for row in rows:
-        IntervalFigure.objects.update_or_create(
-            queue_id=row.queue_id,
-            interval_start=row.interval_start,
-            defaults={
-                **{name: getattr(row, name) for name in (*VALUE_FIELDS, *DERIVED_FIELDS)},
-                "source": source,
-            },
-        )
+    values = [(*(getattr(row, name) for name in ROW_FIELDS), source, now, now) for row in rows]
+    with connection.cursor() as cursor:
+        execute_values(cursor.cursor, UPSERT_SQL, values, page_size=1000)
 
 
 def _store_and_judge(*, parsed: list[dict[str, Any]], source: str, now: datetime) -> IngestResult:

@@ -139,9 +139,8 @@ def raise_warnings(*, firings: list[Firing], now: datetime) -> list[EarlyWarning
 
 
 def _source_lock(source_key: str) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [source_key])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [source_key])
 
 
 def incident_for_warning(

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import os
 
-from django.core.management.base import CommandError
 from django.db import connection
 
 
 def pg_options() -> tuple[list[str], dict[str, str]]:
     """Connection options and environment for the PostgreSQL client tools, from the configured database
     (the password goes in PGPASSWORD, never on the command line)."""
-    if connection.vendor != "postgresql":
-        raise CommandError("backup/restore drive pg_dump/pg_restore: DATABASE_URL must be PostgreSQL")
     db = connection.settings_dict
     options = ["--dbname", db["NAME"]]
     if db.get("HOST"):
