@@ -15,6 +15,8 @@ from pathlib import Path
 import dj_database_url
 from kombu import Queue
 
+from config.ldap import backends, ldap_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var")).resolve()
 
@@ -52,6 +54,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "teams",
     "incidents",
@@ -76,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "security.middleware.SessionLifetimeMiddleware",
+    "security.directory.DirectoryAccountMiddleware",
+    "security.second_factor.SecondFactorMiddleware",
     "security.readlog.ReadLogMiddleware",
     "teams.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -140,10 +147,11 @@ DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Directory sign-in (django-auth-ldap, config/ldap.py): on when LDAP_SERVER_URI is set; local accounts stay
+# for break-glass and the demo (docs/security.md).
+_ldap = ldap_settings(os.environ)
+globals().update(_ldap)
+AUTHENTICATION_BACKENDS = backends(_ldap["LDAP_ENABLED"])
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -182,7 +190,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 REST_FRAMEWORK = {
     # Token first, so a request without credentials is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "security.second_factor.TokenWithSecondFactor",  # a token + X-OTP-Code header for decisions
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed in; integrator tokens only on INTEGRATOR_API_PREFIXES; auditors read only (docs/security.md).
@@ -319,9 +327,8 @@ MONITORING_EVENT_MAX_AGE_SECONDS = int(os.environ.get("MONITORING_EVENT_MAX_AGE_
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
 
-# Reports (DESIGN §6): detection-to-report time above which a report counts as late (缓报, Art. 21), and the
-# plan's targets a drill is scored against (minutes; Art. 6).
-LATE_REPORT_MINUTES = int(os.environ.get("LATE_REPORT_MINUTES", "60"))
+# Reports (DESIGN §6): the plan's targets a drill is scored against (minutes; Art. 6). Late reporting (缓报,
+# Art. 21) is measured against one threshold: the escalation policy ``late_report`` (admin-editable).
 DRILL_TARGET_MINUTES = {
     name: int(minutes)
     for name, minutes in (
@@ -329,10 +336,8 @@ DRILL_TARGET_MINUTES = {
         for item in env_list("DRILL_TARGET_MINUTES", "report=60,decide=15,activate=90,terminate=240")
     )
 }
-CELERY_BEAT_SCHEDULE["reports-remind-overdue-actions"] = {
-    "task": "reports.tasks.remind_overdue_actions",
-    "schedule": 3600.0,
-}
+# How often the owner of an overdue corrective action is reminded (the action's escalation timer repeats).
+ACTION_REMINDER_HOURS = float(os.environ.get("ACTION_REMINDER_HOURS", "24"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -360,6 +365,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_LOCKOUT_CALLABLE = "security.lockout.lockout_response"
 AXES_VERBOSE = False
+
+# A second factor (TOTP, django-otp) for the Leadership Group's decisions, co-approvals and the admin
+# (security.second_factor). On by default; scripts/desk.py runs the embedded demo without it unless
+# SECOND_FACTOR_REQUIRED=1; `check --deploy` warns when it is off. A verification counts for
+# SECOND_FACTOR_MAX_AGE_SECONDS, then a decision asks again (step-up).
+SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", not DEBUG)
+SECOND_FACTOR_MAX_AGE_SECONDS = int(os.environ.get("SECOND_FACTOR_MAX_AGE_SECONDS", str(15 * 60)))
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Emergency Desk")
 
 # The API paths an integrator token may reach (security.permissions.RoleScope).
 INTEGRATOR_API_PREFIXES = env_list("INTEGRATOR_API_PREFIXES", "/api/v1/monitoring/")

@@ -31,6 +31,11 @@ class Forbidden(IncidentError):
     status = 403
 
 
+class SecondFactorRequired(Forbidden):
+    """A decision without a fresh second factor (``security.second_factor``): the page sends the user to
+    verify, the API answers 403 with the reason."""
+
+
 class Conflict(IncidentError):
     """Not allowed from the current state, or someone else acted first."""
 

@@ -7,4 +7,13 @@ class EscalationConfig(AppConfig):
     verbose_name = _("时限与升级提醒")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deploy checks)
+        from incidents import contributions
+
+        from . import (
+            checks,  # noqa: F401  (registers the deploy checks)
+            handlers,
+            selectors,
+        )
+
+        handlers.connect()
+        contributions.add_deadline_source(selectors.deadlines_for_incidents)

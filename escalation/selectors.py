@@ -56,6 +56,14 @@ def late_report_of(incident: Any) -> dict[str, Any] | None:
     }
 
 
+def late_report_threshold_seconds(incident: Any) -> int | None:
+    """The 缓报 threshold (Art. 21) of the ``late_report`` policy as it stands now, for this incident; None
+    when the policy is switched off. The one threshold: ``late_report_record`` measures against it too."""
+    from .services.clocks import late_report_threshold
+
+    return late_report_threshold(incident)
+
+
 def inbox_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
     """The user's in-app inbox, newest first (one query; incident title joined)."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:

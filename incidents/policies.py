@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+
+from teams.models import Team
 from teams.roles import SYSTEM_ACTOR, OrgActor
 from teams.selectors import actor_for
 
 from .plans import ApprovalSlot
+from .states import State
 
 if TYPE_CHECKING:
     from .models import Incident
@@ -45,7 +49,7 @@ def _lead_group_code(incident: Incident) -> str | None:
     return incident.lead_group.code if incident.lead_group is not None else None
 
 
-def _same_user(user: Any, user_id: int | None) -> bool:
+def is_same_user(user: Any, user_id: int | None) -> bool:
     return user_id is not None and getattr(user, "pk", None) == user_id
 
 
@@ -70,7 +74,7 @@ def may_decide(incident: Incident, user: Any) -> bool:
     actor = _actor(user)
     if actor.is_read_only or not actor.is_leadership_decider:
         return False
-    return not _same_user(user, incident.reported_by_id)
+    return not is_same_user(user, incident.reported_by_id)
 
 
 def may_execute(incident: Incident, user: Any) -> bool:
@@ -100,7 +104,7 @@ def approval_slots_held(incident: Incident, user: Any) -> list[str]:
 
 def may_approve_termination(incident: Incident, user: Any) -> bool:
     """An approver whose slot is still open; never the requester (four-eyes); once per round each."""
-    if _same_user(user, incident.termination_requested_by_id):
+    if is_same_user(user, incident.termination_requested_by_id):
         return False
     return bool(open_slots_for(incident, user))
 
@@ -112,7 +116,7 @@ def open_slots_for(incident: Incident, user: Any) -> list[str]:
     from .selectors import termination_approvals_in_round
 
     approvals = termination_approvals_in_round(incident=incident)
-    if any(_same_user(user, approval.approver_id) for approval in approvals):
+    if any(is_same_user(user, approval.approver_id) for approval in approvals):
         return []
     filled = {approval.slot for approval in approvals}
     return [slot for slot in held if slot not in filled]
@@ -137,7 +141,7 @@ def may_act_on(incident: Incident, user: Any) -> bool:
     """Actions that change no state (progress, checklist, attachments): anyone in the response, not auditors,
     and nothing at all once the case is closed."""
     actor = _actor(user)
-    if actor.is_read_only or incident.state == "closed":
+    if actor.is_read_only or incident.state == State.CLOSED:
         return False
     return (
         actor.is_system
@@ -150,9 +154,28 @@ def may_act_on(incident: Incident, user: Any) -> bool:
 def may_record_regulator_decision(incident: Incident, user: Any) -> bool:
     """Art. 10: the Leadership Group decides whether to report to the regulator."""
     actor = _actor(user)
-    return not actor.is_read_only and actor.is_leadership_decider and incident.state != "closed"
+    return not actor.is_read_only and actor.is_leadership_decider and incident.state != State.CLOSED
+
+
+def may_reveal_personal_data(incident: Incident, user: Any) -> bool:
+    """Need-to-know (issue 16): complainants' personal data is shown masked to everyone
+    (``security.masking``); the complaint group, the Leadership Group and the incident's investigators may
+    reveal one record at a time, with a reason that the read log keeps. Auditors and admins never."""
+    actor = _actor(user)
+    if actor.is_read_only or actor.is_system:
+        return False
+    if actor.in_leadership_group or actor.belongs_to(Team.Code.COMPLAINT):
+        return True
+    return actor.person_id is not None and incident.investigators.filter(pk=actor.person_id).exists()
 
 
 def may_declare(user: Any) -> bool:
     actor = _actor(user)
     return not actor.is_read_only and (actor.in_any_working_group or actor.in_leadership_group)
+
+
+def four_eyes_message(decision: str) -> str:
+    """The four-eyes refusal, in one wording for the services, the API and the pages (Art. 9, 15)."""
+    if decision == "decide":
+        return _("四眼原则：报告人不能对自己的报告作出启动决定，须由领导小组另一位负责人决定。")
+    return _("四眼原则：终止申请人不能批准自己的申请。")

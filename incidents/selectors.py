@@ -10,24 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.selectors import actor_for
 
-from .models import GENESIS_HASH, ChecklistItem, Incident, TerminationApproval, TimelineEntry
+from . import contributions
+from .models import GENESIS_HASH, ChecklistItem, Incident, State, TerminationApproval, TimelineEntry
 
 
 def incidents_visible_to(*, user: Any) -> QuerySet[Incident]:
     """Everyone in the emergency organisation, auditors and admins read all incidents (the plan is run
     in the open inside the centre); anyone else — an integrator token, a stranger — reads none."""
-    actor = actor_for(user)
     # The search document is for the database's index, never for Python (it is the biggest column).
     base = Incident.objects.select_related("lead_group").defer("search_document")
-    if (
-        actor.is_auditor
-        or actor.is_admin
-        or actor.in_leadership_group
-        or actor.in_any_working_group
-        or actor.parties
-    ):
-        return base
-    return base.none()
+    return base if actor_for(user).may_read_desk else base.none()
 
 
 def incident_list(*, user: Any) -> QuerySet[Incident]:
@@ -86,12 +78,11 @@ def deadlines_of(
     *, incident: Incident, timers: dict[int, list[dict[str, Any]]] | None = None
 ) -> list[dict[str, Any]]:
     """The clocks running on this incident, soonest first: the proposed termination time limit, and the
-    escalation app's open timers (outage limit, reminders, regulator deadlines) — one query, or none when a
+    clocks the apps above register (``contributions``: escalation's outage limit, reminders, regulator
+    deadlines) — one query, or none when a
     list page passes what ``deadlines_for`` prefetched for all its incidents."""
-    from escalation import selectors as escalation_selectors
-
     deadlines: list[dict[str, Any]] = []
-    if incident.termination_deadline and incident.state in ("executing", "termination_requested"):
+    if incident.termination_deadline and incident.state in (State.EXECUTING, State.TERMINATION_REQUESTED):
         deadlines.append(
             {
                 "kind": "termination_deadline",
@@ -100,17 +91,15 @@ def deadlines_of(
             }
         )
     if timers is None:
-        timers = escalation_selectors.deadlines_for_incidents([incident.pk])
+        timers = contributions.deadlines_for_incidents([incident.pk])
     deadlines.extend(item for item in timers.get(incident.pk, []) if item["kind"] != "termination_overdue")
     return sorted(deadlines, key=lambda item: item["due_at"])
 
 
 def deadlines_for(*, incidents: Any) -> dict[int, list[dict[str, Any]]]:
     """Deadlines of a whole page of incidents in one query: ``{incident_id: deadlines_of(...)}``."""
-    from escalation import selectors as escalation_selectors
-
     incidents = list(incidents)
-    timers = escalation_selectors.deadlines_for_incidents([incident.pk for incident in incidents])
+    timers = contributions.deadlines_for_incidents([incident.pk for incident in incidents])
     return {incident.pk: deadlines_of(incident=incident, timers=timers) for incident in incidents}
 
 
@@ -175,9 +164,10 @@ def decisions_waiting_for(*, user: Any) -> list[dict[str, Any]]:
     too): a report to decide, a termination approval still open to them — not their own report or request
     (four-eyes), not one they already gave — and an investigation they were named to. The state machine
     then says which decision moves the page offers. Plus what the apps above register
-    (``extensions.inbox_decisions``: dispute plans, complaint extensions). Each item: ``kind``
+    (``contributions.decisions_awaiting``: dispute plans, complaint extensions for a Leadership decider,
+    not what they asked for themselves). Each item: ``kind``
     (``incident``, ``investigation`` or the measure's kind), ``incident``, ``since``, and ``moves``."""
-    from . import extensions, search
+    from . import contributions, search
     from .presentation import DECISION_TRANSITIONS
 
     approvals = TerminationApproval.objects.order_by("round", "at")
@@ -206,7 +196,12 @@ def decisions_waiting_for(*, user: Any) -> list[dict[str, Any]]:
             else incident.reported_at
         ) or incident.detected_at
         items.append({"kind": "incident", "incident": incident, "moves": moves, "since": since})
-    items += extensions.inbox_decisions(user)
+    if actor_for(user).is_leadership_decider:
+        items += [
+            {**item, "since": item["at"]}
+            for item in contributions.decisions_awaiting(user)
+            if not item.get("own")
+        ]
     return sorted(items, key=lambda item: item["since"], reverse=True)
 
 

@@ -23,11 +23,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import errors as refusals
-from core.errors import Conflict, IncidentError, IncidentNotFound, Invalid, UnknownTransition
+from core.errors import (
+    Conflict,
+    IncidentError,
+    IncidentNotFound,
+    Invalid,
+    SecondFactorRequired,
+    UnknownTransition,
+)
 from core.pages import bind_errors, dress, refusal_message
+from security import masking, second_factor
 from teams import selectors as team_selectors
 
-from . import extensions, policies, presentation, search, selectors, services
+from . import contributions, policies, presentation, search, selectors, services
 from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
@@ -213,8 +221,11 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
             "comment": presentation.timeline_comment(entry["action"], entry["comment"], entry["payload"]),
             "payload": entry["payload"],
         }
-        for entry in selectors.timeline_of(incident=incident).values(
-            "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+        for entry in map(
+            masking.masked_entry,
+            selectors.timeline_of(incident=incident).values(
+                "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+            ),
         )
     ]
     for row in timeline:
@@ -242,7 +253,7 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         "required_slots": incident.required_approval_slots,
         "deadlines": _with_labels(selectors.deadlines_for(incidents=[incident]).get(incident.pk, [])),
         "may_act": may_act,
-        "extra_actions": extensions.incident_actions(incident, request.user),
+        "extra_actions": contributions.incident_actions(incident, request.user),
         "may_regulator": policies.may_record_regulator_decision(incident, request.user),
         "update_form": ProgressUpdateForm(),
         "done_form": ChecklistDoneForm(),
@@ -284,6 +295,9 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             status = 400
         except (UnknownTransition, IncidentNotFound) as exc:
             raise Http404(exc.message) from exc
+        except SecondFactorRequired as exc:
+            refusal_message(request, exc)
+            return redirect(second_factor.verify_url(request.get_full_path()))
         except Conflict as exc:
             if name in presentation.DECISION_TRANSITIONS:
                 return _decided_first(request, incident_id, name, data, exc)
@@ -467,7 +481,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     evidence = selectors.termination_evidence(
         incidents=[i for i in incidents if i.state == State.TERMINATION_REQUESTED]
     )
-    figures = extensions.latest_figures() if evidence else None
+    figures = contributions.latest_figures() if evidence else None
     cards: list[dict[str, Any]] = []
     for item in waiting:
         if item["kind"] != "incident":
@@ -526,6 +540,9 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
             },
             status=400,
         )
+    except SecondFactorRequired as exc:
+        refusal_message(request, exc)
+        return redirect(second_factor.verify_url(reverse("inbox")))
     except Conflict as exc:
         return _decided_first(request, incident_id, name, data, exc)
     except IncidentError as exc:

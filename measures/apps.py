@@ -10,8 +10,10 @@ class MeasuresConfig(AppConfig):
     verbose_name = _("预案措施")
 
     def ready(self) -> None:
-        from incidents import extensions
+        from escalation import services as escalation_services
+        from incidents import contributions
 
-        from . import selectors
+        from . import clocks, selectors
 
-        extensions.register_inbox_decisions(selectors.decisions_waiting_for)
+        contributions.add_decision_source(lambda user: selectors.pending_decisions(user=user))
+        escalation_services.timer_handler(clocks.KIND, clocks.fire_complaint_clock_due)

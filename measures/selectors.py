@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from incidents.models import Incident
-from teams.selectors import actor_for
 
 from .models import (
     ComplaintCase,
@@ -73,7 +72,8 @@ def complaint_records(*, incident: Incident) -> dict[str, Any]:
 
 def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
     """Measures awaiting a Leadership decision (dispute plans, complaint-clock extensions), oldest first;
-    the caller decides whether ``user`` is a decider."""
+    ``own`` marks what ``user`` asked for themselves (four-eyes: someone else decides). The caller decides
+    whether ``user`` is a decider."""
     items: list[dict[str, Any]] = []
     for plan in DisputePlan.objects.filter(status=DisputePlan.Status.PROPOSED).select_related(
         "incident", "recorded_by"
@@ -87,21 +87,10 @@ def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
         items.append(
             {"kind": "extension", "at": clock.started_at, "incident": clock.incident, "record": clock}
         )
-    return sorted(items, key=lambda item: item["at"])
-
-
-def decisions_waiting_for(user: Any) -> list[dict[str, Any]]:
-    """What of the measures still waits for THIS user's decision (the approval inbox, issue 12): the
-    Leadership Group's leader or deputy, never on what they proposed themselves (four-eyes)."""
-    if not actor_for(user).is_leadership_decider:
-        return []
-    uid = getattr(user, "pk", None)
-    return [
-        {**item, "since": item["at"]}
-        for item in pending_decisions(user=user)
-        if uid
-        not in (
-            getattr(item["record"], "recorded_by_id", None),
-            getattr(item["record"], "extension_requested_by_id", None),
+    for item in items:
+        record = item["record"]
+        asked_by = (
+            record.recorded_by_id if item["kind"] == "dispute_plan" else record.extension_requested_by_id
         )
-    ]
+        item["own"] = asked_by is not None and asked_by == getattr(user, "pk", None)
+    return sorted(items, key=lambda item: item["at"])

@@ -13,6 +13,7 @@ urlpatterns = [
         "<int:incident_id>/roll-call/<int:roll_call_id>/close/", views.roll_call_close, name="roll_call_close"
     ),
     path("<int:incident_id>/complaint/", views.complaint, name="complaint"),
+    path("<int:incident_id>/complaint/reveal/", views.complaint_reveal, name="complaint_reveal"),
     path("<int:incident_id>/complaint/<str:kind>/", views.complaint, name="complaint_write"),
     path(
         "<int:incident_id>/dispute-plans/<int:plan_id>/decide/",

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +23,10 @@ from core.pages import bind_errors, dress, run_for_page
 from incidents import policies
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
+from security import masking
+from security import services as security_services
+from security.forms import RevealForm
+from security.models import ReadRecord
 from teams import selectors as team_selectors
 
 from . import selectors, services
@@ -229,6 +236,9 @@ def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -
         bind_errors(page_forms[kind], failed)
         status = 400
     records = selectors.complaint_records(incident=incident)
+    shown = masking.revealed(request)
+    for name in ("cases", "remedies"):  # complainants' personal data: masked unless revealed (issue 16)
+        masking.mask_instances(records[name], revealed=shown)
     actor = team_selectors.actor_for(request.user)
     return render(
         request,
@@ -242,6 +252,8 @@ def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -
             "may_decide": actor.is_leadership_decider
             and _may_write(request, incident, services.COMPLAINT_STATES),
             "now": timezone.now(),
+            "may_reveal": policies.may_reveal_personal_data(incident, request.user),
+            "reveal_url": reverse("measures:complaint_reveal", args=[incident.pk]),
             **records,
         },
         status=status,
@@ -283,3 +295,35 @@ def extension_decide(request: HttpRequest, incident_id: int) -> HttpResponse:
         _("已审批延期申请。"),
     )
     return redirect(reverse("measures:complaint", args=[incident_id]) + "#clock")
+
+
+@login_required
+@require_POST
+def complaint_reveal(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Reveal one complaint record's personal data, with a reason written to the read log; shown once."""
+    incident = _incident(request, incident_id)
+    if not policies.may_reveal_personal_data(incident, request.user):
+        raise PermissionDenied(_("只有投诉工作小组、领导小组和本事件的调查人员可以查看客户个人信息。"))
+    form = RevealForm(request.POST)
+    back = reverse("measures:complaint", args=[incident_id])
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(error) for error in errors))
+        return redirect(back)
+    key = form.cleaned_data["record"]
+    label, pk = key.split(":")
+    if (
+        label not in masking.PERSONAL_DATA
+        or not apps.get_model(label).objects.filter(pk=pk, incident=incident).exists()
+    ):
+        raise Http404(_("没有这条记录。"))
+    security_services.read_record(
+        request=request,
+        user=request.user,
+        kind=ReadRecord.Kind.REVEAL,
+        incident_id=incident.pk,
+        target=key,
+        reason=form.cleaned_data["reason"],
+    )
+    masking.reveal_once(request, key)
+    return redirect(f"{back}#{key}")

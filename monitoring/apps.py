@@ -7,8 +7,8 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("监测预警")
 
     def ready(self) -> None:
-        from incidents import extensions
+        from incidents import contributions
 
         from . import selectors
 
-        extensions.register_latest_figures(selectors.latest_centre_figures)
+        contributions.add_figures_source(selectors.latest_centre_figures)

@@ -23,14 +23,7 @@ TARGET_SERVICE_LEVEL = 0.80  # DESIGN §5: 80 % of calls answered within 20 s
 def may_view_monitoring(*, user: Any) -> bool:
     """Whoever may read incidents may read the figures behind them (auditors included); integrators push
     figures but do not read the desk."""
-    actor = actor_for(user)
-    return bool(
-        actor.is_auditor
-        or actor.is_admin
-        or actor.in_leadership_group
-        or actor.in_any_working_group
-        or actor.parties
-    )
+    return actor_for(user).may_read_desk
 
 
 def queues() -> QuerySet[Queue]:

@@ -32,7 +32,6 @@ class CorrectiveActionAdmin(ReadOnlyAdmin):
         "due_date",
         "status",
         "retest",
-        "last_reminded_at",
     ]
     list_filter = ["status", "kind", "retest"]
     date_hierarchy = "due_date"

@@ -7,8 +7,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("事后调查与报告")
 
     def ready(self) -> None:
-        from incidents import extensions
+        from incidents import contributions
 
-        from . import selectors
+        from . import handlers, selectors
 
-        extensions.register_incident_actions(selectors.investigation_actions)
+        handlers.connect()
+        contributions.add_action_source(selectors.investigation_actions)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from incidents.models import Incident, TimelineEntry
+from security import masking
 from security.csvexport import csv_rows
 
 from .models import CorrectiveAction
@@ -76,7 +77,9 @@ def incidents_csv(incidents: QuerySet[Incident]) -> Iterator[str]:
 
 def timelines_csv(incidents: QuerySet[Incident]) -> Iterator[str]:
     entries = TimelineEntry.objects.filter(incident__in=incidents.values("pk")).order_by("incident_id", "seq")
-    return _stream(entries, TIMELINE_COLUMNS)
+    rows = (masking.masked_entry(row) for row in entries.values(*TIMELINE_COLUMNS).iterator(chunk_size=2000))
+    header = [column.replace("__", ".") for column in TIMELINE_COLUMNS]
+    return csv_rows(header, ([row[column] for column in TIMELINE_COLUMNS] for row in rows))
 
 
 def actions_csv(incidents: QuerySet[Incident]) -> Iterator[str]:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from incidents import selectors as incident_selectors
 from incidents.models import ChecklistItem, Incident, TimelineEntry
+from security import masking
 
 from .models import CorrectiveAction, DrillRecord, FinalReport, Investigation, ResponsiblePerson
 from .selectors import (
@@ -42,17 +43,17 @@ DECISION_ACTIONS = (
     "close",
 )
 DECISION_DETAILS = ("grade", "plan", "damage_degree", "damage_scale", "slot", "missing", "reason")
-INCIDENT_TIMES = (
-    "detected",
-    "started",
-    "reported",
-    "decided",
-    "activated",
-    "executing",
-    "termination_requested",
-    "terminated",
-    "investigating",
-    "closed",
+INCIDENT_TIMES = (  # the incident's own time fields, shown without their ``_at``
+    "detected_at",
+    "started_at",
+    "reported_at",
+    "decided_at",
+    "activated_at",
+    "executing_at",
+    "termination_requested_at",
+    "terminated_at",
+    "investigating_at",
+    "closed_at",
 )
 
 
@@ -103,7 +104,7 @@ def _incident_section(incident: Incident) -> dict[str, Any]:
         "on_scene_commander": _person(incident.on_scene_commander),
         "resolution_summary": incident.resolution_summary,
         "investigators": [_person(person) for person in incident.investigators.all()],
-        "times": {name: iso(getattr(incident, f"{name}_at")) for name in INCIDENT_TIMES},
+        "times": {name.removesuffix("_at"): iso(getattr(incident, name)) for name in INCIDENT_TIMES},
         "termination_deadline": iso(incident.termination_deadline),
     }
 
@@ -119,7 +120,7 @@ def _timeline_section(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
             "action": entry.action,
             "from_state": entry.from_state,
             "to_state": entry.to_state,
-            "comment": entry.comment,
+            "comment": masking.masked_comment(entry.action, entry.comment),
             "hash": entry.hash,
         }
         for entry in entries

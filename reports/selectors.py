@@ -3,11 +3,11 @@ post-incident report is built from (the report itself: ``reports.post_incident``
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,38 +87,43 @@ def early_warning_of(*, incident: Incident, entries: list[TimelineEntry] | None 
 
 
 def late_report_of(*, incident: Incident, entries: list[TimelineEntry] | None = None) -> dict[str, Any]:
-    """Late reporting (缓报, Art. 21): detection to the first ``report`` over ``LATE_REPORT_MINUTES``.
-
-    The escalation app owns the late-report flag (``escalation.selectors.late_report_of``); until it provides
-    one this is computed here from the timeline, and the investigation is pre-filled from whichever answers.
-    """
-    threshold = settings.LATE_REPORT_MINUTES
+    """Late reporting (缓报, Art. 21): detection to the first ``report`` over the ``late_report`` policy's
+    threshold — one threshold, the escalation app's. Its flag, measured when the report landed, is the
+    answer; an incident reported before that flag existed is measured here from the timeline against the
+    same policy."""
+    flagged = escalation_selectors.late_report_of(incident)
+    if flagged is not None:
+        return {
+            "late": bool(flagged["is_late"]),
+            "minutes": round(flagged["delay_seconds"] / 60, 1),
+            "threshold_minutes": round(flagged["threshold_seconds"] / 60, 1),
+            "evidence_seq": _report_entry_seq(incident, entries),
+            "source": "escalation",
+        }
     if entries is None:
         entries = list(incident_selectors.timeline_of(incident=incident))
     reported = next((entry for entry in entries if entry.action == "report"), None)
     minutes = _minutes(incident.detected_at, reported.at) if reported else None
-    computed = {
-        "late": minutes is not None and minutes > threshold,
+    threshold_seconds = escalation_selectors.late_report_threshold_seconds(incident)
+    threshold = round(threshold_seconds / 60, 1) if threshold_seconds is not None else None
+    return {
+        "late": minutes is not None and threshold is not None and minutes > threshold,
         "minutes": minutes,
         "threshold_minutes": threshold,
         "evidence_seq": reported.seq if reported else None,
         "source": "timeline",
     }
-    flagged = escalation_selectors.late_report_of(incident)
-    if isinstance(flagged, dict) and "is_late" in flagged:
-        # The escalation app's flag, measured when the report landed against the policy of the day.
-        return {
-            **computed,
-            "late": bool(flagged["is_late"]),
-            "minutes": round(flagged["delay_seconds"] / 60, 1)
-            if flagged.get("delay_seconds") is not None
-            else minutes,
-            "threshold_minutes": round(flagged["threshold_seconds"] / 60, 1)
-            if flagged.get("threshold_seconds") is not None
-            else threshold,
-            "source": "escalation",
-        }
-    return computed
+
+
+def _report_entry_seq(incident: Incident, entries: list[TimelineEntry] | None) -> int | None:
+    if entries is not None:
+        return next((entry.seq for entry in entries if entry.action == "report"), None)
+    return (
+        TimelineEntry.objects.filter(incident=incident, action="report")
+        .order_by("seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
 
 
 def answer_rate_impact_of(*, incident: Incident) -> dict[str, Any] | None:
@@ -211,26 +216,9 @@ def overdue_actions(*, today: date | None = None) -> QuerySet[CorrectiveAction]:
     )
 
 
-def actions_due_for_reminder(*, now: datetime, every: timedelta) -> QuerySet[CorrectiveAction]:
-    """Overdue actions of cases still open to writing, not reminded within ``every``."""
-    return (
-        overdue_actions(today=timezone.localdate(now))
-        .exclude(investigation__incident__state=State.CLOSED)
-        .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=now - every))
-        .order_by("due_date", "id")
-    )
-
-
 def may_read_reports(*, user: Any) -> bool:
     """Reports and statistics are for the emergency organisation and its auditors (DESIGN §1)."""
-    actor = actor_for(user)
-    return bool(
-        actor.is_auditor
-        or actor.is_admin
-        or actor.in_leadership_group
-        or actor.in_any_working_group
-        or actor.parties
-    )
+    return actor_for(user).may_read_desk
 
 
 def incident_id_of_action(*, action_id: int) -> int | None:

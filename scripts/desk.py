@@ -88,6 +88,9 @@ def local_defaults(*, host: str, port: int) -> str:
     site_url = os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
     os.environ.setdefault("SECRET_KEY", secret_key())
     os.environ.setdefault("ALLOWED_HOSTS", ",".join(dict.fromkeys([host, "127.0.0.1", "localhost", "[::1]"])))
+    # The demo's users decide without an authenticator app; SECOND_FACTOR_REQUIRED=1 asks for one
+    # (docs/security.md). `check --deploy` warns while it is off.
+    os.environ.setdefault("SECOND_FACTOR_REQUIRED", "0")
     if site_url.startswith("http://"):
         for name in (
             "SECURE_SSL_REDIRECT",

@@ -7,4 +7,4 @@ class SecurityConfig(AppConfig):
     verbose_name = _("安全")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import checks, directory, signals  # noqa: F401

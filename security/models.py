@@ -86,3 +86,24 @@ class ReadRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.kind} {self.target}"
+
+
+class DirectoryAccount(models.Model):
+    """A user who signs in with the bank's directory (django-auth-ldap): their ``dn`` and when the directory
+    last confirmed them. Local accounts (break-glass, the demo) have none and are never checked there."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="directory_account",
+    )
+    dn = models.CharField(_("目录 DN"), max_length=500)
+    confirmed_at = models.DateTimeField(_("目录最近确认时间"))
+
+    class Meta:
+        verbose_name = _("目录账户")
+        verbose_name_plural = _("目录账户")
+
+    def __str__(self) -> str:
+        return self.dn

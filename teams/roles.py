@@ -67,6 +67,19 @@ class OrgActor:
         return team_code is not None and (team_code in self.led_groups or team_code in self.member_groups)
 
     @property
+    def may_read_desk(self) -> bool:
+        """Who reads the desk — incidents, their figures, reports and statistics: everyone in the emergency
+        organisation (Leadership Group, working groups, co-approvers and notified parties), auditors and
+        admins; the plan is run in the open inside the centre. Integrators push figures and read nothing."""
+        return bool(
+            self.is_auditor
+            or self.is_admin
+            or self.in_leadership_group
+            or self.in_any_working_group
+            or self.parties
+        )
+
+    @property
     def is_read_only(self) -> bool:
         """Auditors read everything and write nothing, whatever else they might also be."""
         return self.is_auditor

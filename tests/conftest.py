@@ -49,6 +49,14 @@ def _fast_password_hashing(settings):
     ]
 
 
+@pytest.fixture(autouse=True)
+def _second_factor(request, settings):
+    """The second factor for decisions (security.second_factor) in one place: off for the suite, which
+    decides as the demo users through the services, and on for tests marked ``second_factor`` (the tests
+    of the second factor itself, tests/security/test_second_factor.py)."""
+    settings.SECOND_FACTOR_REQUIRED = request.node.get_closest_marker("second_factor") is not None
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the demo organisation once per test database; each test rolls back to it."""

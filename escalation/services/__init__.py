@@ -27,7 +27,7 @@ from .clocks import (
     recurrence_link,
     regulator_clock_start,
 )
-from .firing import HANDLERS, timer_fire, timers_sweep
+from .firing import HANDLERS, TimerHandler, timer_fire, timer_handler, timers_sweep
 from .notifications import (
     notification_deliver,
     notification_mark_read,
@@ -38,10 +38,11 @@ from .notifications import (
 from .policies import add_working_days, escalation_start, policies_seed_defaults, policy_snapshot
 from .timers import (
     FIRE_MAX_ATTEMPTS,
-    KIND_STATES,
     OUTAGE_KINDS,
     OUTAGE_REPORT_REASON,
     REGULATOR_DEADLINE_KINDS,
+    record_clock_start,
+    record_clock_stop,
     timer_schedule,
     timers_cancel,
     timers_cancel_out_of_state,
@@ -52,7 +53,6 @@ from .timers import (
 __all__ = [
     "FIRE_MAX_ATTEMPTS",
     "HANDLERS",
-    "KIND_STATES",
     "OUTAGE_KINDS",
     "OUTAGE_REPORT_REASON",
     "REGULATOR_DEADLINE_KINDS",
@@ -71,7 +71,11 @@ __all__ = [
     "post_event_watch_start",
     "recurrence_link",
     "regulator_clock_start",
+    "TimerHandler",
+    "record_clock_start",
+    "record_clock_stop",
     "timer_fire",
+    "timer_handler",
     "timer_schedule",
     "timers_cancel",
     "timers_cancel_out_of_state",

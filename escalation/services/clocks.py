@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from incidents import services as incident_services
-from incidents.models import Incident
+from incidents.models import Incident, State
+from incidents.plans import Category
 from incidents.policies import SYSTEM_USER
 
 from ..defaults import DEFAULT_POLICIES
@@ -27,7 +28,7 @@ def outage_clock_start(*, incident: Any, outage_started_at: datetime) -> None:
     """Art. 2: start the 60-minute outage clock for a system-outage incident in `monitoring`, counted from the
     outage start: warnings at ``OUTAGE_WARNING_SECONDS`` to technical support and the phone group, the
     report at ``OUTAGE_LIMIT_SECONDS``. Idempotent: a clock already running is kept (first start wins)."""
-    if incident.state != "monitoring":
+    if incident.state != State.MONITORING:
         return
     if Timer.objects.filter(_pending(), incident=incident, kind__in=OUTAGE_KINDS).exists():
         return
@@ -117,17 +118,28 @@ def regulator_clock_start(*, incident: Any, decision: dict[str, Any]) -> list[Ti
 # --- late report (缓报) and the post-event watch (Art. 18, 21) ------------------------------------------
 
 
+def _late_report_threshold(incident: Any, snapshot: dict[str, Any] | None) -> int:
+    threshold = int((snapshot or DEFAULT_POLICIES["late_report"])["params"].get("threshold_seconds", 3600))
+    if incident.category == Category.SYSTEM_OUTAGE:
+        # Art. 2 itself allows an outage to be watched for the outage limit before it is reported (the
+        # system reports at the limit): reporting within it, plus one minute's slack, is not late.
+        threshold = max(threshold, settings.OUTAGE_LIMIT_SECONDS + 60)
+    return threshold
+
+
+def late_report_threshold(incident: Any) -> int | None:
+    """The policy's threshold for this incident now; None when the ``late_report`` policy is off."""
+    snapshot = policy_snapshot(code="late_report")
+    return None if snapshot is None else _late_report_threshold(incident, snapshot)
+
+
 def late_report_record(*, incident: Any) -> LateReport | None:
     """At the first ``report``: measure detection → report against the policy threshold and keep it, so the
     investigation's Art. 21 findings are pre-filled (``escalation.selectors.late_report_of``)."""
     if incident.reported_at is None or LateReport.objects.filter(incident=incident).exists():
         return None
     snapshot = policy_snapshot(code="late_report")
-    threshold = int((snapshot or DEFAULT_POLICIES["late_report"])["params"].get("threshold_seconds", 3600))
-    if incident.category == "system_outage":
-        # Art. 2 itself allows an outage to be watched for the outage limit before it is reported (the
-        # system reports at the limit): reporting within it, plus one minute's slack, is not late.
-        threshold = max(threshold, settings.OUTAGE_LIMIT_SECONDS + 60)
+    threshold = _late_report_threshold(incident, snapshot)
     delay = max(0, int((incident.reported_at - incident.detected_at).total_seconds()))
     record = LateReport.objects.create(
         incident=incident,
@@ -138,8 +150,8 @@ def late_report_record(*, incident: Any) -> LateReport | None:
         is_late=snapshot is not None and delay > threshold,
     )
     if record.is_late:
-        incident_services.timeline_append_action(
-            incident=incident,
+        incident_services.incident_record_action(
+            incident_id=incident.pk,
             user=SYSTEM_USER,
             action="late_report_flagged",
             comment=f"发现至上报 {delay // 60} 分钟，超过 {threshold // 60} 分钟（缓报，第二十一条）",
@@ -177,12 +189,10 @@ def recurrence_link(*, incident: Any) -> Incident | None:
     )
     if related is None:
         return None
-    incident.related_incident = related
-    incident.save(update_fields=["related_incident", "updated_at"])
-    incident_services.timeline_append_action(
-        incident=incident,
+    incident_services.incident_relate(
+        incident_id=incident.pk,
+        related_id=related.pk,
         user=SYSTEM_USER,
-        action="recurrence_linked",
         comment=f"事后观察期内再次预警，已关联已终止事件 #{related.pk}（第十八条）",
         payload={
             "related_incident": related.pk,

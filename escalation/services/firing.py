@@ -15,8 +15,9 @@ from incidents.models import Incident
 from incidents.policies import SYSTEM_USER
 
 from ..models import Timer, TimerKind
+from ..states import keeps
 from .notifications import notifications_requeue, notify
-from .timers import FIRE_MAX_ATTEMPTS, KIND_STATES, OUTAGE_REPORT_REASON, _pending, timers_nudge_upcoming
+from .timers import FIRE_MAX_ATTEMPTS, OUTAGE_REPORT_REASON, _pending, timers_nudge_upcoming
 
 logger = logging.getLogger(__name__)
 K = TimerKind
@@ -87,11 +88,19 @@ def _fire_nothing(timer: Timer, incident: Incident) -> str:
     return "ended"
 
 
-HANDLERS: dict[str, Callable[[Timer, Incident], str]] = {
+TimerHandler = Callable[[Timer, Incident], str]
+
+HANDLERS: dict[str, TimerHandler] = {
     K.OUTAGE_WARNING: _fire_outage_warning,
     K.OUTAGE_LIMIT: _fire_outage_limit,
     K.POST_EVENT_WATCH: _fire_nothing,
 }
+
+
+def timer_handler(kind: str, handler: TimerHandler) -> None:
+    """An app above registers what a timer of its own kind does when it fires (in its ``apps.py``
+    ``ready()``): called in the firing transaction, with the incident locked; returns the outcome."""
+    HANDLERS[kind] = handler
 
 
 def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) -> str:
@@ -112,13 +121,7 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
     now = timezone.now()
     if head["due_at"] > now:
         return "not_due"
-    with transaction.atomic():
-        incident = (
-            Incident.objects.select_for_update(of=("self",), skip_locked=not wait)
-            .select_related("lead_group")
-            .filter(pk=head["incident_id"])
-            .first()
-        )
+    with transaction.atomic(), incident_services.incident_locked(head["incident_id"], wait=wait) as incident:
         if incident is None:
             return "busy"
         timer = (
@@ -130,8 +133,7 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
             return "done"
         now = timezone.now()
         timer.attempts += 1
-        states = KIND_STATES.get(timer.kind)
-        if states is not None and incident.state not in states:
+        if not keeps(timer.kind, incident.state):
             timer.cancelled_at = now
             timer.outcome = f"state is {incident.state}"
             timer.save(update_fields=["cancelled_at", "outcome", "attempts"])

@@ -13,31 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Escalation, Timer, TimerKind
+from ..states import stale_kinds
 
 K = TimerKind
 
-_AFTER_ACTIVATION = frozenset(
-    {"activated", "executing", "termination_requested", "terminated", "investigating"}
-)
-
-# The states a timer is about: leaving them cancels it; firing re-checks them (None: any state).
-KIND_STATES: dict[str, frozenset[str] | None] = {
-    K.OUTAGE_WARNING: frozenset({"monitoring"}),
-    K.OUTAGE_LIMIT: frozenset({"monitoring"}),
-    K.DECISION_PENDING: frozenset({"reported"}),
-    K.PROGRESS_SILENT: frozenset({"executing"}),
-    K.APPROVALS_MISSING: frozenset({"termination_requested"}),
-    K.TERMINATION_OVERDUE: frozenset({"executing", "termination_requested"}),
-    K.INVESTIGATION_NOT_STARTED: frozenset({"terminated"}),
-    K.INVESTIGATION_NOT_CLOSED: frozenset({"investigating"}),
-    K.REGULATOR_DECISION_MISSING: _AFTER_ACTIVATION,
-    K.REGULATOR_PHONE_REPORT: _AFTER_ACTIVATION,
-    K.REGULATOR_WRITTEN_REPORT: _AFTER_ACTIVATION,
-    K.REGULATOR_IMPORTANT_SYSTEM: _AFTER_ACTIVATION,
-    K.REGULATOR_MAJOR_RISK: _AFTER_ACTIVATION,
-    K.POST_EVENT_WATCH: frozenset({"terminated", "investigating", "closed"}),
-    K.REMINDER: None,
-}
 REGULATOR_DEADLINE_KINDS = (
     K.REGULATOR_PHONE_REPORT,
     K.REGULATOR_WRITTEN_REPORT,
@@ -104,11 +83,8 @@ def timers_cancel(
 
 
 def timers_cancel_out_of_state(*, incident: Any, reason: str) -> int:
-    """After a transition: cancel every timer that is not about the incident's new state."""
-    stale = [
-        kind for kind, states in KIND_STATES.items() if states is not None and incident.state not in states
-    ]
-    return timers_cancel(incident=incident, kinds=stale, reason=reason)
+    """After a transition: cancel every timer the incident's new state does not keep (``states.CLOCKS``)."""
+    return timers_cancel(incident=incident, kinds=stale_kinds(incident.state), reason=reason)
 
 
 def timers_nudge_upcoming() -> int:
@@ -131,3 +107,24 @@ def timers_forget_nudges() -> int:
     """A worker (re)started: ETA nudges held in a dead worker's memory are gone, so let the sweep re-nudge.
     A duplicate nudge is harmless — the fencing token and ``fired_at`` make it a no-op."""
     return Timer.objects.filter(_pending(), nudged_at__isnull=False).update(nudged_at=None)
+
+
+# --- clocks about one record of an app above (a corrective action, a complaint clock, …) ---------------
+
+
+def record_clock_start(
+    *, incident: Any, kind: str, record_id: int, due_at: datetime, payload: dict[str, Any] | None = None
+) -> Timer:
+    """(Re)start the clock of one record: its pending timer of this kind is cancelled and a new one written
+    (``payload["record"]`` names the record; the kind's handler, registered by the record's app, acts)."""
+    record_clock_stop(incident=incident, kind=kind, record_id=record_id, reason="restarted")
+    return timer_schedule(
+        incident=incident, kind=kind, due_at=due_at, payload={**(payload or {}), "record": record_id}
+    )
+
+
+def record_clock_stop(*, incident: Any, kind: str, record_id: int, reason: str) -> int:
+    """Stop the clock of one record (done, withdrawn): its pending timers of this kind are cancelled."""
+    return Timer.objects.filter(_pending(), incident=incident, kind=kind, payload__record=record_id).update(
+        cancelled_at=timezone.now(), outcome=reason[:200]
+    )

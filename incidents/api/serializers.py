@@ -16,6 +16,7 @@ from incidents.models import (
     TerminationApproval,
     TimelineEntry,
 )
+from security import masking
 
 from .schema import serializer_for_form
 
@@ -189,6 +190,9 @@ class TimelineEntrySerializer(ReadModelSerializer):
             "hash",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return masking.masked_entry(super().to_representation(instance))
 
 
 class AttachmentSerializer(ReadModelSerializer):

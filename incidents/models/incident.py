@@ -20,27 +20,9 @@ from django_fsm import RETURN_VALUE, FSMField, transition
 
 from incidents import policies
 from incidents.plans import Category, Grade, Plan, lead_group_for, required_approvals
+from incidents.states import OPEN_STATES, State
 
-
-class State(models.TextChoices):
-    MONITORING = "monitoring", _("监测预警")  # Art. 7
-    REPORTED = "reported", _("已报告·待决策")  # Art. 8
-    ACTIVATED = "activated", _("已启动")  # Art. 9, 11
-    EXECUTING = "executing", _("实施中")  # Art. 10–14
-    TERMINATION_REQUESTED = "termination_requested", _("申请终止")  # Art. 15–17
-    TERMINATED = "terminated", _("已终止")  # Art. 18
-    INVESTIGATING = "investigating", _("事后调查")  # Art. 19–21
-    CLOSED = "closed", _("已结案")
-    DISMISSED = "dismissed", _("已解除")  # Art. 9: not activated / false alarm / recovered
-
-
-OPEN_STATES = (
-    State.MONITORING,
-    State.REPORTED,
-    State.ACTIVATED,
-    State.EXECUTING,
-    State.TERMINATION_REQUESTED,
-)
+__all__ = ["OPEN_STATES", "Incident", "RegulatorDecision", "State"]
 
 
 class RegulatorDecision(models.TextChoices):

@@ -1,7 +1,6 @@
-"""What every measure's write shares (DESIGN §4): atomic, under the incident's row lock, permission checked,
-the incident in a state where the measure applies, validated by the measure's form, and recorded as one
-entry on the incident's timeline (through ``incidents.services.timeline_append_action``, which needs that
-lock to keep the hash chain linear)."""
+"""What every measure's write shares (DESIGN §4): it runs in ``incidents.services.incident_action`` —
+atomic, under the incident's row lock, refused with the shared messages, only in the states where the
+measure applies — is validated by the measure's form, and is recorded as one entry on the timeline."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from core import errors as refusals
-from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid
+from core.errors import Invalid
 from incidents import policies
 from incidents import services as incident_services
 from incidents.models import Incident, State
@@ -34,31 +33,22 @@ _STATE_REFUSALS: dict[tuple[str, ...], Any] = {
 }
 
 
-def lock(
+def measure_action(
     incident_id: int,
     user: Any,
     check: Callable[[Incident, Any], bool] = policies.may_act_on,
     states: Iterable[str] = MEASURE_STATES,
-) -> Incident:
-    try:
-        incident = (
-            Incident.objects.select_for_update(of=("self",)).select_related("lead_group").get(pk=incident_id)
-        )
-    except Incident.DoesNotExist as exc:
-        raise IncidentNotFound(refusals.not_found_message()) from exc
-    actor = team_selectors.actor_for(user)
-    if actor.is_read_only:
-        raise Forbidden(refusals.read_only_message())
-    if not check(incident, user):
-        raise Forbidden(refusals.not_allowed_message())
+) -> Any:
+    """Act on the incident for a measure (``incidents.services.incident_action``), only in ``states``."""
     states = tuple(states)
-    if incident.state not in states:
-        refusal = _STATE_REFUSALS.get(states, _STATE_REFUSALS[MEASURE_STATES])
-        raise Conflict(
-            str(refusal) % {"state": incident.get_state_display()},
-            current_state=incident.state,
-        )
-    return incident
+    refusal = _STATE_REFUSALS.get(states, _STATE_REFUSALS[MEASURE_STATES])
+    return incident_services.incident_action(
+        incident_id,
+        user=user,
+        may=check,
+        states=states,
+        wrong_state_message=lambda incident: str(refusal) % {"state": incident.get_state_display()},
+    )
 
 
 def valid(form: forms.BaseForm) -> dict[str, Any]:
@@ -67,10 +57,8 @@ def valid(form: forms.BaseForm) -> dict[str, Any]:
     return form.cleaned_data
 
 
-def record(incident: Incident, user: Any, action: str, comment: str = "", **payload: Any) -> None:
-    incident_services.timeline_append_action(
-        incident=incident, user=user, action=action, comment=comment, payload=payload
-    )
+def record(act: Any, action: str, comment: str = "", **payload: Any) -> None:
+    act.record(action, comment=comment, payload=payload)
 
 
 def may_decide(incident: Incident, user: Any) -> bool:

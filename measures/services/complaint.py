@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +15,7 @@ from escalation import calls as escalation_calls
 from incidents import policies
 from incidents.models import Incident
 
+from .. import clocks
 from ..forms import (
     ComplaintCaseForm,
     ComplaintClockForm,
@@ -29,26 +29,25 @@ from ..forms import (
     ReputationAssessmentForm,
 )
 from ..models import ComplaintCase, ComplaintClock, DisputePlan
-from ._common import COMPLAINT_STATES, lock, may_decide, record, valid
+from ._common import COMPLAINT_STATES, may_decide, measure_action, record, valid
 
 
 def _record_model_form(
     *, incident_id: int, user: Any, data: dict[str, Any], form_class: type[forms.ModelForm], action: str
 ) -> Any:
-    incident = lock(incident_id, user, states=COMPLAINT_STATES)
-    form = form_class(data)
-    valid(form)
-    obj = form.save(commit=False)
-    obj.incident = incident
-    obj.recorded_by = user
-    obj.recorded_at = timezone.now()
-    obj.save()
-    payload = {name: form.cleaned_data[name] for name in form.cleaned_data}
-    record(incident, user, action, str(obj._meta.verbose_name), record=obj.pk, **payload)
-    return obj
+    with measure_action(incident_id, user, states=COMPLAINT_STATES) as act:
+        form = form_class(data)
+        valid(form)
+        obj = form.save(commit=False)
+        obj.incident = act.incident
+        obj.recorded_by = user
+        obj.recorded_at = timezone.now()
+        obj.save()
+        payload = {name: form.cleaned_data[name] for name in form.cleaned_data}
+        record(act, action, str(obj._meta.verbose_name), record=obj.pk, **payload)
+        return obj
 
 
-@transaction.atomic
 def media_report_log(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
     """Art. 14-bis (1)."""
     return _record_model_form(
@@ -56,7 +55,6 @@ def media_report_log(*, incident_id: int, user: Any, data: dict[str, Any]) -> An
     )
 
 
-@transaction.atomic
 def reputation_assess(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
     """Art. 14-bis (1)."""
     return _record_model_form(
@@ -68,7 +66,6 @@ def reputation_assess(*, incident_id: int, user: Any, data: dict[str, Any]) -> A
     )
 
 
-@transaction.atomic
 def dispute_plan_propose(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
     """Art. 14-bis (2): proposed by the group; carried out only after the Leadership Group approves, who
     are called at once (issue 12)."""
@@ -83,36 +80,34 @@ def dispute_plan_propose(*, incident_id: int, user: Any, data: dict[str, Any]) -
     return plan
 
 
-@transaction.atomic
 def dispute_plan_decide(*, plan_id: int, user: Any, data: dict[str, Any]) -> DisputePlan:
     """Leader or deputy approve or reject; four-eyes: never the person who proposed it."""
     row = DisputePlan.objects.filter(pk=plan_id).values("incident_id").first()
     if row is None:
         raise IncidentNotFound(_("方案不存在。"))
-    incident = lock(row["incident_id"], user, check=may_decide, states=COMPLAINT_STATES)
-    plan = DisputePlan.objects.select_for_update().get(pk=plan_id)
-    if plan.recorded_by_id == getattr(user, "pk", None):
-        raise Forbidden(_("四眼原则：方案提出人不能批准自己的方案。"))
-    if plan.status != DisputePlan.Status.PROPOSED:
-        raise Conflict(_("该方案已由他人审批。"), current_state=incident.state)
-    cleaned = valid(DecisionForm(data))
-    approved = cleaned["decision"] == "approve"
-    plan.status = DisputePlan.Status.APPROVED if approved else DisputePlan.Status.REJECTED
-    plan.decided_by = user
-    plan.decided_at = timezone.now()
-    plan.decision_comment = cleaned["comment"]
-    plan.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
-    record(
-        incident,
-        user,
-        "dispute_plan_approved" if approved else "dispute_plan_rejected",
-        cleaned["comment"],
-        record=plan.pk,
-    )
-    return plan
+    with measure_action(row["incident_id"], user, check=may_decide, states=COMPLAINT_STATES) as act:
+        incident = act.incident
+        plan = DisputePlan.objects.select_for_update().get(pk=plan_id)
+        if plan.recorded_by_id == getattr(user, "pk", None):
+            raise Forbidden(_("四眼原则：方案提出人不能批准自己的方案。"))
+        if plan.status != DisputePlan.Status.PROPOSED:
+            raise Conflict(_("该方案已由他人审批。"), current_state=incident.state)
+        cleaned = valid(DecisionForm(data))
+        approved = cleaned["decision"] == "approve"
+        plan.status = DisputePlan.Status.APPROVED if approved else DisputePlan.Status.REJECTED
+        plan.decided_by = user
+        plan.decided_at = timezone.now()
+        plan.decision_comment = cleaned["comment"]
+        plan.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+        record(
+            act,
+            "dispute_plan_approved" if approved else "dispute_plan_rejected",
+            cleaned["comment"],
+            record=plan.pk,
+        )
+        return plan
 
 
-@transaction.atomic
 def legal_referral_record(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
     """Art. 14-bis (4)."""
     return _record_model_form(
@@ -120,7 +115,6 @@ def legal_referral_record(*, incident_id: int, user: Any, data: dict[str, Any]) 
     )
 
 
-@transaction.atomic
 def complaint_case_assign(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
     """Art. 14-bis (5): a named handler for a major or walk-in complaint."""
     return _record_model_form(
@@ -132,25 +126,24 @@ def complaint_case_assign(*, incident_id: int, user: Any, data: dict[str, Any]) 
     )
 
 
-@transaction.atomic
 def complaint_case_escalate(*, case_id: int, user: Any, data: dict[str, Any]) -> ComplaintCase:
     """Art. 14-bis (5): escalate to head-office service management when necessary."""
     row = ComplaintCase.objects.filter(pk=case_id).values("incident_id").first()
     if row is None:
         raise IncidentNotFound(_("投诉不存在。"))
-    incident = lock(row["incident_id"], user, states=COMPLAINT_STATES)
-    case = ComplaintCase.objects.select_for_update().get(pk=case_id)
-    if case.escalated_at:
-        raise Conflict(_("该投诉已上报总行服务管理部门。"), current_state=incident.state)
-    cleaned = valid(EscalationForm(data))
-    case.escalated_at = timezone.now()
-    case.escalation_reason = cleaned["escalation_reason"]
-    case.save(update_fields=["escalated_at", "escalation_reason"])
-    record(incident, user, "complaint_escalated_hq", case.escalation_reason, record=case.pk)
-    return case
+    with measure_action(row["incident_id"], user, states=COMPLAINT_STATES) as act:
+        incident = act.incident
+        case = ComplaintCase.objects.select_for_update().get(pk=case_id)
+        if case.escalated_at:
+            raise Conflict(_("该投诉已上报总行服务管理部门。"), current_state=incident.state)
+        cleaned = valid(EscalationForm(data))
+        case.escalated_at = timezone.now()
+        case.escalation_reason = cleaned["escalation_reason"]
+        case.save(update_fields=["escalated_at", "escalation_reason"])
+        record(act, "complaint_escalated_hq", case.escalation_reason, record=case.pk)
+        return case
 
 
-@transaction.atomic
 def remedy_record(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
     """Art. 14-bis (6)."""
     return _record_model_form(
@@ -158,80 +151,83 @@ def remedy_record(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
     )
 
 
-@transaction.atomic
 def complaint_clock_start(*, incident_id: int, user: Any, data: dict[str, Any]) -> ComplaintClock:
     """The complaint clock runs from activation: 15 days, 30 for a complex complaint."""
-    incident = lock(incident_id, user, states=COMPLAINT_STATES)
-    cleaned = valid(ComplaintClockForm(data))
-    if ComplaintClock.objects.filter(incident=incident).exists():
-        raise Conflict(_("投诉办结时限已在计时。"), current_state=incident.state)
-    clock = ComplaintClock.objects.create(
-        incident=incident,
-        started_at=incident.activated_at or timezone.now(),
-        is_complex=cleaned["is_complex"],
-    )
-    record(
-        incident,
-        user,
-        "complaint_clock_started",
-        _("投诉办结时限 %(days)d 日，截至 %(due)s。")
-        % {"days": clock.limit_days, "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")},
-        limit_days=clock.limit_days,
-        due_at=clock.due_at.isoformat(),
-    )
-    return clock
+    with measure_action(incident_id, user, states=COMPLAINT_STATES) as act:
+        incident = act.incident
+        cleaned = valid(ComplaintClockForm(data))
+        if ComplaintClock.objects.filter(incident=incident).exists():
+            raise Conflict(_("投诉办结时限已在计时。"), current_state=incident.state)
+        clock = ComplaintClock.objects.create(
+            incident=incident,
+            started_at=incident.activated_at or timezone.now(),
+            is_complex=cleaned["is_complex"],
+        )
+        clocks.complaint_clock_follow(incident=incident, clock=clock)
+        record(
+            act,
+            "complaint_clock_started",
+            _("投诉办结时限 %(days)d 日，截至 %(due)s。")
+            % {"days": clock.limit_days, "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")},
+            limit_days=clock.limit_days,
+            due_at=clock.due_at.isoformat(),
+        )
+        return clock
 
 
-def _lock_clock(incident_id: int, user: Any, check: Callable[[Incident, Any], bool]) -> tuple:
-    incident = lock(incident_id, user, check=check, states=COMPLAINT_STATES)
+def _clock_action(incident_id: int, user: Any, check: Callable[[Incident, Any], bool]) -> Any:
+    return measure_action(incident_id, user, check=check, states=COMPLAINT_STATES)
+
+
+def _clock_of(incident: Incident) -> ComplaintClock:
     clock = ComplaintClock.objects.select_for_update().filter(incident=incident).first()
     if clock is None:
         raise Conflict(_("投诉办结时限尚未开始计时。"), current_state=incident.state)
-    return incident, clock
-
-
-@transaction.atomic
-def complaint_clock_request_extension(*, incident_id: int, user: Any, data: dict[str, Any]) -> ComplaintClock:
-    incident, clock = _lock_clock(incident_id, user, policies.may_act_on)
-    if clock.extension_status in (ComplaintClock.Extension.REQUESTED, ComplaintClock.Extension.APPROVED):
-        raise Conflict(_("已申请过延期。"), current_state=incident.state)
-    cleaned = valid(ExtensionRequestForm(data))
-    clock.extension_days = cleaned["extension_days"]
-    clock.extension_reason = cleaned["extension_reason"]
-    clock.extension_status = ComplaintClock.Extension.REQUESTED
-    clock.extension_requested_by = user
-    clock.save()
-    record(
-        incident,
-        user,
-        "complaint_extension_requested",
-        clock.extension_reason,
-        extension_days=clock.extension_days,
-    )
     return clock
 
 
-@transaction.atomic
+def complaint_clock_request_extension(*, incident_id: int, user: Any, data: dict[str, Any]) -> ComplaintClock:
+    with _clock_action(incident_id, user, policies.may_act_on) as act:
+        incident, clock = act.incident, _clock_of(act.incident)
+        if clock.extension_status in (ComplaintClock.Extension.REQUESTED, ComplaintClock.Extension.APPROVED):
+            raise Conflict(_("已申请过延期。"), current_state=incident.state)
+        cleaned = valid(ExtensionRequestForm(data))
+        clock.extension_days = cleaned["extension_days"]
+        clock.extension_reason = cleaned["extension_reason"]
+        clock.extension_status = ComplaintClock.Extension.REQUESTED
+        clock.extension_requested_by = user
+        clock.save()
+        record(
+            act,
+            "complaint_extension_requested",
+            clock.extension_reason,
+            extension_days=clock.extension_days,
+        )
+        return clock
+
+
 def complaint_clock_decide_extension(*, incident_id: int, user: Any, data: dict[str, Any]) -> ComplaintClock:
     """An extension needs the Leadership Group's approval; four-eyes: not by the one who asked."""
-    incident, clock = _lock_clock(incident_id, user, may_decide)
-    if clock.extension_status != ComplaintClock.Extension.REQUESTED:
-        raise Conflict(_("没有待审批的延期申请（可能已有他人处理）。"), current_state=incident.state)
-    if clock.extension_requested_by_id == getattr(user, "pk", None):
-        raise Forbidden(_("四眼原则：延期申请人不能批准自己的申请。"))
-    cleaned = valid(DecisionForm(data))
-    approved = cleaned["decision"] == "approve"
-    clock.extension_status = (
-        ComplaintClock.Extension.APPROVED if approved else ComplaintClock.Extension.REJECTED
-    )
-    clock.extension_decided_by = user
-    clock.save()
-    record(
-        incident,
-        user,
-        "complaint_extension_approved" if approved else "complaint_extension_rejected",
-        cleaned["comment"],
-        limit_days=clock.limit_days,
-        due_at=clock.due_at.isoformat(),
-    )
-    return clock
+    with _clock_action(incident_id, user, may_decide) as act:
+        incident, clock = act.incident, _clock_of(act.incident)
+        if clock.extension_status != ComplaintClock.Extension.REQUESTED:
+            raise Conflict(_("没有待审批的延期申请（可能已有他人处理）。"), current_state=incident.state)
+        if clock.extension_requested_by_id == getattr(user, "pk", None):
+            raise Forbidden(_("四眼原则：延期申请人不能批准自己的申请。"))
+        cleaned = valid(DecisionForm(data))
+        approved = cleaned["decision"] == "approve"
+        clock.extension_status = (
+            ComplaintClock.Extension.APPROVED if approved else ComplaintClock.Extension.REJECTED
+        )
+        clock.extension_decided_by = user
+        clock.save()
+        if approved:
+            clocks.complaint_clock_follow(incident=incident, clock=clock)
+        record(
+            act,
+            "complaint_extension_approved" if approved else "complaint_extension_rejected",
+            cleaned["comment"],
+            limit_days=clock.limit_days,
+            due_at=clock.due_at.isoformat(),
+        )
+        return clock

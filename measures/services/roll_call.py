@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,128 +17,127 @@ from escalation import services as escalation_services
 from ..forms import RollCallCloseForm, RollCallMarkForm, RollCallStartForm
 from ..models import RollCall, RollCallEntry
 from ..staff import roll_call_people
-from ._common import MISSING_UPDATE_STATES, ROLL_CALL_STATES, lock, record, valid
+from ._common import MISSING_UPDATE_STATES, ROLL_CALL_STATES, measure_action, record, valid
 
 MISSING_AUDIENCE = ["leadership", "party:building_security"]
 
 
-@transaction.atomic
 def roll_call_start(*, incident_id: int, user: Any, data: dict[str, Any]) -> RollCall:
     """Art. 14 (3): start the evacuation roll call over all staff of the centre."""
-    incident = lock(incident_id, user, states=ROLL_CALL_STATES)
-    cleaned = valid(RollCallStartForm(data))
-    if RollCall.objects.filter(incident=incident, closed_at__isnull=True).exists():
-        raise Conflict(_("已有进行中的点名。"), current_state=incident.state)
-    roll_call = RollCall.objects.create(
-        incident=incident,
-        assembly_point=cleaned["assembly_point"],
-        started_by=user,
-        started_at=timezone.now(),
-    )
-    people = roll_call_people()
-    RollCallEntry.objects.bulk_create(RollCallEntry(roll_call=roll_call, person=p) for p in people)
-    record(
-        incident,
-        user,
-        "roll_call_started",
-        _("撤离点名开始，集合地点：%(point)s，应到 %(n)d 人。")
-        % {"point": roll_call.assembly_point, "n": len(people)},
-        roll_call=roll_call.pk,
-        expected=len(people),
-    )
-    return roll_call
+    with measure_action(incident_id, user, states=ROLL_CALL_STATES) as act:
+        incident = act.incident
+        cleaned = valid(RollCallStartForm(data))
+        if RollCall.objects.filter(incident=incident, closed_at__isnull=True).exists():
+            raise Conflict(_("已有进行中的点名。"), current_state=incident.state)
+        roll_call = RollCall.objects.create(
+            incident=incident,
+            assembly_point=cleaned["assembly_point"],
+            started_by=user,
+            started_at=timezone.now(),
+        )
+        people = roll_call_people()
+        RollCallEntry.objects.bulk_create(RollCallEntry(roll_call=roll_call, person=p) for p in people)
+        record(
+            act,
+            "roll_call_started",
+            _("撤离点名开始，集合地点：%(point)s，应到 %(n)d 人。")
+            % {"point": roll_call.assembly_point, "n": len(people)},
+            roll_call=roll_call.pk,
+            expected=len(people),
+        )
+        return roll_call
 
 
-@transaction.atomic
 def roll_call_mark(*, entry_id: int, user: Any, data: dict[str, Any]) -> RollCallEntry:
     """Mark one person. After the roll call closed only a person still 失联 may be updated (found)."""
     row = RollCallEntry.objects.filter(pk=entry_id).values("roll_call__incident_id").first()
     if row is None:
         raise IncidentNotFound(_("点名记录不存在。"))
-    incident = lock(row["roll_call__incident_id"], user, states=MISSING_UPDATE_STATES)
-    entry = RollCallEntry.objects.select_for_update().select_related("roll_call", "person").get(pk=entry_id)
-    was_missing = entry.status == RollCallEntry.Status.MISSING
-    if not entry.roll_call.is_open and not was_missing:
-        raise Conflict(_("本次点名已结束，只有失联人员的状态还能更新。"), current_state=incident.state)
-    if entry.roll_call.is_open and incident.state not in ROLL_CALL_STATES:
-        raise Conflict(_("事件已终止，点名只能更新失联人员。"), current_state=incident.state)
-    cleaned = valid(RollCallMarkForm(data))
-    entry.status = cleaned["status"]
-    entry.marked_by = user
-    entry.marked_at = timezone.now()
-    entry.save(update_fields=["status", "marked_by", "marked_at"])
-    found_after_close = not entry.roll_call.is_open and entry.status != RollCallEntry.Status.MISSING
-    record(
-        incident,
-        user,
-        "roll_call_missing_found" if found_after_close else "roll_call_marked",
-        f"{entry.person.name}：{entry.get_status_display()}",
-        roll_call=entry.roll_call_id,
-        person={"id": entry.person_id, "name": entry.person.name},
-        status=entry.status,
-    )
-    if found_after_close:
-        escalation_services.notify(
-            incident=incident,
-            audience=MISSING_AUDIENCE,
-            event="roll_call_missing_found",
-            context={"name": entry.person.name, "status": entry.get_status_display()},
+    with measure_action(row["roll_call__incident_id"], user, states=MISSING_UPDATE_STATES) as act:
+        incident = act.incident
+        entry = (
+            RollCallEntry.objects.select_for_update().select_related("roll_call", "person").get(pk=entry_id)
         )
-    return entry
+        was_missing = entry.status == RollCallEntry.Status.MISSING
+        if not entry.roll_call.is_open and not was_missing:
+            raise Conflict(_("本次点名已结束，只有失联人员的状态还能更新。"), current_state=incident.state)
+        if entry.roll_call.is_open and incident.state not in ROLL_CALL_STATES:
+            raise Conflict(_("事件已终止，点名只能更新失联人员。"), current_state=incident.state)
+        cleaned = valid(RollCallMarkForm(data))
+        entry.status = cleaned["status"]
+        entry.marked_by = user
+        entry.marked_at = timezone.now()
+        entry.save(update_fields=["status", "marked_by", "marked_at"])
+        found_after_close = not entry.roll_call.is_open and entry.status != RollCallEntry.Status.MISSING
+        record(
+            act,
+            "roll_call_missing_found" if found_after_close else "roll_call_marked",
+            f"{entry.person.name}：{entry.get_status_display()}",
+            roll_call=entry.roll_call_id,
+            person={"id": entry.person_id, "name": entry.person.name},
+            status=entry.status,
+        )
+        if found_after_close:
+            escalation_services.notify(
+                incident=incident,
+                audience=MISSING_AUDIENCE,
+                event="roll_call_missing_found",
+                context={"name": entry.person.name, "status": entry.get_status_display()},
+            )
+        return entry
 
 
-@transaction.atomic
 def roll_call_close(*, roll_call_id: int, user: Any, data: dict[str, Any] | None = None) -> RollCall:
     """End the roll call once nobody is left unconfirmed; with anyone 失联 only on confirmation with a reason,
     and the Leadership Group and building security are told who is missing."""
     row = RollCall.objects.filter(pk=roll_call_id).values("incident_id").first()
     if row is None:
         raise IncidentNotFound(_("点名不存在。"))
-    incident = lock(row["incident_id"], user, states=ROLL_CALL_STATES)
-    roll_call = RollCall.objects.select_for_update().get(pk=roll_call_id)
-    if not roll_call.is_open:
-        raise Conflict(_("本次点名已结束。"), current_state=incident.state)
-    entries = list(roll_call.entries.select_related("person"))
-    statuses = [entry.status for entry in entries]
-    unknown = statuses.count(RollCallEntry.Status.UNKNOWN)
-    if unknown:
-        raise Invalid(
-            _("还有 %(n)d 人未确认，不能结束点名。") % {"n": unknown},
-            detail={"__all__": [{"message": _("还有人未确认。"), "code": "unknown"}]},
+    with measure_action(row["incident_id"], user, states=ROLL_CALL_STATES) as act:
+        incident = act.incident
+        roll_call = RollCall.objects.select_for_update().get(pk=roll_call_id)
+        if not roll_call.is_open:
+            raise Conflict(_("本次点名已结束。"), current_state=incident.state)
+        entries = list(roll_call.entries.select_related("person"))
+        statuses = [entry.status for entry in entries]
+        unknown = statuses.count(RollCallEntry.Status.UNKNOWN)
+        if unknown:
+            raise Invalid(
+                _("还有 %(n)d 人未确认，不能结束点名。") % {"n": unknown},
+                detail={"__all__": [{"message": _("还有人未确认。"), "code": "unknown"}]},
+            )
+        missing = [entry.person for entry in entries if entry.status == RollCallEntry.Status.MISSING]
+        cleaned = valid(RollCallCloseForm(data or {}, missing=len(missing)))
+        roll_call.closed_at = timezone.now()
+        roll_call.save(update_fields=["closed_at"])
+        counts = {status: statuses.count(status) for status in RollCallEntry.Status.values if status}
+        summary = _("撤离点名结束：已到 %(safe)d，不在岗 %(absent)d，失联 %(missing)d。") % {
+            "safe": counts[RollCallEntry.Status.SAFE],
+            "absent": counts[RollCallEntry.Status.ABSENT],
+            "missing": counts[RollCallEntry.Status.MISSING],
+        }
+        names = "、".join(person.name for person in missing)
+        if missing:
+            summary += _("失联：%(names)s。理由：%(reason)s") % {"names": names, "reason": cleaned["reason"]}
+        record(
+            act,
+            "roll_call_closed",
+            summary,
+            roll_call=roll_call.pk,
+            counts=counts,
+            missing=[{"id": person.pk, "name": person.name, "phone": person.phone} for person in missing],
+            reason=cleaned.get("reason", ""),
         )
-    missing = [entry.person for entry in entries if entry.status == RollCallEntry.Status.MISSING]
-    cleaned = valid(RollCallCloseForm(data or {}, missing=len(missing)))
-    roll_call.closed_at = timezone.now()
-    roll_call.save(update_fields=["closed_at"])
-    counts = {status: statuses.count(status) for status in RollCallEntry.Status.values if status}
-    summary = _("撤离点名结束：已到 %(safe)d，不在岗 %(absent)d，失联 %(missing)d。") % {
-        "safe": counts[RollCallEntry.Status.SAFE],
-        "absent": counts[RollCallEntry.Status.ABSENT],
-        "missing": counts[RollCallEntry.Status.MISSING],
-    }
-    names = "、".join(person.name for person in missing)
-    if missing:
-        summary += _("失联：%(names)s。理由：%(reason)s") % {"names": names, "reason": cleaned["reason"]}
-    record(
-        incident,
-        user,
-        "roll_call_closed",
-        summary,
-        roll_call=roll_call.pk,
-        counts=counts,
-        missing=[{"id": person.pk, "name": person.name, "phone": person.phone} for person in missing],
-        reason=cleaned.get("reason", ""),
-    )
-    if missing:
-        escalation_services.notify(
-            incident=incident,
-            audience=MISSING_AUDIENCE,
-            event="roll_call_missing",
-            context={
-                "names": names,
-                "count": len(missing),
-                "reason": cleaned["reason"],
-                "assembly_point": roll_call.assembly_point,
-            },
-        )
-    return roll_call
+        if missing:
+            escalation_services.notify(
+                incident=incident,
+                audience=MISSING_AUDIENCE,
+                event="roll_call_missing",
+                context={
+                    "names": names,
+                    "count": len(missing),
+                    "reason": cleaned["reason"],
+                    "assembly_point": roll_call.assembly_point,
+                },
+            )
+        return roll_call

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +13,7 @@ from teams.models import Person
 
 from ..forms import RosterForm
 from ..models import RosterAssignment, RotationRoster
-from ._common import lock, record, valid
+from ._common import measure_action, record, valid
 
 
 def roster_split(people: list[Person]) -> dict[int, str]:
@@ -37,36 +36,35 @@ def roster_split(people: list[Person]) -> dict[int, str]:
     return groups
 
 
-@transaction.atomic
 def roster_generate(*, incident_id: int, user: Any, data: dict[str, Any]) -> RotationRoster:
     """Art. 14 (1): generate the A/B rotation for all staff; a new roster supersedes the previous one."""
-    incident = lock(incident_id, user)
-    cleaned = valid(RosterForm(data))
-    people = list(team_selectors.all_staff())
-    if not people:
-        raise Invalid(_("应急组织中没有在岗人员。"), detail={"__all__": [{"message": _("没有人员。")}]})
-    roster = RotationRoster.objects.create(
-        incident=incident,
-        starts_on=cleaned["starts_on"],
-        period_days=cleaned["period_days"],
-        created_by=user,
-        created_at=timezone.now(),
-    )
-    split = roster_split(people)
-    RosterAssignment.objects.bulk_create(
-        RosterAssignment(roster=roster, person=p, group=split[p.pk], line=p.line, skills=p.skills)
-        for p in people
-    )
-    counts = {g: sum(1 for v in split.values() if v == g) for g in ("A", "B")}
-    record(
-        incident,
-        user,
-        "roster_generated",
-        _("生成A/B轮换排班：A组 %(a)d 人，B组 %(b)d 人，每 %(days)d 天轮换。")
-        % {"a": counts["A"], "b": counts["B"], "days": roster.period_days},
-        roster=roster.pk,
-        starts_on=roster.starts_on.isoformat(),
-        period_days=roster.period_days,
-        counts=counts,
-    )
-    return roster
+    with measure_action(incident_id, user) as act:
+        incident = act.incident
+        cleaned = valid(RosterForm(data))
+        people = list(team_selectors.all_staff())
+        if not people:
+            raise Invalid(_("应急组织中没有在岗人员。"), detail={"__all__": [{"message": _("没有人员。")}]})
+        roster = RotationRoster.objects.create(
+            incident=incident,
+            starts_on=cleaned["starts_on"],
+            period_days=cleaned["period_days"],
+            created_by=user,
+            created_at=timezone.now(),
+        )
+        split = roster_split(people)
+        RosterAssignment.objects.bulk_create(
+            RosterAssignment(roster=roster, person=p, group=split[p.pk], line=p.line, skills=p.skills)
+            for p in people
+        )
+        counts = {g: sum(1 for v in split.values() if v == g) for g in ("A", "B")}
+        record(
+            act,
+            "roster_generated",
+            _("生成A/B轮换排班：A组 %(a)d 人，B组 %(b)d 人，每 %(days)d 天轮换。")
+            % {"a": counts["A"], "b": counts["B"], "days": roster.period_days},
+            roster=roster.pk,
+            starts_on=roster.starts_on.isoformat(),
+            period_days=roster.period_days,
+            counts=counts,
+        )
+        return roster

@@ -187,25 +187,28 @@ def _system_up(*, system: MonitoredSystem, at: datetime, reporter: Any) -> Syste
     incident = system.current_incident
     down_since = system.status_since if system.status == SystemStatus.DOWN else None
     if incident is not None:
-        escalation_services.outage_clock_cancel(incident=incident, recovered_at=at)
-        if incident.state != State.CLOSED:
-            with translation.override(settings.LANGUAGE_CODE):
-                comment = _("系统 %(name)s 于 %(at)s 恢复正常。") % {
-                    "name": system.name,
-                    "at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S"),
-                }
-            incident_services.incident_record_action(
-                incident_id=incident.pk,
-                user=incident_policies.SYSTEM_USER,
-                action="system_recovered",
-                comment=comment,
-                payload={
-                    "system": system.code,
-                    "down_at": down_since.isoformat() if down_since else None,
-                    "up_at": at.isoformat(),
-                    "outage_seconds": int((at - down_since).total_seconds()) if down_since else None,
-                },
-            )
+        # The incident row first, then its timers: the lock order of every write (no deadlock with a
+        # transition of the same incident running at the same moment).
+        with incident_services.incident_action(
+            incident.pk, user=incident_policies.SYSTEM_USER, may=None
+        ) as act:
+            escalation_services.outage_clock_cancel(incident=act.incident, recovered_at=at)
+            if act.incident.state != State.CLOSED:
+                with translation.override(settings.LANGUAGE_CODE):
+                    comment = _("系统 %(name)s 于 %(at)s 恢复正常。") % {
+                        "name": system.name,
+                        "at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S"),
+                    }
+                act.record(
+                    "system_recovered",
+                    comment=comment,
+                    payload={
+                        "system": system.code,
+                        "down_at": down_since.isoformat() if down_since else None,
+                        "up_at": at.isoformat(),
+                        "outage_seconds": int((at - down_since).total_seconds()) if down_since else None,
+                    },
+                )
     system.status, system.status_since, system.current_incident = SystemStatus.UP, at, None
     system.save(update_fields=["status", "status_since", "current_incident"])
     event = SystemEvent.objects.create(

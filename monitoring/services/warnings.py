@@ -157,7 +157,7 @@ def incident_for_warning(
 ) -> tuple[Incident, str]:
     """The open incident of this source key gets an ``early_warning`` action; otherwise a new incident in
     监测预警 is declared by the system. (Art. 18: declaring links a recurrence within the post-event watch
-    of a terminated incident — ``escalation.services.recurrence_link``, called by ``incidents.flows``.)"""
+    of a terminated incident — ``escalation.services.recurrence_link``, run on ``IncidentDeclared``.)"""
     _source_lock(source_key)
     open_incident = (
         Incident.objects.filter(source_key=source_key, state__in=OPEN_STATES).order_by("-detected_at").first()

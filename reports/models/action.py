@@ -39,7 +39,6 @@ class CorrectiveAction(models.Model):
     retest = models.CharField(_("复测"), max_length=10, choices=Retest.choices, default="", blank=True)
     retest_note = models.TextField(_("复测说明"), blank=True)
     retested_at = models.DateTimeField(_("复测时间"), null=True, blank=True)
-    last_reminded_at = models.DateTimeField(_("最近提醒时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -221,18 +221,28 @@ def test_writes_are_recorded_on_the_timeline(org):
 
 
 def test_overdue_action_reminders_run_once_per_period(org):
-    from reports.tasks import remind_overdue_actions
+    """An overdue action is an escalation timer fired by the one sweep (issue 11): the owner is reminded
+    once, the next reminder is a timer a period later, and completing the action stops its clock."""
+    from escalation import selectors as escalation_selectors
+    from escalation import services as escalation_services
+    from escalation.models import Notification, Timer, TimerKind
 
     incident = run_to_investigation(org, warned_in_advance=False)
     overdue = _add_action(org, incident, due_date=(timezone.localdate() - timedelta(days=2)).isoformat())
-    _add_action(org, incident)  # not yet due
-    assert remind_overdue_actions() == 1
-    overdue.refresh_from_db()
-    assert overdue.last_reminded_at is not None
-    assert remind_overdue_actions() == 0  # safe to run twice: reminded once per period
-    # The owner finds it in the in-app inbox, in the plan's words.
-    from escalation import selectors as escalation_selectors
+    later = _add_action(org, incident)  # not yet due
+    clock = Timer.objects.filter(kind=TimerKind.CORRECTIVE_ACTION_OVERDUE)
+    assert clock.get(payload__record=later.pk).due_at > timezone.now()
 
+    def reminders() -> int:
+        return Notification.objects.filter(event="action_overdue", channel="inbox").count()
+
+    escalation_services.timers_sweep()
+    assert reminders() == 1
+    escalation_services.timers_sweep()  # safe to run twice: reminded once per period
+    assert reminders() == 1
+    following = clock.get(payload__record=overdue.pk, fired_at=None, cancelled_at=None)
+    assert following.due_at > timezone.now() + timedelta(hours=23)  # the next reminder, a period later
+    # The owner finds it in the in-app inbox, in the plan's words.
     inbox = list(escalation_selectors.inbox_for(org["phone_lead"]).filter(event="action_overdue"))
     assert len(inbox) == 1 and "整改措施已逾期" in inbox[0].subject and "已逾期 2 天" in inbox[0].body
     assert list(selectors.overdue_actions()) == [overdue]
@@ -241,6 +251,8 @@ def test_overdue_action_reminders_run_once_per_period(org):
     )
     assert not CorrectiveAction.objects.filter(pk=overdue.pk).exclude(status="done").exists()
     assert list(selectors.overdue_actions()) == []
+    following.refresh_from_db()
+    assert following.cancelled_at is not None and following.outcome == "done"  # completion stops the clock
 
 
 def test_the_report_page_forms_write_through_the_services(org, client):

@@ -34,7 +34,7 @@ def test_incident_titled_with_a_formula_exports_as_text(org, client):
         assert b',"=HYPERLINK' not in body and b",=HYPERLINK" not in body
 
 
-@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\0"])
 def test_every_formula_start_is_neutralised(start):
     assert csv_cell(f"{start}1+1") == f"'{start}1+1"
 

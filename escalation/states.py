@@ -1,0 +1,75 @@
+"""Which clocks start, and which stay valid, in each state of an incident (DESIGN §5) — the one table.
+
+Entering a state starts its ``start`` clocks (``escalation.handlers``); leaving a state cancels every
+pending timer whose kind is not in the new state's ``keep`` (``timers_cancel_out_of_state``); firing
+re-checks the same table (``timer_fire``). Kinds in ``ANY_STATE`` are about no particular state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from incidents.models import State
+
+from .models import TimerKind as K
+
+
+@dataclass(frozen=True)
+class StateClocks:
+    start: tuple[K, ...] = ()
+    keep: frozenset[K] = frozenset()
+
+
+REGULATOR = frozenset(
+    {
+        K.REGULATOR_DECISION_MISSING,
+        K.REGULATOR_PHONE_REPORT,
+        K.REGULATOR_WRITTEN_REPORT,
+        K.REGULATOR_IMPORTANT_SYSTEM,
+        K.REGULATOR_MAJOR_RISK,
+    }
+)
+
+# Art. 14-bis (7): complaints go on after the incident terminates, until the case is closed.
+COMPLAINTS = frozenset({K.COMPLAINT_CLOCK_DUE})
+
+CLOCKS: dict[State, StateClocks] = {
+    # Art. 2: the outage clock runs only while the outage is a warning (started by the declaration or the
+    # monitoring feed, not by entering the state: a reopened warning has no outage start of its own).
+    State.MONITORING: StateClocks(keep=frozenset({K.OUTAGE_WARNING, K.OUTAGE_LIMIT})),
+    State.REPORTED: StateClocks(start=(K.DECISION_PENDING,), keep=frozenset({K.DECISION_PENDING})),
+    # Art. 10: the regulator decision reminder starts at activation while that decision is pending.
+    State.ACTIVATED: StateClocks(start=(K.REGULATOR_DECISION_MISSING,), keep=REGULATOR | COMPLAINTS),
+    State.EXECUTING: StateClocks(
+        start=(K.PROGRESS_SILENT,), keep=REGULATOR | COMPLAINTS | {K.PROGRESS_SILENT, K.TERMINATION_OVERDUE}
+    ),
+    State.TERMINATION_REQUESTED: StateClocks(
+        start=(K.APPROVALS_MISSING, K.TERMINATION_OVERDUE),
+        keep=REGULATOR | COMPLAINTS | {K.APPROVALS_MISSING, K.TERMINATION_OVERDUE},
+    ),
+    State.TERMINATED: StateClocks(
+        start=(K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH),
+        keep=REGULATOR | COMPLAINTS | {K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH},
+    ),
+    # Art. 19: corrective actions are written while the case is investigated and chased until it closes.
+    State.INVESTIGATING: StateClocks(
+        start=(K.INVESTIGATION_NOT_CLOSED,),
+        keep=REGULATOR
+        | COMPLAINTS
+        | {K.INVESTIGATION_NOT_CLOSED, K.POST_EVENT_WATCH, K.CORRECTIVE_ACTION_OVERDUE},
+    ),
+    State.CLOSED: StateClocks(keep=frozenset({K.POST_EVENT_WATCH})),
+    State.DISMISSED: StateClocks(),
+}
+
+ANY_STATE: frozenset[K] = frozenset({K.REMINDER})
+
+
+def keeps(kind: str, state: str) -> bool:
+    """Is a timer of this kind still about an incident in this state?"""
+    return kind in ANY_STATE or kind in CLOCKS[State(state)].keep
+
+
+def stale_kinds(state: str) -> list[K]:
+    """The kinds to cancel when an incident enters ``state``."""
+    return [kind for kind in K if not keeps(kind, state)]

@@ -1,0 +1,71 @@
+"""What the apps built on ``incidents`` add to its pages — the read side of ``events``. ``incidents`` knows
+nothing above it, so an app that has something to show on the board, an incident page or the approval
+inbox registers a *source* in its ``apps.py`` ``ready()``: escalation its running clocks (deadlines),
+measures the measures awaiting a Leadership decision, monitoring the latest traffic figures an approver
+weighs on a termination request, reports the investigation form offered on the incident page (issue 12)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+DeadlineSource = Callable[[list[int]], dict[int, list[dict[str, Any]]]]
+DecisionSource = Callable[[Any], list[dict[str, Any]]]
+
+FiguresSource = Callable[[], dict[str, Any] | None]
+ActionSource = Callable[[Any, Any], list[dict[str, str]]]
+
+_deadline_sources: list[DeadlineSource] = []
+_decision_sources: list[DecisionSource] = []
+_figures_sources: list[FiguresSource] = []
+_action_sources: list[ActionSource] = []
+
+
+def add_figures_source(source: FiguresSource) -> None:
+    """``source() -> {"interval_start", "offered", "answer_rate", "service_level", "abandonment_rate"}``."""
+    if source not in _figures_sources:
+        _figures_sources.append(source)
+
+
+def add_action_source(source: ActionSource) -> None:
+    """``source(incident, user) -> [{"label", "url"}]``: work another app holds for this user here."""
+    if source not in _action_sources:
+        _action_sources.append(source)
+
+
+def latest_figures() -> dict[str, Any] | None:
+    for source in _figures_sources:
+        figures = source()
+        if figures:
+            return figures
+    return None
+
+
+def incident_actions(incident: Any, user: Any) -> list[dict[str, str]]:
+    return [action for source in _action_sources for action in source(incident, user)]
+
+
+def add_deadline_source(source: DeadlineSource) -> None:
+    """``source(incident_ids) -> {incident_id: [{"kind", "due_at" (ISO), "label", ...}]}``, one query."""
+    if source not in _deadline_sources:
+        _deadline_sources.append(source)
+
+
+def add_decision_source(source: DecisionSource) -> None:
+    """``source(user) -> [{"kind", "at", "incident", "record", "own"}]``: what awaits this decider."""
+    if source not in _decision_sources:
+        _decision_sources.append(source)
+
+
+def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    ids = list(ids)
+    merged: dict[int, list[dict[str, Any]]] = {}
+    for source in _deadline_sources:
+        for incident_id, items in source(ids).items():
+            merged.setdefault(incident_id, []).extend(items)
+    return merged
+
+
+def decisions_awaiting(user: Any) -> list[dict[str, Any]]:
+    items = [item for source in _decision_sources for item in source(user)]
+    return sorted(items, key=lambda item: item["at"])
