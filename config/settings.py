@@ -215,6 +215,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TeamCodeEnum": "teams.models.Team.Code",
         "WorkingGroupEnum": "incidents.forms.WORKING_GROUP_CHOICES",
+        "MeasureDecisionEnum": "measures.forms.DECISION_CHOICES",
+        "StatementVetDecisionEnum": "measures.forms.VET_CHOICES",
+        "RemedyKindEnum": "measures.models.Remedy.Kind",
     },
 }
 
@@ -300,6 +303,9 @@ OPS_SWEEP_STALE_PERIODS = float(os.environ.get("OPS_SWEEP_STALE_PERIODS", "3"))
 OPS_ALERT_EMAILS = env_list("OPS_ALERT_EMAILS", "")
 OPS_ALERT_WEBHOOK = os.environ.get("OPS_ALERT_WEBHOOK", "")
 OPS_ALERT_REPEAT_SECONDS = int(os.environ.get("OPS_ALERT_REPEAT_SECONDS", "3600"))
+# The emergency pack (ops.pack): written nightly at this hour (Asia/Shanghai) by a timer; dated copies kept.
+OPS_PACK_HOUR = int(os.environ.get("OPS_PACK_HOUR", "2"))
+OPS_PACK_KEEP = int(os.environ.get("OPS_PACK_KEEP", "14"))
 # /metrics (Prometheus): open on the internal network unless a bearer token is set.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # Notifications: delivery retries back off (seconds between attempts), then the row is marked failed.

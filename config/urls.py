@@ -12,6 +12,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("escalation.api.urls")),
     path("monitoring/", include("monitoring.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("measures.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("reports/", include("reports.urls")),
     path("measures/", include("measures.urls")),
+    path("ops/", include("ops.urls")),
     path("security/", include("security.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

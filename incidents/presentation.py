@@ -65,6 +65,13 @@ ACTION_LABELS = {
     "corrective_action_added": _("新增整改措施"),
     "corrective_action_updated": _("更新整改措施"),
     "drill_recorded": _("记录演练"),
+    "roll_call_missing_found": _("失联人员已找到"),
+    "notification_acknowledged": _("确认收到通知"),
+    "notification_unacknowledged": _("通知无人确认，已转告"),
+    "statement_drafted": _("起草澄清声明"),
+    "statement_vetted": _("总行办公室审核通过澄清声明"),
+    "statement_returned": _("总行办公室退回澄清声明"),
+    "statement_published": _("发布澄清声明"),
 }
 
 DEADLINE_LABELS = {

@@ -232,6 +232,8 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         if row["action"] == "regulator_decision":  # the timeline says what was decided (issue 12)
             row["label"] = f"{row['label']}：{presentation.regulator_choice(row['payload'])}"
     checklist = list(selectors.checklist_of(incident=incident).select_related("done_by__person"))
+    for item in checklist:  # issue 13: only the owner, the lead group's lead or the Leadership Group
+        item.may_complete = policies.may_complete_checklist_item(incident, item, request.user)  # type: ignore[attr-defined]
     decisions = [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS]
     may_act = policies.may_act_on(incident, request.user)
     updates = list(
@@ -327,6 +329,12 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             "may": may,
             "four_eyes": _four_eyes_note(incident, name, request.user),
             "next": back,
+            # issue 12: a warning, not a block — termination may be requested with measures still open
+            "open_items": (
+                list(selectors.checklist_of(incident=incident).filter(done_at__isnull=True))
+                if name == "request_termination"
+                else []
+            ),
         },
         status=status,
     )

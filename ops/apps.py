@@ -9,4 +9,9 @@ class OpsConfig(AppConfig):
     verbose_name = _("运行保障")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the sweep heartbeat
+        from escalation import services as escalation_services
+        from escalation.models import TimerKind
+
+        from . import pack, signals  # noqa: F401 - signals connects the sweep heartbeat
+
+        escalation_services.register_system_timer(TimerKind.EMERGENCY_PACK, pack.fire_pack_timer)

@@ -81,12 +81,13 @@ class LeaderScheduler(Scheduler):
         try:
             from django.db import close_old_connections
 
-            from . import services
+            from . import pack, services
 
             close_old_connections()  # the ORM connection may predate a database switch
             services.heartbeat_record(name="scheduler", detail={"host": self.host})
-        except Exception:  # noqa: BLE001 - only informative (the metrics' leader label)
-            logger.debug("could not record the scheduler heartbeat", exc_info=True)
+            pack.pack_timer_ensure()  # the desk's own nightly clock exists whoever leads
+        except Exception:  # noqa: BLE001 - retried at the next take-over; the sweep does not depend on it
+            logger.warning("could not record the scheduler heartbeat / pack timer", exc_info=True)
 
     # --- celery.beat.Scheduler -------------------------------------------------------------------------
     def tick(self, *args: Any, **kwargs: Any) -> float:

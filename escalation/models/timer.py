@@ -26,6 +26,9 @@ class TimerKind(models.TextChoices):
     CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue", _("整改措施逾期提醒")  # Art. 19
     COMPLAINT_CLOCK_DUE = "complaint_clock_due", _("投诉办结时限")  # Art. 14-bis (7)
     REMINDER = "reminder", _("提醒")
+    ACK_SILENT = "ack_silent", _("未确认收到，转下一渠道/下一人")  # issue 13
+    MEASURE_OVERDUE = "measure_overdue", _("预案措施逾期提醒")  # issue 13
+    EMERGENCY_PACK = "emergency_pack", _("应急包夜间生成")  # about no incident: the desk's own clock
 
 
 class Timer(models.Model):
@@ -35,8 +38,15 @@ class Timer(models.Model):
     locks it with ``fired_at`` still empty (the sweep or the ETA nudge); ``token`` fences a stale nudge.
     """
 
+    # Empty only for the desk's own clocks (the nightly emergency pack): a system timer, fired by the
+    # handler its app registers (``services.register_system_timer``).
     incident = models.ForeignKey(
-        "incidents.Incident", verbose_name=_("事件"), on_delete=models.CASCADE, related_name="timers"
+        "incidents.Incident",
+        verbose_name=_("事件"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="timers",
     )
     escalation = models.ForeignKey(
         "escalation.Escalation",

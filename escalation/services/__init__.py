@@ -27,7 +27,8 @@ from .clocks import (
     recurrence_link,
     regulator_clock_start,
 )
-from .firing import HANDLERS, TimerHandler, timer_fire, timer_handler, timers_sweep
+from .firing import HANDLERS, TimerHandler, register_system_timer, timer_fire, timer_handler, timers_sweep
+from .measure_clocks import measure_clock_stop, measure_clocks_start
 from .notifications import (
     notification_deliver,
     notification_mark_read,
@@ -51,6 +52,8 @@ from .timers import (
 )
 
 __all__ = [
+    "measure_clock_stop",
+    "measure_clocks_start",
     "FIRE_MAX_ATTEMPTS",
     "HANDLERS",
     "OUTAGE_KINDS",
@@ -68,6 +71,7 @@ __all__ = [
     "outage_clock_start",
     "policies_seed_defaults",
     "policy_snapshot",
+    "register_system_timer",
     "post_event_watch_start",
     "recurrence_link",
     "regulator_clock_start",

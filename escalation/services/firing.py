@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from incidents.policies import SYSTEM_USER
 
 from ..models import Timer, TimerKind
 from ..states import keeps
+from .measure_clocks import fire_measure_overdue
 from .notifications import notifications_requeue, notify
 from .timers import FIRE_MAX_ATTEMPTS, OUTAGE_REPORT_REASON, _pending, timers_nudge_upcoming
 
@@ -88,12 +90,20 @@ def _fire_nothing(timer: Timer, incident: Incident) -> str:
     return "ended"
 
 
+def _fire_ack_silent(timer: Timer, incident: Incident) -> str:
+    from .. import acks
+
+    return acks.fire_silent(timer=timer, incident=incident)
+
+
 TimerHandler = Callable[[Timer, Incident], str]
 
 HANDLERS: dict[str, TimerHandler] = {
     K.OUTAGE_WARNING: _fire_outage_warning,
     K.OUTAGE_LIMIT: _fire_outage_limit,
     K.POST_EVENT_WATCH: _fire_nothing,
+    K.ACK_SILENT: _fire_ack_silent,
+    K.MEASURE_OVERDUE: fire_measure_overdue,
 }
 
 
@@ -101,6 +111,22 @@ def timer_handler(kind: str, handler: TimerHandler) -> None:
     """An app above registers what a timer of its own kind does when it fires (in its ``apps.py``
     ``ready()``): called in the firing transaction, with the incident locked; returns the outcome."""
     HANDLERS[kind] = handler
+
+
+# Timers about no incident (the desk's own clocks: the nightly emergency pack). The app above that owns the
+# action registers it the same way; fired by the same sweep, at most once, with the same retries.
+SYSTEM_HANDLERS: dict[str, Callable[[Timer], str]] = {}
+
+
+def register_system_timer(kind: str, handler: Callable[[Timer], str]) -> None:
+    SYSTEM_HANDLERS[kind] = handler
+
+
+def _system_action(timer: Timer) -> str:
+    handler = SYSTEM_HANDLERS.get(timer.kind)
+    if handler is None:
+        raise LookupError(f"no handler registered for system timer kind {timer.kind!r}")
+    return handler(timer)
 
 
 def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) -> str:
@@ -121,8 +147,10 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
     now = timezone.now()
     if head["due_at"] > now:
         return "not_due"
-    with transaction.atomic(), incident_services.incident_locked(head["incident_id"], wait=wait) as incident:
-        if incident is None:
+    system = head["incident_id"] is None  # the desk's own clock: no incident to lock
+    lock = nullcontext(None) if system else incident_services.incident_locked(head["incident_id"], wait=wait)
+    with transaction.atomic(), lock as incident:
+        if incident is None and not system:
             return "busy"
         timer = (
             Timer.objects.select_for_update(skip_locked=True)
@@ -133,7 +161,7 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
             return "done"
         now = timezone.now()
         timer.attempts += 1
-        if not keeps(timer.kind, incident.state):
+        if incident is not None and not keeps(timer.kind, incident.state):
             timer.cancelled_at = now
             timer.outcome = f"state is {incident.state}"
             timer.save(update_fields=["cancelled_at", "outcome", "attempts"])
@@ -142,10 +170,12 @@ def timer_fire(*, timer_id: int, token: str | None = None, wait: bool = True) ->
         timer.save(
             update_fields=["fired_at", "attempts"]
         )  # before acting: a transition cancels only unfired rows
-        handler = HANDLERS.get(timer.kind, _fire_notify)
         try:
             with transaction.atomic():
-                outcome = handler(timer, incident)
+                if incident is None:
+                    outcome = _system_action(timer)
+                else:
+                    outcome = HANDLERS.get(timer.kind, _fire_notify)(timer, incident)
         except Exception as exc:  # the action failed: retry a few times, then leave it visible as failed
             logger.exception("timer %s (%s) failed", timer.pk, timer.kind)
             timer.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]

@@ -82,7 +82,10 @@ def test_full_journey_of_each_plan(login, plan, tmp_path):
     lead = login(LEAD_OF_PLAN[plan])
     open_incident(lead, incident_id)
     lead.get_by_role("link", name="开始实施").click()
-    lead.get_by_label("现场指挥").select_option(label="李现场")
+    picker = lead.get_by_label("现场指挥")  # names with their roles (issue 12)
+    picker.select_option(
+        label=next(t for t in picker.locator("option").all_inner_texts() if t.startswith("李现场（"))
+    )
     lead.get_by_role("button", name="开始实施").click()
     expect(lead.locator(".state.big")).to_have_text("实施中")
 

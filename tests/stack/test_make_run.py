@@ -122,12 +122,12 @@ def test_make_run_serves_the_url_it_prints_with_every_page_and_export_then_stops
     assert url == f"http://127.0.0.1:{port}", "the banner names the port it serves on"
     assert "embedded PostgreSQL" in output.text
     session = requests.Session()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while True:
         try:
-            session.get(f"{url}/accounts/login/", timeout=5)
+            session.get(f"{url}/accounts/login/", timeout=30)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             assert time.monotonic() < deadline, output.text[-4000:]
             assert process.poll() is None, output.text[-4000:]
             time.sleep(0.5)
@@ -161,6 +161,11 @@ def test_make_run_serves_the_url_it_prints_with_every_page_and_export_then_stops
     for page in pages:
         response = session.get(url + page, timeout=60)
         assert response.status_code == 200, (page, response.status_code, response.text[:300])
+
+    # Links inside notifications point where the app serves (SITE_URL follows the port), not to :8000.
+    inbox = session.get(f"{url}/escalation/inbox/", timeout=60).text
+    links = set(re.findall(r"https?://[^/\s<]+/", inbox))
+    assert links == {f"{url}/"}, links
 
     statistics = session.get(f"{url}/reports/statistics/", timeout=60)
     assert statistics.status_code == 200, statistics.text[:500]
