@@ -114,4 +114,4 @@ def test_a_refused_decision_calls_nobody(org):
     incident = _declare(org, "system_outage")
     with pytest.raises(Forbidden):
         _move(org, incident, "auditor", "report")
-    assert not Notification.objects.filter(incident=incident).exists()
+    assert not Notification.objects.filter(incident=incident, event="decision_waiting").exists()
