@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Incident, TimelineEntry
@@ -75,6 +76,8 @@ def test_the_regulator_decision_waits_for_activation_on_the_api_as_on_the_page(a
     move(api, "agent", incident["id"], "report")
     assert api("gm").post(url, body, format="json").status_code == 403
     client.force_login(org["gm"])
-    assert "regulator-decision" not in client.get(f"/incidents/{incident['id']}/").content.decode()
+    decision_form = f'action="{reverse("regulator-decision", args=[incident["id"]])}"'
+    assert decision_form not in client.get(f"/incidents/{incident['id']}/").content.decode()
     move(api, "supervisor", incident["id"], "activate")
+    assert decision_form in client.get(f"/incidents/{incident['id']}/").content.decode()
     assert api("gm").post(url, body, format="json").status_code == 200
