@@ -43,7 +43,7 @@ def test_regulator_deadlines_and_acting_leaders_in_the_browser(login):
     gm = login("gm")
     gm.goto(f"{gm.base}/incidents/{incident_id}/")
     regulator = gm.locator("#regulator")
-    regulator.get_by_label("是否向监管部门报告").select_option("report")
+    regulator.get_by_label("决定向监管部门报告", exact=True).check()
     regulator.get_by_label("重大操作风险事件").check()
     regulator.get_by_label("理由").fill("影响全行热线，须报告")
     regulator.get_by_role("button", name="记录决定").click()
