@@ -20,10 +20,11 @@ test: install ## the whole test suite on PostgreSQL + Redis + a real Celery work
 	@scripts/services.sh
 	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) pytest $(PYTEST_ARGS)
 
-lint: install ## ruff (lint + format check) and mypy
+lint: install ## ruff (lint + format check), mypy and the layers contract (import-linter)
 	ruff check .
 	ruff format --check .
 	DEBUG=1 mypy core teams incidents escalation monitoring reports measures security desk ops config
+	lint-imports
 
 format: install ## apply ruff's formatting and safe fixes
 	ruff check --fix .

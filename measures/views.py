@@ -76,7 +76,8 @@ def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
                 incident_id=incident_id, user=request.user, data=request.POST.dict()
             ),
             _("A/B轮换排班已生成。"),
-        )
+            fields_shown=True,
+        ).invalid
         if failed is None:
             return redirect("measures:roster", incident_id=incident_id)
         bind_errors(form, failed)
@@ -142,7 +143,8 @@ def roll_call(request: HttpRequest, incident_id: int) -> HttpResponse:
                 incident_id=incident_id, user=request.user, data=request.POST.dict()
             ),
             _("撤离点名已开始。"),
-        )
+            fields_shown=True,
+        ).invalid
         if failed is None:
             return redirect("measures:roll_call", incident_id=incident_id)
         bind_errors(form, failed)
@@ -183,7 +185,8 @@ def roll_call_close(request: HttpRequest, incident_id: int, roll_call_id: int) -
             roll_call_id=roll_call_id, user=request.user, data=request.POST.dict()
         ),
         _("撤离点名已结束。"),
-    )
+        fields_shown=True,
+    ).invalid
     if failed is None:
         return redirect("measures:roll_call", incident_id=incident_id)
     incident = _incident(request, incident_id)
@@ -228,8 +231,11 @@ def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -
             key.removeprefix(prefix): request.POST.get(key) for key in request.POST if key.startswith(prefix)
         }
         failed = run_for_page(
-            request, lambda: service(incident_id=incident_id, user=request.user, data=data), message
-        )
+            request,
+            lambda: service(incident_id=incident_id, user=request.user, data=data),
+            message,
+            fields_shown=True,
+        ).invalid
         if failed is None:
             return redirect(reverse("measures:complaint", args=[incident_id]) + f"#{kind}")
         page_forms = _complaint_forms(request.POST, kind)

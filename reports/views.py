@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -15,22 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import errors as refusals
-from core.errors import IncidentError
-from core.pages import refusal_text
+from core.pages import run_for_page
 from incidents import selectors as incident_selectors
-from incidents.models import Incident, State
+from incidents.models import Incident
 
-from . import charts, exports, post_incident, selectors, services
+from . import charts, exports, pages, post_incident, selectors, services
 from . import statistics as stats
-from .forms import (
-    ActionProgressForm,
-    CorrectiveActionForm,
-    DrillRecordForm,
-    InvestigationForm,
-    ResponsiblePersonForm,
-)
 from .labels import label
-from .models import CorrectiveAction, DrillRecord, FinalReport, Investigation
 from .rendering import pdf_from_html, report_html
 
 
@@ -48,45 +38,8 @@ def _incident_or_404(request: HttpRequest, incident_id: int) -> Incident:
 @login_required
 def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident_or_404(request, incident_id)
-    language = _language(request)
-    with translation.override(language):
-        report = post_incident.report_for(incident=incident)
-        may_write = incident.state == State.INVESTIGATING and selectors.may_write_investigation(
-            incident=incident, user=request.user
-        )
-        context: dict[str, Any] = {"incident": incident, "report": report, "may_write": may_write}
-        if may_write:
-            investigation = Investigation.objects.filter(incident=incident).first()
-            context["investigation_form"] = (
-                InvestigationForm(instance=investigation)
-                if investigation
-                else InvestigationForm(
-                    initial={"late_report": selectors.late_report_of(incident=incident)["late"]}
-                )
-            )
-            context["responsible_form"] = ResponsiblePersonForm()
-            context["action_form"] = CorrectiveActionForm()
-            context["action_forms"] = [
-                (
-                    action,
-                    ActionProgressForm(
-                        None,
-                        action=action,
-                        auto_id=f"id_action{action.pk}_%s",
-                        initial={
-                            name: getattr(action, name)
-                            for name in ("status", "closure_evidence", "retest", "retest_note")
-                        },
-                    ),
-                )
-                for action in CorrectiveAction.objects.filter(investigation__incident=incident).order_by(
-                    "due_date", "id"
-                )
-            ]
-            if incident.is_drill:
-                record = DrillRecord.objects.filter(incident=incident).first()
-                context["drill_form"] = DrillRecordForm(instance=record) if record else DrillRecordForm()
-        return render(request, "reports/report.html", context)
+    with translation.override(_language(request)):
+        return render(request, "reports/report.html", pages.report(user=request.user, incident=incident))
 
 
 @login_required
@@ -94,7 +47,7 @@ def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
     """The PDF for filing. A closed case prints the frozen report stored at ``close``."""
     incident = _incident_or_404(request, incident_id)
     language = _language(request)
-    final = FinalReport.objects.filter(incident=incident).first()
+    final = selectors.final_report_of(incident=incident)
     if final is not None:
         html = final.html_en if language == "en" else final.html_zh
         digest = final.sha256
@@ -132,12 +85,7 @@ def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> H
     if part == "investigation":
         for name in ("concealed_report", "false_report", "police_referral"):
             data.setdefault(name, False)
-    try:
-        write(incident_id=incident.pk, user=request.user, data=data)
-    except IncidentError as error:
-        messages.error(request, refusal_text(error))
-    else:
-        messages.success(request, _("已保存。"))
+    run_for_page(request, lambda: write(incident_id=incident.pk, user=request.user, data=data), _("已保存。"))
     return redirect("reports:report", incident_id=incident.pk)
 
 
@@ -152,12 +100,11 @@ def action_progress(request: HttpRequest, action_id: int) -> HttpResponse:
     ):
         raise Http404
     data = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken" and value != ""}
-    try:
-        services.corrective_action_update(action_id=action_id, user=request.user, data=data)
-    except IncidentError as error:
-        messages.error(request, refusal_text(error))
-    else:
-        messages.success(request, _("已保存。"))
+    run_for_page(
+        request,
+        lambda: services.corrective_action_update(action_id=action_id, user=request.user, data=data),
+        _("已保存。"),
+    )
     return redirect("reports:report", incident_id=incident_id)
 
 
