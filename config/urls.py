@@ -12,6 +12,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("escalation.api.urls")),
     path("monitoring/", include("monitoring.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("measures.api.urls")),
 ]
 
 urlpatterns = [

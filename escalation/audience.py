@@ -1,9 +1,10 @@
 """Who an audience key means, resolved when a notification is written (DESIGN §5).
 
 Keys: ``group:<team>``, ``group_lead:<team>``, ``leadership_deciders``, ``leadership``, ``leader``,
-``deputy``, ``party:<kind>``, ``user:<id>``, and — relative to the incident — ``lead_group``,
-``lead_group_lead``, ``missing_approvers``. People are resolved when the message is written, so a
-snapshotted escalation still reaches whoever holds the role at that moment.
+``deputy``, ``party:<kind>``, ``user:<id>``, ``person:<id>`` (a named person: a complaint handler), and —
+relative to the incident — ``lead_group``,
+``lead_group_lead``, ``missing_approvers``, ``investigators``. People are resolved when the message is
+written, so a snapshotted escalation still reaches whoever holds the role at that moment.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from teams import selectors as team_selectors
 from teams.models import Membership, Party, Person, Team
 
 FIXED_KEYS = ("leadership_deciders", "leadership", "leader", "deputy")
-INCIDENT_KEYS = ("lead_group", "lead_group_lead", "missing_approvers")
-PREFIXES = ("group:", "group_lead:", "party:", "user:")
+# ``owner``: a measure's owner, resolved when its overdue clock starts (policy ``measure_overdue``)
+INCIDENT_KEYS = ("lead_group", "lead_group_lead", "missing_approvers", "owner", "investigators")
+PREFIXES = ("group:", "group_lead:", "party:", "user:", "person:")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Target:
     user_id: int | None = None
     address: str = ""
     secret: str = ""
+    person_id: int | None = None
 
     @property
     def key(self) -> tuple[str, Any]:
@@ -50,7 +53,7 @@ def audience_errors(audience: list[Any]) -> list[str]:
         elif key.startswith("party:"):
             if key.split(":", 1)[1] not in Party.Kind.values:
                 errors.append(_("未知的协同方：%s") % key)
-        elif key.startswith("user:"):
+        elif key.startswith(("user:", "person:")):
             if not key.split(":", 1)[1].isdigit():
                 errors.append(_("用户编号必须是数字：%s") % key)
         else:
@@ -70,11 +73,11 @@ def _person_targets(person: Person) -> list[Target]:
     targets = []
     preferred = set(person.preferred_channels or [])
     if person.user_id:
-        targets.append(Target(channel="inbox", name=person.name, user_id=person.user_id))
+        targets.append(Target(channel="inbox", name=person.name, user_id=person.user_id, person_id=person.pk))
     if person.email and ("email" in preferred or not person.user_id):
-        targets.append(Target(channel="email", name=person.name, address=person.email))
+        targets.append(Target(channel="email", name=person.name, address=person.email, person_id=person.pk))
     if person.phone and "sms" in preferred:
-        targets.append(Target(channel="sms", name=person.name, address=person.phone))
+        targets.append(Target(channel="sms", name=person.name, address=person.phone, person_id=person.pk))
     return targets
 
 
@@ -107,6 +110,8 @@ def _people(key: str, incident: Any) -> tuple[list[Person], list[Target]]:
         )
     if key == "missing_approvers":
         return _missing_approvers(incident)
+    if key == "investigators":  # named at ``investigate`` (Art. 19)
+        return (list(incident.investigators.filter(is_active=True)) if incident is not None else []), []
     prefix, _sep, value = key.partition(":")
     if prefix == "group":
         team = Team.objects.filter(code=value).first()
@@ -126,6 +131,8 @@ def _people(key: str, incident: Any) -> tuple[list[Person], list[Target]]:
                 Target(channel=robot_kind(party.webhook_url), name=str(party), address=party.webhook_url)
             )
         return ([party.person] if party.person and party.person.is_active else []), shared
+    if prefix == "person" and value.isdigit():
+        return list(Person.objects.filter(pk=int(value), is_active=True)), []
     if prefix == "user" and value.isdigit():
         person = Person.objects.filter(user_id=int(value)).first()
         if person is not None:

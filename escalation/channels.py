@@ -99,29 +99,31 @@ def webhook_body(notification: Any) -> dict[str, Any]:
 
 
 def send(notification: Any) -> None:
+    from .acks import text_with_link  # a person's message carries their acknowledgement link
+
     channel = notification.channel
+    body = text_with_link(notification, notification.body)
     if channel == "email":
         try:
-            send_mail(
-                notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, [notification.address]
-            )
+            send_mail(notification.subject, body, settings.DEFAULT_FROM_EMAIL, [notification.address])
         except Exception as exc:  # SMTP errors come in many classes
             raise DeliveryError(f"e-mail: {exc.__class__.__name__}: {exc}") from exc
     elif channel == "sms":
         gateway: SmsGateway = import_string(settings.SMS_GATEWAY)()
         try:
             gateway.send(
-                phone=notification.address, text=f"{notification.subject}\n{notification.body}"[:500]
+                phone=notification.address,
+                text=text_with_link(notification, f"{notification.subject}\n{notification.body}"[:300]),
             )
         except Exception as exc:
             raise DeliveryError(f"SMS: {exc.__class__.__name__}: {exc}") from exc
     elif channel == "wecom":
-        _post_json(notification.address, wecom_body(notification.subject, notification.body), robot=True)
+        _post_json(notification.address, wecom_body(notification.subject, body), robot=True)
     elif channel == "dingtalk":
         url = notification.address
         if notification.secret:
             url = dingtalk_signed_url(url, notification.secret)
-        _post_json(url, dingtalk_body(notification.subject, notification.body), robot=True)
+        _post_json(url, dingtalk_body(notification.subject, body), robot=True)
     elif channel == "webhook":
         _post_json(notification.address, webhook_body(notification), robot=False)
     elif channel == "inbox":

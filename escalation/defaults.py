@@ -13,6 +13,27 @@ MINUTE = 60
 HOUR = 3600
 
 DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
+    "measure_overdue": {
+        "name": "预案措施逾期提醒与升级",
+        "description": "Issue 13：预案措施清单的每一项到完成时限仍未完成，提醒责任人；15 分钟后提醒牵头小组组长；30 分钟后提醒组长和副组长。完成即停止计时。步骤从该项的完成时限起算；owner 为该项责任人。",
+        "steps": [
+            {"after_seconds": 0, "audience": ["owner"], "event": "measure_overdue"},
+            {"after_seconds": 15 * MINUTE, "audience": ["lead_group_lead"], "event": "measure_overdue"},
+            {"after_seconds": 30 * MINUTE, "audience": ["leadership_deciders"], "event": "measure_overdue"},
+        ],
+        "params": {},
+    },
+    "acknowledgement": {
+        "name": "确认收到与无人应答升级",
+        "description": "Issue 13：需确认的通知（移交、督办）在等待时间内未确认收到，先换下一渠道（短信、邮件）重发，渠道用尽后依次转告副组长、组长；确认链接的有效期。",
+        "steps": [],
+        "params": {
+            "wait_seconds": 15 * MINUTE,
+            "channels": ["sms", "email"],
+            "next_people": ["deputy", "leader"],
+            "link_max_age_seconds": 24 * HOUR,
+        },
+    },
     "decision_pending": {
         "name": "待决策提醒（已报告·待决策）",
         "description": "Art. 8–9：报告后领导小组未作决定，15 分钟提醒组长和副组长，30 分钟提醒全体领导小组成员。",

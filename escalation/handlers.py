@@ -10,7 +10,7 @@ from incidents import events
 from incidents.models import Incident, RegulatorDecision, State
 from incidents.plans import Category
 
-from . import services
+from . import calls, services
 from .models import TimerKind as K
 from .states import CLOCKS
 
@@ -59,8 +59,9 @@ STARTERS: dict[K, Callable[[Incident], object]] = {
 
 
 def on_transitioned(event: events.IncidentTransitioned) -> None:
-    """Timers follow the state (DESIGN §5): whatever the new state does not keep is cancelled, and the new
-    state's clocks start."""
+    """Whoever must decide next is called at once (issue 12, ``calls``); then timers follow the state
+    (DESIGN §5): whatever the new state does not keep is cancelled, and the new state's clocks start."""
+    calls.call_after_transition(incident=event.incident, name=event.name, user=event.actor)
     if event.to_state == event.from_state:
         return  # a partial termination approval: the approvals-missing reminder keeps running
     incident = event.incident
@@ -70,6 +71,15 @@ def on_transitioned(event: events.IncidentTransitioned) -> None:
         STARTERS.get(kind, _chain(kind))(incident)
     if state == State.REPORTED:
         services.late_report_record(incident=incident)  # Art. 21: measured when the report lands
+    if event.name == "activate":  # issue 13: every measure of the plan gets its overdue clock
+        services.measure_clocks_start(incident=incident)
+
+
+def on_checklist_done(event: events.ChecklistItemDone) -> None:
+    """A measure is done: its overdue clock stops; a recurring one's next occurrence gets its own."""
+    services.measure_clock_stop(incident=event.incident, item_id=event.item.pk)
+    if event.next_item is not None:
+        services.measure_clocks_start(incident=event.incident, items=[event.next_item])
 
 
 def on_progress_updated(event: events.ProgressUpdated) -> None:
@@ -88,3 +98,4 @@ def connect() -> None:
     events.subscribe(events.IncidentTransitioned, on_transitioned)
     events.subscribe(events.ProgressUpdated, on_progress_updated)
     events.subscribe(events.RegulatorDecisionRecorded, on_regulator_decision)
+    events.subscribe(events.ChecklistItemDone, on_checklist_done)

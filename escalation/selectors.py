@@ -89,3 +89,12 @@ def failed_notifications(*, incident: Any | None = None) -> QuerySet[Notificatio
 
 def notifications_of(*, incident: Any) -> QuerySet[Notification]:
     return Notification.objects.filter(Q(incident=incident)).order_by("-created_at", "-id")
+
+
+def messages_of(*, incident: Any) -> QuerySet[Notification]:
+    """Every message about the incident with its status, oldest first (one query)."""
+    return (
+        Notification.objects.filter(incident=incident)
+        .select_related("acknowledged_by__person", "recipient")
+        .order_by("created_at", "id")
+    )

@@ -32,6 +32,8 @@ REGULATOR = frozenset(
 
 # Art. 14-bis (7): complaints go on after the incident terminates, until the case is closed.
 COMPLAINTS = frozenset({K.COMPLAINT_CLOCK_DUE})
+# Issue 13: a plan's measures are chased while the plan runs (activation → termination).
+MEASURES = frozenset({K.MEASURE_OVERDUE})
 
 CLOCKS: dict[State, StateClocks] = {
     # Art. 2: the outage clock runs only while the outage is a warning (started by the declaration or the
@@ -39,13 +41,16 @@ CLOCKS: dict[State, StateClocks] = {
     State.MONITORING: StateClocks(keep=frozenset({K.OUTAGE_WARNING, K.OUTAGE_LIMIT})),
     State.REPORTED: StateClocks(start=(K.DECISION_PENDING,), keep=frozenset({K.DECISION_PENDING})),
     # Art. 10: the regulator decision reminder starts at activation while that decision is pending.
-    State.ACTIVATED: StateClocks(start=(K.REGULATOR_DECISION_MISSING,), keep=REGULATOR | COMPLAINTS),
+    State.ACTIVATED: StateClocks(
+        start=(K.REGULATOR_DECISION_MISSING,), keep=REGULATOR | COMPLAINTS | MEASURES
+    ),
     State.EXECUTING: StateClocks(
-        start=(K.PROGRESS_SILENT,), keep=REGULATOR | COMPLAINTS | {K.PROGRESS_SILENT, K.TERMINATION_OVERDUE}
+        start=(K.PROGRESS_SILENT,),
+        keep=REGULATOR | COMPLAINTS | MEASURES | {K.PROGRESS_SILENT, K.TERMINATION_OVERDUE},
     ),
     State.TERMINATION_REQUESTED: StateClocks(
         start=(K.APPROVALS_MISSING, K.TERMINATION_OVERDUE),
-        keep=REGULATOR | COMPLAINTS | {K.APPROVALS_MISSING, K.TERMINATION_OVERDUE},
+        keep=REGULATOR | COMPLAINTS | MEASURES | {K.APPROVALS_MISSING, K.TERMINATION_OVERDUE},
     ),
     State.TERMINATED: StateClocks(
         start=(K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH),
@@ -62,7 +67,8 @@ CLOCKS: dict[State, StateClocks] = {
     State.DISMISSED: StateClocks(),
 }
 
-ANY_STATE: frozenset[K] = frozenset({K.REMINDER})
+# a hand-off waits for its acknowledgement whatever the incident does (issue 13)
+ANY_STATE: frozenset[K] = frozenset({K.REMINDER, K.ACK_SILENT})
 
 
 def keeps(kind: str, state: str) -> bool:

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from incidents import selectors as incident_selectors
+
+from . import acks, selectors, services
 
 
 @login_required
@@ -23,3 +28,56 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     services.notification_mark_read(user=request.user, notification_id=pk)
     return redirect("escalation:inbox")
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click in the inbox: 确认收到 (every channel of that message to me)."""
+    if acks.acknowledge_in_inbox(user=request.user, notification_id=pk):
+        messages.success(request, _("已确认收到。"))
+    else:
+        messages.info(request, _("这条通知已确认过。"))
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("escalation:inbox")
+
+
+def ack_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed link from an e-mail / SMS / robot text. GET shows what will be acknowledged (mail scanners
+    that prefetch links acknowledge nothing); POST acknowledges, once. Needs no login: the link is signed."""
+    try:
+        if request.method == "POST":
+            notification = acks.acknowledge_by_link(token=token)
+            return render(request, "escalation/ack_link.html", {"done": True, "notification": notification})
+        notification = acks.notification_for_link(token)
+    except acks.LinkRefused as refused:
+        return render(
+            request,
+            "escalation/ack_link.html",
+            {"refused": refused.reason, "notification": refused.notification},
+            status=refused.status,
+        )
+    return render(request, "escalation/ack_link.html", {"notification": notification})
+
+
+@login_required
+def incident_messages(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Who was told, on which channel, delivered or failed, acknowledged by whom and when — for the
+    incident page (loaded into it by htmx) and printable on its own."""
+    incident = incident_selectors.incident_detail(user=request.user, incident_id=incident_id)
+    if incident is None:
+        raise Http404(_("事件不存在。"))
+    rows = list(selectors.messages_of(incident=incident))
+    return render(
+        request,
+        "escalation/partials/_messages.html",
+        {
+            "incident": incident,
+            "rows": rows,
+            "base_template": (
+                "escalation/partials/_bare.html" if request.headers.get("HX-Request") else "base.html"
+            ),
+        },
+    )

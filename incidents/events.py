@@ -66,8 +66,22 @@ class RegulatorDecisionRecorded:
     decision: dict[str, Any]
 
 
-Event = IncidentDeclared | IncidentTransitioned | ProgressUpdated | RegulatorDecisionRecorded
-E = TypeVar("E", IncidentDeclared, IncidentTransitioned, ProgressUpdated, RegulatorDecisionRecorded)
+@dataclass(frozen=True)
+class ChecklistItemDone:
+    """A measure of the plan was completed (issue 13); ``next_item`` is a recurring item's next occurrence."""
+
+    incident: Incident
+    actor: Any
+    item: Any
+    next_item: Any = None
+
+
+Event = (
+    IncidentDeclared | IncidentTransitioned | ProgressUpdated | RegulatorDecisionRecorded | ChecklistItemDone
+)
+E = TypeVar(
+    "E", IncidentDeclared, IncidentTransitioned, ProgressUpdated, RegulatorDecisionRecorded, ChecklistItemDone
+)
 
 _handlers: dict[type, list[Callable[[Any], None]]] = defaultdict(list)
 _guards: dict[str, list[Callable[[Incident], None]]] = defaultdict(list)

@@ -12,10 +12,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from teams.models import Person, Team
+from teams.forms import DutyPersonField
+from teams.models import Membership, Person, Team
 
 from .models import Incident, RegulatorDecision, State
 from .plans import Category, Grade, Plan, default_plan_for, lead_group_for
@@ -117,8 +119,9 @@ class ActivateForm(IncidentForm):
 class ExecuteForm(IncidentForm):
     """Art. 10: unified command — name the on-scene commander."""
 
-    on_scene_commander = forms.ModelChoiceField(
-        label=_("现场指挥"), queryset=Person.objects.filter(is_active=True)
+    # who may command on site: the Leadership Group and the working groups' leads (issue 12), with roles
+    on_scene_commander = DutyPersonField(
+        holds=Q(team__code=Team.Code.LEADERSHIP) | Q(role=Membership.Role.LEAD), label=_("现场指挥")
     )
 
 
@@ -180,6 +183,9 @@ class RegulatorDecisionForm(forms.Form):
             (RegulatorDecision.REPORT, RegulatorDecision.REPORT.label),
             (RegulatorDecision.NO_REPORT, RegulatorDecision.NO_REPORT.label),
         ],
+        # Nothing chosen in advance (issue 12): a decision under stress must be made, not accepted.
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择是否向监管部门报告。")},
     )
     important_system = forms.BooleanField(label=_("涉及重要信息系统"), required=False)
     major_operational_risk = forms.BooleanField(label=_("重大操作风险事件"), required=False)

@@ -9,8 +9,10 @@ from html import escape
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from core.pages import dress
 from security import masking
@@ -18,7 +20,7 @@ from teams import selectors as team_selectors
 
 from . import contributions, policies, presentation, selectors
 from .forms import TRANSITION_FORMS, ChecklistDoneForm, ProgressUpdateForm, RegulatorDecisionForm
-from .models import Incident, State
+from .models import Incident, State, TimelineEntry
 from .plans import default_plan_for, lead_group_for
 
 BOARD_STATES = (
@@ -82,12 +84,24 @@ def board(*, user: Any) -> dict[str, Any]:
         }
         for state in BOARD_STATES
     ]
-    return {"columns": columns, "total": len(incidents), "now": timezone.now()}
+    waiting = selectors.decisions_waiting_for(user=user)
+    return {
+        "columns": columns,
+        "total": len(incidents),
+        "now": timezone.now(),
+        # What the board's alert script compares between two polls (a new incident, a new decision for me).
+        "incident_ids": " ".join(str(incident.pk) for incident in incidents),
+        "waiting_keys": " ".join(
+            f"{item['kind']}-{item['incident'].pk}-{item['since']:%Y%m%d%H%M%S}" for item in waiting
+        ),
+        "waiting_count": len(waiting),
+    }
 
 
 def home(*, user: Any) -> dict[str, Any]:
     return {
         **board(user=user),
+        "poll_seconds": settings.BOARD_POLL_SECONDS,
         "teams": team_selectors.teams_with_members(),
         "parties": team_selectors.parties_with_people(),
     }
@@ -101,7 +115,7 @@ def timeline_rows(*, incident: Incident) -> list[dict[str, Any]]:
     state_labels = {value: str(label) for value, label in State.choices}
     action_labels = {action: str(label) for action, label in presentation.ACTION_LABELS.items()}
     zone = timezone.get_current_timezone()
-    return [
+    rows = [
         {
             "action": entry["action"],
             "kind": entry["kind"],
@@ -111,8 +125,8 @@ def timeline_rows(*, incident: Incident) -> list[dict[str, Any]]:
             "moved": entry["from_state"] != entry["to_state"],
             "from_label": state_labels.get(entry["from_state"], "∅"),
             "to_label": state_labels.get(entry["to_state"], ""),
-            "actor_name": entry["actor_name"],
-            "comment": entry["comment"],
+            "actor_name": _(entry["actor_name"]) if entry["actor_name"] else "",
+            "comment": presentation.timeline_comment(entry["action"], entry["comment"], entry["payload"]),
             "payload": entry["payload"],
         }
         for entry in map(
@@ -122,6 +136,10 @@ def timeline_rows(*, incident: Incident) -> list[dict[str, Any]]:
             ),
         )
     ]
+    for row in rows:
+        if row["action"] == "regulator_decision":  # the timeline says what was decided (issue 12)
+            row["label"] = f"{row['label']}：{presentation.regulator_choice(row['payload'])}"
+    return rows
 
 
 def timeline_html(rows: list[dict[str, Any]]) -> str:
@@ -143,8 +161,14 @@ def timeline_html(rows: list[dict[str, Any]]) -> str:
     return mark_safe("\n".join(items))  # noqa: S308 — every value above is escaped
 
 
-def incident(*, user: Any, incident: Incident) -> dict[str, Any]:
+def incident(
+    *, user: Any, incident: Incident, regulator_form: forms.BaseForm | None = None
+) -> dict[str, Any]:
+    """The incident page; ``regulator_form``: the regulator decision as typed, when it was refused."""
     timeline = timeline_rows(incident=incident)
+    checklist = list(selectors.checklist_of(incident=incident))
+    for item in checklist:  # issue 13: only the owner, the lead group's lead or the Leadership Group
+        item.may_complete = policies.may_complete_checklist_item(incident, item, user)  # type: ignore[attr-defined]
     return {
         "incident": incident,
         "actor": team_selectors.actor_for(user),
@@ -154,15 +178,16 @@ def incident(*, user: Any, incident: Incident) -> dict[str, Any]:
         ],
         "timeline": timeline,
         "timeline_html": timeline_html(timeline),
-        "checklist": list(selectors.checklist_of(incident=incident)),
+        "checklist": checklist,
         "decisions": [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS],
         "required_slots": incident.required_approval_slots,
         "deadlines": with_labels(selectors.deadlines_for(incidents=[incident]).get(incident.pk, [])),
         "may_act": policies.may_act_on(incident, user),
+        "extra_actions": contributions.incident_actions(incident, user),
         "may_regulator": policies.may_record_regulator_decision(incident, user),
         "update_form": ProgressUpdateForm(),
         "done_form": ChecklistDoneForm(),
-        "regulator_form": RegulatorDecisionForm(),
+        "regulator_form": dress(regulator_form) if regulator_form is not None else RegulatorDecisionForm(),
         "updates": list(selectors.updates_of(incident=incident)),
         "linked": list(selectors.linked_incidents(incident=incident)),
         "next_actor": presentation.next_actor(incident),
@@ -171,70 +196,97 @@ def incident(*, user: Any, incident: Incident) -> dict[str, Any]:
 
 
 def transition(
-    *, user: Any, incident: Incident, name: str, form: forms.BaseForm, back: str, may: bool | None = None
+    *, user: Any, incident: Incident, name: str, form: forms.BaseForm, back: str
 ) -> dict[str, Any]:
     return {
         "incident": incident,
         "name": name,
         "label": presentation.TRANSITION_LABELS[name],
         "form": dress(form),
-        "may": name in selectors.available_transitions(incident=incident, user=user) if may is None else may,
+        "may": name in selectors.available_transitions(incident=incident, user=user),
         "four_eyes": policies.four_eyes_refusal(incident, name, user),
         "next": back,
+        # issue 12: a warning, not a block — termination may be requested with measures still open
+        "open_items": (
+            list(selectors.checklist_of(incident=incident).filter(done_at__isnull=True))
+            if name == "request_termination"
+            else []
+        ),
+    }
+
+
+def inbox_refused(*, incident: Incident, name: str, form: forms.BaseForm, back: str) -> dict[str, Any]:
+    """A decision from the inbox refused for its fields: the transition page with the form as typed."""
+    return {
+        "incident": incident,
+        "name": name,
+        "label": presentation.TRANSITION_LABELS[name],
+        "form": dress(form),
+        "may": True,
+        "four_eyes": "",
+        "next": back,
+    }
+
+
+def decided_first(*, incident: Incident, name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Someone decided first (409): who decided what, when and with which grade, and what the loser typed,
+    given back to reuse (issue 12)."""
+    form = TRANSITION_FORMS[name](None, incident=incident)
+    typed = []
+    for field_name, value in data.items():
+        field = form.fields.get(field_name)
+        if field is None or value in (None, "", []):
+            continue
+        choices = dict(getattr(field, "choices", []) or [])
+        shown = choices.get(value, value) if isinstance(value, str) else value
+        typed.append({"label": field.label, "value": str(shown)})
+    decision: TimelineEntry | None = selectors.latest_decision(incident=incident)
+    return {
+        "incident": incident,
+        "label": presentation.TRANSITION_LABELS[name],
+        "decision": decision,
+        "decision_label": presentation.ACTION_LABELS.get(decision.action, decision.action)
+        if decision
+        else "",
+        "typed": typed,
     }
 
 
 # --- the approval inbox ----------------------------------------------------------------------------------
 
 
-def _inbox_item(incident: Incident, user: Any) -> dict[str, Any] | None:
-    """An incident awaiting this user's decision, or the four-eyes case that keeps them from it (shown
-    and explained rather than hidden); None when neither."""
-    moves = [
-        name
-        for name in selectors.available_transitions(incident=incident, user=user)
-        if name in presentation.DECISION_TRANSITIONS
-    ]
-    note = ""
-    if not moves:
-        name = "activate" if incident.state == State.REPORTED else "approve_termination"
-        note = policies.four_eyes_refusal(incident, name, user)
-        if not note:
-            return None
-    waiting_since = (
-        incident.termination_requested_at
-        if incident.state == State.TERMINATION_REQUESTED
-        else incident.reported_at
-    ) or incident.detected_at
-    return {
-        "incident": incident,
-        "since": waiting_since,
-        "moves": [
-            {
-                "name": name,
-                "label": presentation.TRANSITION_LABELS[name],
-                "form": transition_form(name, incident, prefix=f"i{incident.pk}-{name}"),
-            }
-            for name in moves
-        ],
-        "note": note,
-        "round_approvals": selectors.approvals_in_round(incident=incident),
-        "required_slots": incident.required_approval_slots,
-        "next_actor": presentation.next_actor(incident),
-    }
-
-
 def inbox(*, user: Any) -> dict[str, Any]:
-    """What awaits the user's decision, oldest first: incidents (activation, termination approvals) and
-    the measures the apps above register (``contributions``), each marked when it is the user's own."""
-    items = [
-        item
-        for item in (_inbox_item(incident, user) for incident in selectors.awaiting_decision(user=user))
-        if item is not None
-    ]
-    items.sort(key=lambda item: item["since"])
-    deciding = team_selectors.actor_for(user).is_leadership_decider
-    return {"items": items, "measure_items": contributions.decisions_awaiting(user) if deciding else []}
+    """Only what still waits for the user's decision, newest first, as compact cards: the evidence, the
+    open checklist items and the latest figures on a termination request, the decision forms folded."""
+    waiting = selectors.decisions_waiting_for(user=user)
+    incidents = [item["incident"] for item in waiting if item["kind"] == "incident"]
+    evidence = selectors.termination_evidence(
+        incidents=[i for i in incidents if i.state == State.TERMINATION_REQUESTED]
+    )
+    figures = contributions.latest_figures() if evidence else None
+    cards: list[dict[str, Any]] = []
+    for item in waiting:
+        if item["kind"] != "incident":
+            cards.append(item)
+            continue
+        incident = item["incident"]
+        cards.append(
+            {
+                **item,
+                "moves": [
+                    {
+                        "name": name,
+                        "label": presentation.TRANSITION_LABELS[name],
+                        "form": transition_form(name, incident, prefix=f"i{incident.pk}-{name}"),
+                    }
+                    for name in item["moves"]
+                ],
+                "round_approvals": selectors.approvals_in_round(incident=incident),
+                "next_actor": presentation.next_actor(incident),
+                **evidence.get(incident.pk, {}),
+            }
+        )
+    return {"cards": cards, "figures": figures}
 
 
 # --- help ------------------------------------------------------------------------------------------------

@@ -151,6 +151,19 @@ def may_act_on(incident: Incident, user: Any) -> bool:
     )
 
 
+def may_complete_checklist_item(incident: Incident, item: Any, user: Any) -> bool:
+    """Issue 13: a measure is completed by its owner, the lead group's lead, or the Leadership Group."""
+    actor = _actor(user)
+    if actor.is_read_only or incident.state == "closed":
+        return False
+    if actor.is_system or actor.in_leadership_group or actor.leads(_lead_group_code(incident)):
+        return True
+    owner = getattr(item, "owner", None)
+    if owner is not None and owner.user_id is not None and is_same_user(user, owner.user_id):
+        return True
+    return item.owner_role in actor.parties
+
+
 def may_record_regulator_decision(incident: Incident, user: Any) -> bool:
     """Art. 10: the Leadership Group decides whether to report to the regulator."""
     actor = _actor(user)

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import errors as refusals
+from core.errors import Conflict
 from core.pages import dress, run_for_page
 from security import second_factor
 
 from . import pages, policies, presentation, search, selectors, services
-from .forms import TRANSITION_FORMS, DeclareForm, IncidentSearchForm
+from .forms import TRANSITION_FORMS, DeclareForm, IncidentSearchForm, RegulatorDecisionForm
 from .models import Incident
 from .pages import transition_form
 
@@ -118,10 +119,9 @@ def _transition_data(request: HttpRequest, form: forms.BaseForm) -> dict[str, An
     return data
 
 
-def _moved(name: str, prefix: str = "") -> Any:
+def _moved(name: str) -> Any:
     return lambda moved: (
-        prefix
-        + _("已%(action)s，当前状态：%(state)s")
+        _("已%(action)s，当前状态：%(state)s")
         % {
             "action": presentation.TRANSITION_LABELS[name],
             "state": moved.get_state_display(),
@@ -150,6 +150,8 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
         )
         if outcome.needs_second_factor:
             return redirect(second_factor.verify_url(request.get_full_path()))
+        if isinstance(outcome.refusal, Conflict) and name in presentation.DECISION_TRANSITIONS:
+            return _decided_first(request, incident, name, data)
         if outcome.invalid is None:
             return redirect(back)
         status = 400
@@ -157,6 +159,13 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
         form = transition_form(name, incident)
     context = pages.transition(user=request.user, incident=incident, name=name, form=form, back=back)
     return render(request, "incidents/transition.html", context, status=status)
+
+
+def _decided_first(request: HttpRequest, incident: Incident, name: str, data: dict[str, Any]) -> HttpResponse:
+    """Someone decided first (409; the refusal is already on the page): who decided what, what was typed."""
+    incident = _incident_or_404(request, incident.pk)  # as it is now, after the winner's decision
+    context = pages.decided_first(incident=incident, name=name, data=data)
+    return render(request, "incidents/decided_first.html", context, status=409)
 
 
 @login_required
@@ -197,13 +206,21 @@ def checklist_done(request: HttpRequest, item_id: int) -> HttpResponse:
 @require_POST
 def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
     data = {key: request.POST.get(key) for key in request.POST}
-    run_for_page(
+    form = RegulatorDecisionForm(request.POST)
+    outcome = run_for_page(
         request,
         lambda: services.incident_record_regulator_decision(
             incident_id=incident_id, user=request.user, data=data
         ),
-        _("已记录向监管部门报告的决定。"),
+        lambda recorded: (
+            _("已记录向监管部门报告的决定：%(choice)s。") % {"choice": presentation.regulator_choice(data)}
+        ),
+        form=form,
     )
+    if outcome.invalid is not None:  # the page again, with the form as typed and its errors beside the fields
+        incident = _incident_or_404(request, incident_id)
+        context = pages.incident(user=request.user, incident=incident, regulator_form=form)
+        return render(request, "incidents/incident.html", context, status=400)
     return redirect(reverse("incident", args=[incident_id]) + "#regulator")
 
 
@@ -212,7 +229,7 @@ def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """What awaits MY decision, oldest first, with the evidence; the four-eyes cases shown and explained."""
+    """Only what still waits for MY decision, newest first, as compact cards (``pages.inbox``)."""
     return render(request, "incidents/inbox.html", pages.inbox(user=request.user))
 
 
@@ -231,17 +248,23 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
         lambda: services.incident_transition(
             incident_id=incident_id, name=name, user=request.user, data=data
         ),
-        _moved(name, prefix=f"#{incident_id} "),
+        lambda moved: (
+            _("#%(id)s 已%(action)s，当前状态：%(state)s")
+            % {
+                "id": incident_id,
+                "action": presentation.TRANSITION_LABELS[name],
+                "state": moved.get_state_display(),
+            }
+        ),
         form=form,
     )
     if outcome.needs_second_factor:
         return redirect(second_factor.verify_url(reverse("inbox")))
+    if isinstance(outcome.refusal, Conflict):
+        return _decided_first(request, incident, name, data)
     if outcome.invalid is None:
         return redirect("inbox")
-    back = reverse("inbox")
-    context = pages.transition(
-        user=request.user, incident=incident, name=name, form=form, back=back, may=True
-    )
+    context = pages.inbox_refused(incident=incident, name=name, form=form, back=reverse("inbox"))
     return render(request, "incidents/transition.html", context, status=400)
 
 

@@ -3,13 +3,15 @@ shows the same per-field errors, in the user's language, that any other caller w
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from teams.models import Person
+from teams.forms import DutyPersonField
 
 from .models import (
     ComplaintCase,
@@ -106,8 +108,12 @@ class DisputePlanForm(forms.ModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
 
+DECISION_CHOICES = [("approve", _("批准")), ("reject", _("不批准"))]
+VET_CHOICES = [("approve", _("审核通过")), ("return", _("退回修改"))]
+
+
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("决定"), choices=[("approve", _("批准")), ("reject", _("不批准"))])
+    decision = forms.ChoiceField(label=_("决定"), choices=DECISION_CHOICES)
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self) -> dict[str, Any]:
@@ -132,9 +138,11 @@ class ComplaintCaseForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        handler = self.fields["handler"]
-        assert isinstance(handler, forms.ModelChoiceField)
-        handler.queryset = Person.objects.filter(is_active=True, user__isnull=False)
+        # Art. 14-bis (5): the Major-Complaint Group names the handler — from its people or the Leadership
+        # Group, shown with their roles
+        self.fields["handler"] = DutyPersonField(
+            holds=Q(team__code__in=("complaint", "leadership")), label=self.fields["handler"].label
+        )
 
 
 class EscalationForm(forms.Form):
@@ -155,3 +163,31 @@ class ComplaintClockForm(forms.Form):
 class ExtensionRequestForm(forms.Form):
     extension_days = forms.IntegerField(label=_("申请延期（天）"), min_value=1, max_value=60)
     extension_reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StatementDraftForm(forms.Form):
+    text = forms.CharField(label=_("澄清声明"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+
+
+class StatementVetForm(forms.Form):
+    decision = forms.ChoiceField(label=_("审核结论"), choices=VET_CHOICES)
+    comment = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("退回时请写明修改意见。"))
+        return data
+
+
+class StatementPublishForm(forms.Form):
+    channel = forms.CharField(
+        label=_("发布渠道"), max_length=200, help_text=_("如：本行官网、官方微博、新闻发布会")
+    )
+    published_at = forms.DateTimeField(label=_("发布时间"), required=False, help_text=_("留空为现在"))
+
+    def clean_published_at(self) -> Any:
+        value = self.cleaned_data.get("published_at")
+        if value and value > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError(_("发布时间不能晚于现在。"))
+        return value

@@ -7,6 +7,7 @@ from typing import Any
 from incidents.models import Incident
 
 from .models import (
+    ClarificationStatement,
     ComplaintCase,
     ComplaintClock,
     DisputePlan,
@@ -67,6 +68,11 @@ def complaint_records(*, incident: Incident) -> dict[str, Any]:
         ),
         "remedies": list(Remedy.objects.filter(incident=incident).select_related("recorded_by")),
         "clock": ComplaintClock.objects.filter(incident=incident).first(),
+        "statements": list(
+            ClarificationStatement.objects.filter(incident=incident).select_related(
+                "drafted_by__person", "vetted_by__person", "published_by__person"
+            )
+        ),
     }
 
 

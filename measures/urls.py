@@ -24,4 +24,10 @@ urlpatterns = [
         "<int:incident_id>/cases/<int:case_id>/escalate/", views.complaint_case_escalate, name="case_escalate"
     ),
     path("<int:incident_id>/extension/decide/", views.extension_decide, name="extension_decide"),
+    path("<int:incident_id>/statements/<int:statement_id>/vet/", views.statement_vet, name="statement_vet"),
+    path(
+        "<int:incident_id>/statements/<int:statement_id>/publish/",
+        views.statement_publish,
+        name="statement_publish",
+    ),
 ]

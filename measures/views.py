@@ -44,8 +44,12 @@ from .forms import (
     RollCallCloseForm,
     RollCallStartForm,
     RosterForm,
+    StatementDraftForm,
+    StatementPublishForm,
+    StatementVetForm,
 )
 from .models import RollCallEntry
+from .services import statement as statement_policies
 
 
 def _incident(request: HttpRequest, incident_id: int) -> Incident:
@@ -207,6 +211,7 @@ COMPLAINT_WRITES: dict[str, tuple[type[forms.BaseForm], Callable[..., Any], Any]
     "remedy": (RemedyForm, services.remedy_record, _("补救措施已登记。")),
     "clock": (ComplaintClockForm, services.complaint_clock_start, _("投诉办结时限开始计时。")),
     "extension": (ExtensionRequestForm, services.complaint_clock_request_extension, _("延期申请已提交。")),
+    "statement": (StatementDraftForm, services.statement_draft, _("澄清声明已提交总行办公室审核。")),
 }
 
 
@@ -218,10 +223,17 @@ def _complaint_forms(data: Any = None, kind: str | None = None) -> dict[str, for
 
 
 @login_required
-def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -> HttpResponse:
+def complaint(
+    request: HttpRequest,
+    incident_id: int,
+    kind: str | None = None,
+    vet_form: StatementVetForm | None = None,
+    publish_form: StatementPublishForm | None = None,
+    failed_statement: int | None = None,
+) -> HttpResponse:
     incident = _incident(request, incident_id)
     page_forms = _complaint_forms()
-    status = 200
+    status = 400 if failed_statement else 200
     if request.method == "POST":
         if kind not in COMPLAINT_WRITES:
             raise Http404(_("没有这个操作。"))
@@ -257,6 +269,15 @@ def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -
             "may_write": _may_write(request, incident, services.COMPLAINT_STATES),
             "may_decide": actor.is_leadership_decider
             and _may_write(request, incident, services.COMPLAINT_STATES),
+            "may_draft_statement": incident.state in services.COMPLAINT_STATES
+            and statement_policies.may_draft(incident, request.user),
+            "may_vet_statement": incident.state in services.COMPLAINT_STATES
+            and statement_policies.may_vet(incident, request.user),
+            "vet_form": dress(vet_form or StatementVetForm()),
+            "publish_form": dress(publish_form or StatementPublishForm()),
+            "failed_statement": failed_statement,
+            "vet_blank": dress(StatementVetForm()),
+            "publish_blank": dress(StatementPublishForm()),
             "now": timezone.now(),
             "may_reveal": policies.may_reveal_personal_data(incident, request.user),
             "reveal_url": reverse("measures:complaint_reveal", args=[incident.pk]),
@@ -301,6 +322,40 @@ def extension_decide(request: HttpRequest, incident_id: int) -> HttpResponse:
         _("已审批延期申请。"),
     )
     return redirect(reverse("measures:complaint", args=[incident_id]) + "#clock")
+
+
+def _statement_step(request: HttpRequest, incident_id: int, statement_id: int, step: str) -> HttpResponse:
+    """Vet or publish one statement; refused, the complaint page comes back with the errors beside the
+    step's fields, at the statement."""
+    form_class, service, message = {
+        "vet": (StatementVetForm, services.statement_vet, _("审核结论已记录。")),
+        "publish": (StatementPublishForm, services.statement_publish, _("澄清声明已发布。")),
+    }[step]
+    failed = run_for_page(
+        request,
+        lambda: service(statement_id=statement_id, user=request.user, data=request.POST.dict()),
+        message,
+        fields_shown=True,
+    ).invalid
+    if failed is None:
+        return redirect(reverse("measures:complaint", args=[incident_id]) + "#statement")
+    form = form_class(request.POST)
+    bind_errors(form, failed)
+    forms_kw = {"vet_form": form} if step == "vet" else {"publish_form": form}
+    request.method = "GET"
+    return complaint(request, incident_id, failed_statement=statement_id, **forms_kw)  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def statement_vet(request: HttpRequest, incident_id: int, statement_id: int) -> HttpResponse:
+    return _statement_step(request, incident_id, statement_id, "vet")
+
+
+@login_required
+@require_POST
+def statement_publish(request: HttpRequest, incident_id: int, statement_id: int) -> HttpResponse:
+    return _statement_step(request, incident_id, statement_id, "publish")
 
 
 @login_required

@@ -65,9 +65,20 @@ MULTI_VALUE_FIELDS = ("participants",)
 
 
 @login_required
+def investigation_page(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """The investigation form on its own page (issue 12): reached from the investigator's incident page,
+    the approval inbox and the notification that named them."""
+    incident = _incident_or_404(request, incident_id)
+    return render(
+        request, "reports/investigation.html", pages.investigation(user=request.user, incident=incident)
+    )
+
+
+@login_required
 @require_POST
 def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> HttpResponse:
-    """The report page's forms: investigation fields, a responsible person, a corrective action."""
+    """The investigation page's forms: investigation fields, a responsible person, a corrective action, the
+    drill record. A refusal shows the page again with what was typed and the errors beside the fields."""
     incident = _incident_or_404(request, incident_id)
     data: dict[str, Any] = {
         key: request.POST.getlist(key) if key in MULTI_VALUE_FIELDS else value
@@ -85,8 +96,18 @@ def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> H
     if part == "investigation":
         for name in ("concealed_report", "false_report", "police_referral"):
             data.setdefault(name, False)
-    run_for_page(request, lambda: write(incident_id=incident.pk, user=request.user, data=data), _("已保存。"))
-    return redirect("reports:report", incident_id=incident.pk)
+    name, form_class = pages.BOUND_FORMS[part]
+    form = form_class(data)
+    outcome = run_for_page(
+        request,
+        lambda: write(incident_id=incident.pk, user=request.user, data=data),
+        _("已保存。"),
+        form=form,
+    )
+    if outcome.invalid is not None:  # the page again, with what was typed and the errors beside the fields
+        context = pages.investigation(user=request.user, incident=incident, bound={name: form})
+        return render(request, "reports/investigation.html", context, status=400)
+    return redirect("reports:investigation", incident_id=incident.pk)
 
 
 @login_required
@@ -105,7 +126,7 @@ def action_progress(request: HttpRequest, action_id: int) -> HttpResponse:
         lambda: services.corrective_action_update(action_id=action_id, user=request.user, data=data),
         _("已保存。"),
     )
-    return redirect("reports:report", incident_id=incident_id)
+    return redirect("reports:investigation", incident_id=incident_id)
 
 
 def _require_reader(request: HttpRequest) -> None:

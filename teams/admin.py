@@ -41,9 +41,9 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "phone", "email", "line", "rotation_group", "is_active"]
-    list_filter = ["line", "rotation_group", "is_active", "memberships__team"]
-    search_fields = ["name", "phone", "email", "user__username"]
+    list_display = ["name", "employee_no", "user", "phone", "email", "line", "in_directory", "is_active"]
+    list_filter = ["in_directory", "line", "rotation_group", "is_active", "memberships__team"]
+    search_fields = ["name", "employee_no", "phone", "email", "user__username"]
     autocomplete_fields = ["user"]
 
 

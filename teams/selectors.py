@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import Case, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 
 from .models import Membership, Party, Person, Team
 from .roles import ANONYMOUS_ACTOR, AUDITOR_GROUP, INTEGRATOR_GROUP, OrgActor
@@ -119,5 +119,10 @@ def party(*, kind: str) -> Party | None:
 
 
 def all_staff() -> QuerySet[Person]:
-    """Everyone in a working group or the Leadership Group: the people a roster or roll call covers."""
-    return Person.objects.filter(is_active=True, memberships__isnull=False).distinct().order_by("name")
+    """Everyone the roster and the roll call cover: the emergency organisation's people and every employee
+    in the staff directory (issue 13), active, by name."""
+    return (
+        Person.objects.filter(Q(memberships__isnull=False) | Q(in_directory=True), is_active=True)
+        .distinct()
+        .order_by("name")
+    )

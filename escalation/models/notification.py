@@ -95,6 +95,29 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Acknowledgement (issue 13): one message to one person may go out on several channels (one row each,
+    # one ``batch``); acknowledging any of them acknowledges the person's message.
+    batch = models.UUIDField(_("批次"), null=True, blank=True, db_index=True)
+    person = models.ForeignKey(
+        "teams.Person",
+        verbose_name=_("接收人员"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    needs_ack = models.BooleanField(_("需确认收到"), default=False)
+    acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledged_via = models.CharField(_("确认方式"), max_length=10, blank=True)
+    link_used_at = models.DateTimeField(_("确认链接使用时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")

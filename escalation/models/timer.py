@@ -26,6 +26,8 @@ class TimerKind(models.TextChoices):
     CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue", _("整改措施逾期提醒")  # Art. 19
     COMPLAINT_CLOCK_DUE = "complaint_clock_due", _("投诉办结时限")  # Art. 14-bis (7)
     REMINDER = "reminder", _("提醒")
+    ACK_SILENT = "ack_silent", _("未确认收到，转下一渠道/下一人")  # issue 13
+    MEASURE_OVERDUE = "measure_overdue", _("预案措施逾期提醒")  # issue 13
     EMERGENCY_PACK = "emergency_pack", _("应急包夜间生成")  # about no incident: the desk's own clock
 
 

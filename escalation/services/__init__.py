@@ -28,6 +28,7 @@ from .clocks import (
     regulator_clock_start,
 )
 from .firing import HANDLERS, TimerHandler, register_system_timer, timer_fire, timer_handler, timers_sweep
+from .measure_clocks import measure_clock_stop, measure_clocks_start
 from .notifications import (
     notification_deliver,
     notification_mark_read,
@@ -51,6 +52,8 @@ from .timers import (
 )
 
 __all__ = [
+    "measure_clock_stop",
+    "measure_clocks_start",
     "FIRE_MAX_ATTEMPTS",
     "HANDLERS",
     "OUTAGE_KINDS",

@@ -51,12 +51,28 @@ def outage_clock_start(*, incident: Any, outage_started_at: datetime) -> None:
         due_at=outage_started_at + timedelta(seconds=limit),
         payload={**common, "audience": ["leadership"]},
     )
+    # Art. 7 (2): the system's maintenance and technical support are told at once, and must acknowledge.
+    notify(
+        incident=incident,
+        audience=["party:tech_support"],
+        event="outage_handoff",
+        context={"system": incident.affected_system, "outage_started_at": outage_started_at},
+        needs_ack=True,
+    )
 
 
 def outage_clock_cancel(*, incident: Any, recovered_at: datetime) -> None:
     """The system came back before the limit: cancel the clock; the phone group and technical support are
     told the warning may now be dismissed (``dismiss`` stays available in `monitoring`)."""
     cancelled = timers_cancel(incident=incident, kinds=OUTAGE_KINDS, at=recovered_at, reason="recovered")
+    # the hand-off to technical support no longer waits for its acknowledgement
+    Timer.objects.filter(
+        incident=incident,
+        kind=K.ACK_SILENT,
+        fired_at__isnull=True,
+        cancelled_at__isnull=True,
+        payload__event="outage_handoff",
+    ).update(cancelled_at=recovered_at, outcome="recovered")
     if cancelled:
         notify(
             incident=incident,

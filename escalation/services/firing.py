@@ -17,6 +17,7 @@ from incidents.policies import SYSTEM_USER
 
 from ..models import Timer, TimerKind
 from ..states import keeps
+from .measure_clocks import fire_measure_overdue
 from .notifications import notifications_requeue, notify
 from .timers import FIRE_MAX_ATTEMPTS, OUTAGE_REPORT_REASON, _pending, timers_nudge_upcoming
 
@@ -89,12 +90,20 @@ def _fire_nothing(timer: Timer, incident: Incident) -> str:
     return "ended"
 
 
+def _fire_ack_silent(timer: Timer, incident: Incident) -> str:
+    from .. import acks
+
+    return acks.fire_silent(timer=timer, incident=incident)
+
+
 TimerHandler = Callable[[Timer, Incident], str]
 
 HANDLERS: dict[str, TimerHandler] = {
     K.OUTAGE_WARNING: _fire_outage_warning,
     K.OUTAGE_LIMIT: _fire_outage_limit,
     K.POST_EVENT_WATCH: _fire_nothing,
+    K.ACK_SILENT: _fire_ack_silent,
+    K.MEASURE_OVERDUE: fire_measure_overdue,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,9 +30,11 @@ def notify(
     event: str,
     context: dict[str, Any] | None = None,
     timer: Timer | None = None,
+    needs_ack: bool = False,
 ) -> list[Notification]:
     """Write one notification row per recipient and channel (the in-app inbox always, plus e-mail, SMS,
-    robots and webhooks as configured); delivery is queued on commit. ``event`` names a message template."""
+    robots and webhooks as configured); delivery is queued on commit. ``event`` names a message template.
+    ``needs_ack``: each person (or shared mailbox) must acknowledge; silence moves it on (``acks``)."""
     context = dict(context or {})
     targets = audience_module.resolve(list(audience), incident)
     if not targets:
@@ -44,6 +47,7 @@ def notify(
         return []
     subject, body = messages.render(event=event, incident=incident, context=context)
     now = timezone.now()
+    batch = uuid.uuid4()
     is_drill = bool(getattr(incident, "is_drill", False) or context.get("is_drill"))
     rows = Notification.objects.bulk_create(
         [
@@ -63,10 +67,18 @@ def notify(
                 status=Notification.Status.SENT if target.channel == "inbox" else Notification.Status.PENDING,
                 sent_at=now if target.channel == "inbox" else None,
                 next_attempt_at=None if target.channel == "inbox" else now,
+                batch=batch,
+                person_id=target.person_id,
+                # a person, or a shared mailbox (a party's: legal, head office), must acknowledge
+                needs_ack=needs_ack and (target.person_id is not None or target.channel == "email"),
             )
             for key, target in targets
         ]
     )
+    if needs_ack and incident is not None:
+        from .. import acks
+
+        acks.silence_watch(incident=incident, rows=rows, event=event)
     outgoing = [row.pk for row in rows if row.channel != Notification.Channel.INBOX]
     if outgoing:
         transaction.on_commit(lambda: _enqueue_deliveries(outgoing), robust=True)

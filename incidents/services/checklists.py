@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import errors as refusals
-from core.errors import Conflict, IncidentNotFound, Invalid
+from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid
 from teams import selectors as team_selectors
 from teams.models import Party, Person, Team
 
+from .. import events, policies
 from ..forms import ChecklistDoneForm
 from ..models import ChecklistItem, ChecklistTemplate, Incident, OwnerRole, Recurrence
 from .acting import incident_action
@@ -72,7 +73,14 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
         raise IncidentNotFound(_("措施不存在。"))
     with incident_action(item["incident_id"], user=user) as act:
         incident = act.incident
-        checklist_item = ChecklistItem.objects.select_for_update().get(pk=item_id)
+        checklist_item = (
+            ChecklistItem.objects.select_for_update(of=("self",)).select_related("owner").get(pk=item_id)
+        )
+        if not policies.may_complete_checklist_item(incident, checklist_item, user):
+            raise Forbidden(
+                _("只有责任人（%(owner)s）、牵头小组组长或领导小组可以完成此项措施。")
+                % {"owner": checklist_item.owner or checklist_item.get_owner_role_display()}
+            )
         if checklist_item.done_at:
             raise Conflict(
                 _("该措施已由 %(who)s 完成。") % {"who": checklist_item.done_by}, current_state=incident.state
@@ -91,9 +99,10 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
             payload={"item": checklist_item.pk, "code": checklist_item.code, "title": checklist_item.title},
             at=now,
         )
+        next_item = None
         if checklist_item.recurrence == Recurrence.WEEKLY_FRIDAY and incident.is_open:
             # Art. 14 (2): disinfection every Friday — the next one is due as soon as this one is done.
-            ChecklistItem.objects.create(
+            next_item = ChecklistItem.objects.create(
                 incident=incident,
                 template_item=checklist_item.template_item,
                 template_version=checklist_item.template_version,
@@ -106,4 +115,7 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
                 due_at=_next_friday(checklist_item.due_at),
                 recurrence=checklist_item.recurrence,
             )
+        events.publish(
+            events.ChecklistItemDone(incident=incident, actor=user, item=checklist_item, next_item=next_item)
+        )
         return checklist_item

@@ -9,8 +9,10 @@ from .complaint import (
 )
 from .roll_call import RollCall, RollCallEntry
 from .roster import RosterAssignment, RotationRoster
+from .statement import ClarificationStatement
 
 __all__ = [
+    "ClarificationStatement",
     "ComplaintCase",
     "ComplaintClock",
     "DisputePlan",

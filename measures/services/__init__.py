@@ -18,6 +18,7 @@ from .complaint import (
 )
 from .roll_call import roll_call_close, roll_call_mark, roll_call_start
 from .roster import roster_generate, roster_split
+from .statement import statement_draft, statement_publish, statement_vet
 
 __all__ = [
     "COMPLAINT_STATES",
@@ -40,4 +41,7 @@ __all__ = [
     "roll_call_start",
     "roster_generate",
     "roster_split",
+    "statement_draft",
+    "statement_publish",
+    "statement_vet",
 ]

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Forbidden, IncidentNotFound
+from escalation import calls as escalation_calls
+from escalation import services as escalation_services
 from incidents import policies
 from incidents.models import Incident
 
@@ -32,7 +34,13 @@ from ._common import COMPLAINT_STATES, may_decide, measure_action, record, valid
 
 
 def _record_model_form(
-    *, incident_id: int, user: Any, data: dict[str, Any], form_class: type[forms.ModelForm], action: str
+    *,
+    incident_id: int,
+    user: Any,
+    data: dict[str, Any],
+    form_class: type[forms.ModelForm],
+    action: str,
+    then: Callable[[Any], None] | None = None,
 ) -> Any:
     with measure_action(incident_id, user, states=COMPLAINT_STATES) as act:
         form = form_class(data)
@@ -44,7 +52,17 @@ def _record_model_form(
         obj.save()
         payload = {name: form.cleaned_data[name] for name in form.cleaned_data}
         record(act, action, str(obj._meta.verbose_name), record=obj.pk, **payload)
+        if then is not None:  # in the same transaction: the hand-off commits with the record
+            then(obj)
         return obj
+
+
+def handoff(incident: Incident, audience: list[str], event: str, **context: Any) -> None:
+    """A hand-off is a notification that waits for the party's acknowledgement (issue 13): to the party's
+    person and mailbox, on the incident page with its status, escalated when nobody answers."""
+    escalation_services.notify(
+        incident=incident, audience=audience, event=event, context=context, needs_ack=True
+    )
 
 
 def media_report_log(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
@@ -66,14 +84,17 @@ def reputation_assess(*, incident_id: int, user: Any, data: dict[str, Any]) -> A
 
 
 def dispute_plan_propose(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
-    """Art. 14-bis (2): proposed by the group; carried out only after the Leadership Group approves."""
-    return _record_model_form(
+    """Art. 14-bis (2): proposed by the group; carried out only after the Leadership Group approves, who
+    are called at once (issue 12)."""
+    plan = _record_model_form(
         incident_id=incident_id,
         user=user,
         data=data,
         form_class=DisputePlanForm,
         action="dispute_plan_proposed",
     )
+    escalation_calls.call_dispute_plan(incident=plan.incident, plan=plan, user=user)
+    return plan
 
 
 def dispute_plan_decide(*, plan_id: int, user: Any, data: dict[str, Any]) -> DisputePlan:
@@ -105,20 +126,39 @@ def dispute_plan_decide(*, plan_id: int, user: Any, data: dict[str, Any]) -> Dis
 
 
 def legal_referral_record(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
-    """Art. 14-bis (4)."""
+    """Art. 14-bis (4): the case goes to the legal department, who must acknowledge it."""
     return _record_model_form(
-        incident_id=incident_id, user=user, data=data, form_class=LegalReferralForm, action="legal_referral"
+        incident_id=incident_id,
+        user=user,
+        data=data,
+        form_class=LegalReferralForm,
+        action="legal_referral",
+        then=lambda referral: handoff(
+            referral.incident,
+            ["party:legal"],
+            "legal_referral",
+            summary=referral.case_summary,
+            reference=referral.reference,
+        ),
     )
 
 
 def complaint_case_assign(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
-    """Art. 14-bis (5): a named handler for a major or walk-in complaint."""
+    """Art. 14-bis (5): a named handler for a major or walk-in complaint, told at once."""
     return _record_model_form(
         incident_id=incident_id,
         user=user,
         data=data,
         form_class=ComplaintCaseForm,
         action="complaint_handler_assigned",
+        then=lambda case: handoff(
+            case.incident,
+            [f"person:{case.handler_id}"],
+            "complaint_handler_assigned",
+            customer=case.customer,
+            description=case.description,
+            walk_in=case.is_walk_in,
+        ),
     )
 
 
@@ -137,6 +177,14 @@ def complaint_case_escalate(*, case_id: int, user: Any, data: dict[str, Any]) ->
         case.escalation_reason = cleaned["escalation_reason"]
         case.save(update_fields=["escalated_at", "escalation_reason"])
         record(act, "complaint_escalated_hq", case.escalation_reason, record=case.pk)
+        handoff(
+            incident,
+            ["party:hq_service_management"],
+            "complaint_escalated_hq",
+            customer=case.customer,
+            description=case.description,
+            reason=case.escalation_reason,
+        )
         return case
 
 

@@ -43,6 +43,10 @@ class Person(models.Model):
     )
     skills = models.CharField(_("技能"), max_length=200, blank=True, help_text=_("以逗号分隔"))
     is_active = models.BooleanField(_("在岗"), default=True)
+    # The staff directory (issue 13): every agent and employee of the centre, counted by the roster and the
+    # roll call; being in it grants no rights (rights come from memberships and parties only).
+    in_directory = models.BooleanField(_("中心员工通讯录"), default=False)
+    employee_no = models.CharField(_("工号"), max_length=40, unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = _("人员")

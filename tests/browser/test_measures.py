@@ -136,3 +136,78 @@ def test_supervisor_roll_call_before_activation_closing_with_a_missing_person(lo
     page.get_by_role("button", name="杨七：已到").click()
     expect(page.locator('tr[data-person="杨七"]')).to_contain_text("已到")
     expect(page.get_by_role("button", name="杨七：已到")).to_have_count(0)
+
+
+def test_statement_draft_vetted_by_head_office_then_published_and_who_acknowledged(login):
+    """Art. 14-bis (3), issue 13: the complaint lead drafts, head office vets (acknowledging the hand-off in
+    the inbox), the complaint lead publishes; the incident page shows who was told and who acknowledged."""
+    incident_id = _activated("business_dispute", drill=True)
+    lead = login("complaint_lead")
+    lead.goto(f"{lead.base}/measures/{incident_id}/complaint/")
+    section = lead.locator("#statement")
+    section.locator("summary", has_text="起草声明").click()
+    section.get_by_label("澄清声明").fill(
+        "经核实，报道所述“乱扣费”系对年费规则的误解，本行已逐一联系客户说明。"
+    )
+    section.get_by_role("button", name="提交总行办公室审核").click()
+    expect(lead.locator(".messages")).to_contain_text("澄清声明已提交总行办公室审核")
+    expect(lead.locator("#statement")).to_contain_text("草稿·待总行办公室审核")
+    expect(lead.locator("#statement")).not_to_contain_text("提交审核结论")  # the author does not vet
+
+    office = login("hq_office")
+    office.goto(f"{office.base}/escalation/inbox/")
+    row = office.locator("tr", has_text="澄清声明待总行办公室审核").first
+    expect(row).to_contain_text("需确认")
+    row.get_by_role("button", name="确认收到").click()
+    expect(office.locator(".messages")).to_contain_text("已确认收到")
+    office.goto(f"{office.base}/measures/{incident_id}/complaint/")
+    statement = office.locator("#statement")
+    statement.get_by_label("审核结论").select_option("return")
+    statement.get_by_role("button", name="提交审核结论").click()
+    expect(office.locator("#statement .errorlist")).to_contain_text("退回时请写明修改意见")
+    expect(office.locator("#statement .errorlist").first).to_be_in_viewport()
+    statement = office.locator("#statement")
+    statement.get_by_label("审核结论").select_option("approve")
+    statement.get_by_role("button", name="提交审核结论").click()
+    expect(office.locator(".messages")).to_contain_text("审核结论已记录")
+    expect(office.locator("#statement")).to_contain_text("已审核·待发布")
+
+    lead.reload()
+    lead.locator("#statement").get_by_label("发布渠道").fill("本行官方微博")
+    lead.locator("#statement").get_by_role("button", name="发布声明").click()
+    expect(lead.locator(".messages")).to_contain_text("澄清声明已发布")
+    expect(lead.locator("#statement")).to_contain_text("本行官方微博")
+    shot(lead, "statement-published")
+
+    lead.goto(f"{lead.base}/incidents/{incident_id}/")
+    messages = lead.locator("#messages")
+    told = messages.locator(
+        'tr[data-recipient="郑办公室"][data-channel="inbox"]', has_text="澄清声明待总行办公室审核"
+    )
+    expect(told).to_contain_text("郑办公室")
+    expect(told).to_contain_text("站内信")
+    expect(told).to_contain_text("✔")  # acknowledged, by whom and when
+    shot(lead, "incident-messages")
+    lead.set_viewport_size({"width": 390, "height": 844})
+    shot(lead, "incident-messages-phone")
+
+
+def test_pickers_show_roles_and_termination_warns_about_open_measures(login):
+    """Issue 12: the on-scene commander picker lists only who may command, by name with role; requesting
+    termination with checklist items open warns (and still submits)."""
+    incident_id = _activated("disaster", drill=True)
+    gm = login("gm")
+    gm.goto(f"{gm.base}/incidents/{incident_id}/do/execute/")
+    options = gm.get_by_label("现场指挥").locator("option").all_inner_texts()
+    assert any(text.startswith("李现场（") and "副组长" in text for text in options), options
+    assert not any("钱审计" in text or "周坐席" in text for text in options), options  # auditor, agent
+    gm.get_by_label("现场指挥").select_option(label=next(t for t in options if t.startswith("孙突发")))
+    gm.get_by_role("button", name="开始实施").click()
+    expect(gm.locator(".messages")).to_contain_text("开始实施")
+    lead = login("sudden_lead")
+    lead.goto(f"{lead.base}/incidents/{incident_id}/")
+    expect(lead.locator(".measure-links")).to_contain_text("撤离点名")
+    lead.goto(f"{lead.base}/incidents/{incident_id}/do/request_termination/")
+    expect(lead.locator(".open-items")).to_contain_text("项预案措施未完成")
+    expect(lead.locator(".open-items")).to_contain_text("每周五彻底清洁消毒")
+    shot(lead, "termination-open-items")

@@ -147,7 +147,9 @@ def test_sms_is_signed_and_accepted_by_the_provider(org, incident, dysmsapi):
     assert request["Action"] == "SendSms" and request["PhoneNumbers"] == "13800000001"
     assert request["SignName"] == "某银行客服中心" and request["TemplateCode"] == "SMS_465300001"
     content = json.loads(request["TemplateParam"])["content"]
-    assert content.startswith("待决策提醒") and f"/incidents/{incident.pk}/" in content
+    assert (
+        content.startswith("待决策提醒") and "/escalation/ack/" in content
+    )  # the acknowledgement link survives the cut
     assert request["SignatureMethod"] == "HMAC-SHA1" and request["SignatureVersion"] == "1.0"
 
 
@@ -174,7 +176,7 @@ def test_email_arrives_at_the_smtp_server_with_subject_and_recipients(org, incid
     settings.DEFAULT_FROM_EMAIL = "emergency-desk@bank.example"
     Person.objects.filter(user=org["gm"]).update(preferred_channels=["email"])
     services.notify(incident=incident, audience=["leader"], event="decision_pending", context={"step": 1})
-    row = Notification.objects.get(incident=incident, channel="email")
+    row = Notification.objects.get(incident=incident, channel="email", event="decision_pending")
     assert services.notification_deliver(notification_id=row.pk) == "sent"
     ((sender, recipients, raw),) = smtp_server.messages
     assert sender == "emergency-desk@bank.example" and recipients == ["gm@bank.example"]
@@ -191,6 +193,6 @@ def test_smtp_server_down_fails_visibly(org, incident, settings):
     settings.NOTIFICATION_RETRY_BACKOFF = []
     Person.objects.filter(user=org["gm"]).update(preferred_channels=["email"])
     services.notify(incident=incident, audience=["leader"], event="decision_pending", context={"step": 1})
-    row = Notification.objects.get(incident=incident, channel="email")
+    row = Notification.objects.get(incident=incident, channel="email", event="decision_pending")
     assert services.notification_deliver(notification_id=row.pk) == "failed"
     assert "ConnectionRefused" in Notification.objects.get(pk=row.pk).last_error

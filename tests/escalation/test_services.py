@@ -197,9 +197,10 @@ def test_outage_clock_starts_on_declaration_and_recovery_cancels_it(declare, set
     settings.OUTAGE_WARNING_SECONDS = [1800, 2700]
     incident = Incident.objects.get(pk=declare(category="system_outage", affected_system="IVR")["id"])
     kinds = sorted(pending(incident.pk).values_list("kind", flat=True))
-    assert kinds == ["outage_limit", "outage_warning", "outage_warning"]
+    # the outage clock, and the hand-off to technical support waiting for its acknowledgement (Art. 7)
+    assert kinds == ["ack_silent", "outage_limit", "outage_warning", "outage_warning"]
     services.outage_clock_start(incident=incident, outage_started_at=timezone.now())  # a duplicate `down`
-    assert pending(incident.pk).count() == 3
+    assert pending(incident.pk).count() == 4  # nothing doubled, the hand-off sent once
     limit = pending(incident.pk, "outage_limit").get()
     assert limit.due_at - incident.started_at == timedelta(seconds=3600)
     services.outage_clock_cancel(incident=incident, recovered_at=timezone.now())

@@ -1,0 +1,92 @@
+"""What the measures API answers: each record as stored (model serializers, so the OpenAPI schema documents
+the real fields), people as ids with their names beside."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from measures.models import (
+    ClarificationStatement,
+    ComplaintCase,
+    ComplaintClock,
+    DisputePlan,
+    LegalReferral,
+    MediaReport,
+    Remedy,
+    ReputationAssessment,
+    RollCall,
+    RollCallEntry,
+    RosterAssignment,
+    RotationRoster,
+)
+
+
+class RosterAssignmentSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+
+    class Meta:
+        model = RosterAssignment
+        fields = ["id", "person", "person_name", "group", "line", "skills"]
+
+
+class RotationRosterSerializer(serializers.ModelSerializer):
+    assignments = RosterAssignmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RotationRoster
+        fields = ["id", "incident", "starts_on", "period_days", "created_by", "created_at", "assignments"]
+
+
+class RollCallEntrySerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    phone = serializers.CharField(source="person.phone", read_only=True)
+
+    class Meta:
+        model = RollCallEntry
+        fields = ["id", "person", "person_name", "phone", "status", "marked_by", "marked_at"]
+
+
+class RollCallSerializer(serializers.ModelSerializer):
+    entries = RollCallEntrySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RollCall
+        fields = ["id", "incident", "assembly_point", "started_by", "started_at", "closed_at", "entries"]
+
+
+def _model(model_class: type) -> type[serializers.ModelSerializer]:
+    meta = type("Meta", (), {"model": model_class, "fields": "__all__"})
+    return type(f"{model_class.__name__}Serializer", (serializers.ModelSerializer,), {"Meta": meta})
+
+
+MediaReportSerializer = _model(MediaReport)
+ReputationAssessmentSerializer = _model(ReputationAssessment)
+DisputePlanSerializer = _model(DisputePlan)
+LegalReferralSerializer = _model(LegalReferral)
+ComplaintCaseSerializer = _model(ComplaintCase)
+RemedySerializer = _model(Remedy)
+ClarificationStatementSerializer = _model(ClarificationStatement)
+
+
+class ComplaintClockSerializer(serializers.ModelSerializer):
+    limit_days = serializers.IntegerField(read_only=True)
+    due_at = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = ComplaintClock
+        fields = "__all__"
+
+
+class MeasuresSerializer(serializers.Serializer):
+    """Every measure recorded on one incident."""
+
+    roster = RotationRosterSerializer(allow_null=True)
+    roll_call = RollCallSerializer(allow_null=True)
+    media = MediaReportSerializer(many=True)
+    assessments = ReputationAssessmentSerializer(many=True)
+    dispute_plans = DisputePlanSerializer(many=True)
+    referrals = LegalReferralSerializer(many=True)
+    cases = ComplaintCaseSerializer(many=True)
+    remedies = RemedySerializer(many=True)
+    statements = ClarificationStatementSerializer(many=True)
+    clock = ComplaintClockSerializer(allow_null=True)
