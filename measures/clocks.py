@@ -55,9 +55,15 @@ REMINDER_BEFORE = timedelta(days=3)
 
 def complaint_case_follow(*, incident: Incident, case: ComplaintCase) -> None:
     """(Re)write one complaint's reminder and due timers (registration, approved extension)."""
-    payload = {"days": case.limit_days, "label": f"{TimerKind(CASE_DUE).label} · {mask_value(NAME, case.customer)}"}
+    payload = {
+        "days": case.limit_days,
+        "label": f"{TimerKind(CASE_DUE).label} · {mask_value(NAME, case.customer)}",
+    }
     escalation_services.record_clock_start(
-        incident=incident, kind=CASE_REMINDER, record_id=case.pk, due_at=case.due_at - REMINDER_BEFORE,
+        incident=incident,
+        kind=CASE_REMINDER,
+        record_id=case.pk,
+        due_at=case.due_at - REMINDER_BEFORE,
         payload=payload,
     )
     escalation_services.record_clock_start(

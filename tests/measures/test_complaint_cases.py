@@ -44,7 +44,9 @@ def _register(org, incident, customer: str, **extra) -> ComplaintCase:
 
 
 def _pending(incident, kind=TimerKind.COMPLAINT_CASE_DUE):
-    return Timer.objects.filter(incident=incident, kind=kind, fired_at__isnull=True, cancelled_at__isnull=True)
+    return Timer.objects.filter(
+        incident=incident, kind=kind, fired_at__isnull=True, cancelled_at__isnull=True
+    )
 
 
 def test_three_complaints_have_three_clocks_each_from_its_registration(org):
