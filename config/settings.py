@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "teams.context_processors.roles",
+                "escalation.context_processors.counts",
             ],
         },
     },
@@ -268,6 +269,8 @@ if CELERY_BROKER_URL.startswith(("redis", "sentinel")):
         "socket_timeout": 5,
         "socket_connect_timeout": 5,
     }
+# How often the live board polls (issue 12: a new incident or a decision for the viewer is called within it).
+BOARD_POLL_SECONDS = int(os.environ.get("BOARD_POLL_SECONDS", "10"))
 if CELERY_BROKER_URL.startswith("sentinel"):
     # Redis with replicas behind Sentinel (docs/deploy.md): CELERY_BROKER_URL lists the Sentinels,
     # "sentinel://:pw@s1:26379/0;sentinel://:pw@s2:26379/0;sentinel://:pw@s3:26379/0", and kombu asks

@@ -3,8 +3,8 @@
 Keys: ``group:<team>``, ``group_lead:<team>``, ``leadership_deciders``, ``leadership``, ``leader``,
 ``deputy``, ``party:<kind>``, ``user:<id>``, ``person:<id>`` (a named person: a complaint handler), and —
 relative to the incident — ``lead_group``,
-``lead_group_lead``, ``missing_approvers``. People are resolved when the message is written, so a
-snapshotted escalation still reaches whoever holds the role at that moment.
+``lead_group_lead``, ``missing_approvers``, ``investigators``. People are resolved when the message is
+written, so a snapshotted escalation still reaches whoever holds the role at that moment.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from teams.models import Membership, Party, Person, Team
 
 FIXED_KEYS = ("leadership_deciders", "leadership", "leader", "deputy")
 # ``owner``: a measure's owner, resolved when its overdue clock starts (policy ``measure_overdue``)
-INCIDENT_KEYS = ("lead_group", "lead_group_lead", "missing_approvers", "owner")
+INCIDENT_KEYS = ("lead_group", "lead_group_lead", "missing_approvers", "owner", "investigators")
 PREFIXES = ("group:", "group_lead:", "party:", "user:", "person:")
 
 
@@ -110,6 +110,8 @@ def _people(key: str, incident: Any) -> tuple[list[Person], list[Target]]:
         )
     if key == "missing_approvers":
         return _missing_approvers(incident)
+    if key == "investigators":  # named at ``investigate`` (Art. 19)
+        return (list(incident.investigators.filter(is_active=True)) if incident is not None else []), []
     prefix, _sep, value = key.partition(":")
     if prefix == "group":
         team = Team.objects.filter(code=value).first()

@@ -10,7 +10,7 @@ from incidents import events
 from incidents.models import Incident, RegulatorDecision, State
 from incidents.plans import Category
 
-from . import services
+from . import calls, services
 from .models import TimerKind as K
 from .states import CLOCKS
 
@@ -59,8 +59,9 @@ STARTERS: dict[K, Callable[[Incident], object]] = {
 
 
 def on_transitioned(event: events.IncidentTransitioned) -> None:
-    """Timers follow the state (DESIGN §5): whatever the new state does not keep is cancelled, and the new
-    state's clocks start."""
+    """Whoever must decide next is called at once (issue 12, ``calls``); then timers follow the state
+    (DESIGN §5): whatever the new state does not keep is cancelled, and the new state's clocks start."""
+    calls.call_after_transition(incident=event.incident, name=event.name, user=event.actor)
     if event.to_state == event.from_state:
         return  # a partial termination approval: the approvals-missing reminder keeps running
     incident = event.incident

@@ -1,7 +1,8 @@
 """What the apps built on ``incidents`` add to its pages — the read side of ``events``. ``incidents`` knows
 nothing above it, so an app that has something to show on the board, an incident page or the approval
 inbox registers a *source* in its ``apps.py`` ``ready()``: escalation its running clocks (deadlines),
-measures the measures awaiting a Leadership decision."""
+measures the measures awaiting a Leadership decision, monitoring the latest traffic figures an approver
+weighs on a termination request, reports the investigation form offered on the incident page (issue 12)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,37 @@ from typing import Any
 DeadlineSource = Callable[[list[int]], dict[int, list[dict[str, Any]]]]
 DecisionSource = Callable[[Any], list[dict[str, Any]]]
 
+FiguresSource = Callable[[], dict[str, Any] | None]
+ActionSource = Callable[[Any, Any], list[dict[str, str]]]
+
 _deadline_sources: list[DeadlineSource] = []
 _decision_sources: list[DecisionSource] = []
+_figures_sources: list[FiguresSource] = []
+_action_sources: list[ActionSource] = []
+
+
+def add_figures_source(source: FiguresSource) -> None:
+    """``source() -> {"interval_start", "offered", "answer_rate", "service_level", "abandonment_rate"}``."""
+    if source not in _figures_sources:
+        _figures_sources.append(source)
+
+
+def add_action_source(source: ActionSource) -> None:
+    """``source(incident, user) -> [{"label", "url"}]``: work another app holds for this user here."""
+    if source not in _action_sources:
+        _action_sources.append(source)
+
+
+def latest_figures() -> dict[str, Any] | None:
+    for source in _figures_sources:
+        figures = source()
+        if figures:
+            return figures
+    return None
+
+
+def incident_actions(incident: Any, user: Any) -> list[dict[str, str]]:
+    return [action for source in _action_sources for action in source(incident, user)]
 
 
 def add_deadline_source(source: DeadlineSource) -> None:

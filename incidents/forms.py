@@ -183,6 +183,9 @@ class RegulatorDecisionForm(forms.Form):
             (RegulatorDecision.REPORT, RegulatorDecision.REPORT.label),
             (RegulatorDecision.NO_REPORT, RegulatorDecision.NO_REPORT.label),
         ],
+        # Nothing chosen in advance (issue 12): a decision under stress must be made, not accepted.
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择是否向监管部门报告。")},
     )
     important_system = forms.BooleanField(label=_("涉及重要信息系统"), required=False)
     major_operational_risk = forms.BooleanField(label=_("重大操作风险事件"), required=False)

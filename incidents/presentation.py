@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Incident, State
@@ -97,6 +98,50 @@ STATE_MEANINGS: dict[str, tuple[Any, Any]] = {
     State.CLOSED: (_("专门报告已批准，事件只读。"), _("第十九条")),
     State.DISMISSED: (_("误报、及时恢复或领导小组决定不予启动。"), _("第九条")),
 }
+
+
+# Timeline texts the system writes with figures in them, rebuilt from the entry's payload in the reader's
+# language (the stored Chinese text stays the record the hash chain covers).
+_SYSTEM_COMMENTS = {
+    "late_report_flagged": lambda p: (
+        _("发现至上报 %(delay)s 分钟，超过 %(threshold)s 分钟（缓报，第二十一条）")
+        % {"delay": p["delay_seconds"] // 60, "threshold": p["threshold_seconds"] // 60}
+    ),
+    "recurrence_linked": lambda p: (
+        _("事后观察期内再次预警，已关联已终止事件 #%(id)s（第十八条）") % {"id": p["related_incident"]}
+    ),
+}
+
+
+def timeline_comment(action: str, comment: str, payload: dict[str, Any] | None) -> str:
+    """A timeline entry's text for the reader (issue 12): what the system wrote, in the reader's language —
+    a catalogue msgid (seeded measures, record names, fixed reasons) is translated, a text with figures is
+    rebuilt from the payload; what a person typed has no catalogue entry and stays as typed."""
+    if not comment:
+        return ""
+    build = _SYSTEM_COMMENTS.get(action)
+    if build is not None:
+        try:
+            return str(build(payload or {}))
+        except (KeyError, TypeError):
+            return comment
+    return gettext(comment)
+
+
+def regulator_choice(data: dict[str, Any]) -> str:
+    """What a regulator decision said, in the reader's words: 报告 / 不报告, and which reports it involves."""
+    from .models import RegulatorDecision
+
+    decision = data.get("decision")
+    if decision not in RegulatorDecision.values:
+        return str(decision or "")
+    words = [str(RegulatorDecision(decision).label)]
+    if decision == RegulatorDecision.REPORT:
+        if data.get("important_system") in (True, "on", "true", "1"):
+            words.append(str(_("涉及重要信息系统")))
+        if data.get("major_operational_risk") in (True, "on", "true", "1"):
+            words.append(str(_("重大操作风险事件")))
+    return "、".join(words)
 
 
 def next_actor(incident: Incident) -> str:

@@ -38,7 +38,16 @@ def incident_detail(*, user: Any, incident_id: int) -> Incident | None:
 
 
 def termination_approvals_in_round(*, incident: Incident) -> list[TerminationApproval]:
-    """Approvals of the current termination request (a rejected request starts a new round)."""
+    """Approvals of the current termination request (a rejected request starts a new round). Uses the
+    approvals a list page prefetched (the inbox, the board), so its permission checks cost no query."""
+    prefetched = getattr(incident, "_prefetched_objects_cache", {}).get("approvals")
+    if prefetched is not None:
+        return [
+            approval
+            for approval in prefetched
+            if approval.round == incident.termination_round
+            and approval.decision == TerminationApproval.Decision.APPROVE
+        ]
     return [
         approval
         for approval in TerminationApproval.objects.filter(
@@ -109,20 +118,6 @@ def board_incidents(*, user: Any) -> list[Incident]:
     )
 
 
-def awaiting_decision(*, user: Any) -> list[Incident]:
-    """The approval inbox: incidents waiting for a Leadership decision (activation) or for termination
-    approvals, oldest first, with their evidence. Whether *this* user may decide is the view's question
-    (``policies``), so the four-eyes case can be shown and explained rather than hidden."""
-    approvals = TerminationApproval.objects.order_by("round", "at")
-    return list(
-        incidents_visible_to(user=user)
-        .filter(state__in=(State.REPORTED, State.TERMINATION_REQUESTED))
-        .select_related("reported_by__person", "termination_requested_by__person")
-        .prefetch_related(Prefetch("approvals", queryset=approvals), "attachments")
-        .order_by("reported_at", "termination_requested_at", "id")
-    )
-
-
 @dataclass
 class TimelineVerification:
     checked: int = 0
@@ -161,3 +156,84 @@ def timeline_verify(*, incident_id: int | None = None) -> TimelineVerification:
             return result
         expected_prev, expected_seq = entry.hash, expected_seq + 1
     return result
+
+
+def decisions_waiting_for(*, user: Any) -> list[dict[str, Any]]:
+    """What still waits for THIS user, newest first (the approval inbox, the top bar's and the board's
+    counts, issue 12). Which incidents is one rule, ``search.waiting_for`` (the list's "needs me" filter
+    too): a report to decide, a termination approval still open to them — not their own report or request
+    (four-eyes), not one they already gave — and an investigation they were named to. The state machine
+    then says which decision moves the page offers. Plus what the apps above register
+    (``contributions.decisions_awaiting``: dispute plans, complaint extensions for a Leadership decider,
+    not what they asked for themselves). Each item: ``kind``
+    (``incident``, ``investigation`` or the measure's kind), ``incident``, ``since``, and ``moves``."""
+    from . import contributions, search
+    from .presentation import DECISION_TRANSITIONS
+
+    approvals = TerminationApproval.objects.order_by("round", "at")
+    incidents = (
+        incidents_visible_to(user=user)
+        .filter(search.waiting_for(user=user))
+        .select_related("reported_by__person", "termination_requested_by__person")
+        .prefetch_related(Prefetch("approvals", queryset=approvals), "attachments")
+    )
+    items: list[dict[str, Any]] = []
+    for incident in incidents:
+        if incident.state == "investigating":
+            since = incident.investigating_at or incident.updated_at
+            items.append({"kind": "investigation", "incident": incident, "moves": [], "since": since})
+            continue
+        moves = [
+            name
+            for name in available_transitions(incident=incident, user=user)
+            if name in DECISION_TRANSITIONS
+        ]
+        if not moves:
+            continue
+        since = (
+            incident.termination_requested_at
+            if incident.state == "termination_requested"
+            else incident.reported_at
+        ) or incident.detected_at
+        items.append({"kind": "incident", "incident": incident, "moves": moves, "since": since})
+    if actor_for(user).is_leadership_decider:
+        items += [
+            {**item, "since": item["at"]}
+            for item in contributions.decisions_awaiting(user)
+            if not item.get("own")
+        ]
+    return sorted(items, key=lambda item: item["since"], reverse=True)
+
+
+def termination_evidence(*, incidents: list[Incident]) -> dict[int, dict[str, Any]]:
+    """What an approver weighs on a termination request, for a whole inbox in two queries: the checklist
+    items still open and the latest progress update of each incident."""
+    from .models import ProgressUpdate
+
+    ids = [incident.pk for incident in incidents]
+    evidence: dict[int, dict[str, Any]] = {pk: {"open_items": [], "latest_update": None} for pk in ids}
+    if not ids:
+        return evidence
+    for item in ChecklistItem.objects.filter(incident_id__in=ids, done_at__isnull=True).order_by(
+        "incident_id", "position", "due_at"
+    ):
+        evidence[item.incident_id]["open_items"].append(item)
+    for update in (
+        ProgressUpdate.objects.filter(incident_id__in=ids)
+        .order_by("incident_id", "-at", "-id")
+        .distinct("incident_id")
+    ):
+        evidence[update.incident_id]["latest_update"] = update
+    return evidence
+
+
+def latest_decision(*, incident: Incident) -> TimelineEntry | None:
+    """The last decision taken on the incident (activate / decline / approve or reject termination): what the
+    loser of a race is shown."""
+    from .presentation import DECISION_TRANSITIONS
+
+    return (
+        TimelineEntry.objects.filter(incident=incident, action__in=DECISION_TRANSITIONS)
+        .order_by("-seq")
+        .first()
+    )

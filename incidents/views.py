@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -22,7 +23,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import errors as refusals
-from core.errors import IncidentError, IncidentNotFound, Invalid, SecondFactorRequired, UnknownTransition
+from core.errors import (
+    Conflict,
+    IncidentError,
+    IncidentNotFound,
+    Invalid,
+    SecondFactorRequired,
+    UnknownTransition,
+)
 from core.pages import bind_errors, dress, refusal_message
 from security import masking, second_factor
 from teams import selectors as team_selectors
@@ -94,7 +102,18 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
             if incident.state == state
         ]
         columns.append({"state": state, "label": State(state).label, "rows": rows})
-    return {"columns": columns, "total": len(incidents), "now": timezone.now()}
+    waiting = selectors.decisions_waiting_for(user=request.user)
+    return {
+        "columns": columns,
+        "total": len(incidents),
+        "now": timezone.now(),
+        # What the board's alert script compares between two polls (a new incident, a new decision for me).
+        "incident_ids": " ".join(str(incident.pk) for incident in incidents),
+        "waiting_keys": " ".join(
+            f"{item['kind']}-{item['incident'].pk}-{item['since']:%Y%m%d%H%M%S}" for item in waiting
+        ),
+        "waiting_count": len(waiting),
+    }
 
 
 def _with_labels(deadlines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -117,6 +136,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The supervisor's home: the live board of open incidents by state, and the emergency organisation."""
     context = {
         **_board_context(request),
+        "poll_seconds": settings.BOARD_POLL_SECONDS,
         "teams": team_selectors.teams_with_members(),
         "parties": team_selectors.parties_with_people(),
     }
@@ -197,8 +217,8 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
             "moved": entry["from_state"] != entry["to_state"],
             "from_label": state_labels.get(entry["from_state"], "∅"),
             "to_label": state_labels.get(entry["to_state"], ""),
-            "actor_name": entry["actor_name"],
-            "comment": entry["comment"],
+            "actor_name": _(entry["actor_name"]) if entry["actor_name"] else "",
+            "comment": presentation.timeline_comment(entry["action"], entry["comment"], entry["payload"]),
             "payload": entry["payload"],
         }
         for entry in map(
@@ -208,6 +228,9 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
             ),
         )
     ]
+    for row in timeline:
+        if row["action"] == "regulator_decision":  # the timeline says what was decided (issue 12)
+            row["label"] = f"{row['label']}：{presentation.regulator_choice(row['payload'])}"
     checklist = list(selectors.checklist_of(incident=incident).select_related("done_by__person"))
     for item in checklist:  # issue 13: only the owner, the lead group's lead or the Leadership Group
         item.may_complete = policies.may_complete_checklist_item(incident, item, request.user)  # type: ignore[attr-defined]
@@ -232,6 +255,7 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         "required_slots": incident.required_approval_slots,
         "deadlines": _with_labels(selectors.deadlines_for(incidents=[incident]).get(incident.pk, [])),
         "may_act": may_act,
+        "extra_actions": contributions.incident_actions(incident, request.user),
         "may_regulator": policies.may_record_regulator_decision(incident, request.user),
         "update_form": ProgressUpdateForm(),
         "done_form": ChecklistDoneForm(),
@@ -276,6 +300,11 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
         except SecondFactorRequired as exc:
             refusal_message(request, exc)
             return redirect(second_factor.verify_url(request.get_full_path()))
+        except Conflict as exc:
+            if name in presentation.DECISION_TRANSITIONS:
+                return _decided_first(request, incident_id, name, data, exc)
+            refusal_message(request, exc)
+            return redirect(back)
         except IncidentError as exc:
             refusal_message(request, exc)
             return redirect(back)
@@ -308,6 +337,39 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
             ),
         },
         status=status,
+    )
+
+
+def _decided_first(
+    request: HttpRequest, incident_id: int, name: str, data: dict[str, Any], exc: Conflict
+) -> HttpResponse:
+    """Someone decided first (409): say who decided what, when and with which grade, and give the loser back
+    what they typed, to reuse (issue 12)."""
+    refusal_message(request, exc)
+    incident = _incident_or_404(request, incident_id)
+    form = TRANSITION_FORMS[name](None, incident=incident)
+    typed = []
+    for field_name, value in data.items():
+        field = form.fields.get(field_name)
+        if field is None or value in (None, "", []):
+            continue
+        choices = dict(getattr(field, "choices", []) or [])
+        shown = choices.get(value, value) if isinstance(value, str) else value
+        typed.append({"label": field.label, "value": str(shown)})
+    decision = selectors.latest_decision(incident=incident)
+    return render(
+        request,
+        "incidents/decided_first.html",
+        {
+            "incident": incident,
+            "label": presentation.TRANSITION_LABELS[name],
+            "decision": decision,
+            "decision_label": presentation.ACTION_LABELS.get(decision.action, decision.action)
+            if decision
+            else "",
+            "typed": typed,
+        },
+        status=409,
     )
 
 
@@ -398,12 +460,20 @@ def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
     except IncidentNotFound as exc:
         raise Http404(exc.message) from exc
     except Invalid as exc:
-        details = [e.get("message", "") for errs in (exc.detail or {}).values() for e in errs]
-        messages.error(request, "；".join([exc.message, *details]))
+        # The page again, with the form as typed and its errors beside the fields (the reason is kept).
+        incident = _incident_or_404(request, incident_id)
+        form = RegulatorDecisionForm(request.POST)
+        bind_errors(form, exc)
+        messages.error(request, exc.message)
+        context = {**_incident_context(request, incident), "regulator_form": dress(form)}
+        return render(request, "incidents/incident.html", context, status=400)
     except IncidentError as exc:
         refusal_message(request, exc)
     else:
-        messages.success(request, _("已记录向监管部门报告的决定。"))
+        messages.success(
+            request,
+            _("已记录向监管部门报告的决定：%(choice)s。") % {"choice": presentation.regulator_choice(data)},
+        )
     return redirect(back)
 
 
@@ -412,51 +482,39 @@ def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """What awaits MY decision, oldest first, with the evidence; the four-eyes cases shown and explained."""
-    actor = team_selectors.actor_for(request.user)
-    items: list[dict[str, Any]] = []
-    for incident in selectors.awaiting_decision(user=request.user):
-        open_moves = [
-            name
-            for name in selectors.available_transitions(incident=incident, user=request.user)
-            if name in presentation.DECISION_TRANSITIONS
-        ]
-        waiting_since = (
-            incident.termination_requested_at
-            if incident.state == State.TERMINATION_REQUESTED
-            else incident.reported_at
-        ) or incident.detected_at
-        note = ""
-        if not open_moves:
-            if incident.state == State.REPORTED:
-                note = (
-                    _four_eyes_note(incident, "activate", request.user) if actor.is_leadership_decider else ""
-                )
-            elif policies.approval_slots_held(incident, request.user):
-                note = _four_eyes_note(incident, "approve_termination", request.user)
-            if not note:
-                continue
-        round_approvals = [a for a in incident.approvals.all() if a.round == incident.termination_round]
-        forms_for = {
-            name: transition_form(name, incident, prefix=f"i{incident.pk}-{name}") for name in open_moves
-        }
-        items.append(
+    """Only what still waits for MY decision, newest first, as compact cards: the evidence, the open
+    checklist items and the latest figures on a termination request, the decision forms folded."""
+    waiting = selectors.decisions_waiting_for(user=request.user)
+    incidents = [item["incident"] for item in waiting if item["kind"] == "incident"]
+    evidence = selectors.termination_evidence(
+        incidents=[i for i in incidents if i.state == State.TERMINATION_REQUESTED]
+    )
+    figures = contributions.latest_figures() if evidence else None
+    cards: list[dict[str, Any]] = []
+    for item in waiting:
+        if item["kind"] != "incident":
+            cards.append(item)
+            continue
+        incident = item["incident"]
+        cards.append(
             {
-                "incident": incident,
-                "since": waiting_since,
+                **item,
                 "moves": [
-                    {"name": n, "label": presentation.TRANSITION_LABELS[n], "form": forms_for[n]}
-                    for n in open_moves
+                    {
+                        "name": name,
+                        "label": presentation.TRANSITION_LABELS[name],
+                        "form": transition_form(name, incident, prefix=f"i{incident.pk}-{name}"),
+                    }
+                    for name in item["moves"]
                 ],
-                "note": note,
-                "round_approvals": round_approvals,
-                "required_slots": incident.required_approval_slots,
+                "round_approvals": [
+                    a for a in incident.approvals.all() if a.round == incident.termination_round
+                ],
                 "next_actor": presentation.next_actor(incident),
+                **evidence.get(incident.pk, {}),
             }
         )
-    items.sort(key=lambda item: item["since"])
-    measures = contributions.decisions_awaiting(request.user) if actor.is_leadership_decider else []
-    return render(request, "incidents/inbox.html", {"items": items, "measure_items": measures})
+    return render(request, "incidents/inbox.html", {"cards": cards, "figures": figures})
 
 
 @login_required
@@ -493,6 +551,8 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
     except SecondFactorRequired as exc:
         refusal_message(request, exc)
         return redirect(second_factor.verify_url(reverse("inbox")))
+    except Conflict as exc:
+        return _decided_first(request, incident_id, name, data, exc)
     except IncidentError as exc:
         refusal_message(request, exc)
     else:

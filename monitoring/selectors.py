@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -177,3 +177,30 @@ def chart_for_incident(*, incident: Any) -> dict[str, Any] | None:
         end=span["last"] + CHART_MARGIN,
         incident_id=incident.pk,
     )
+
+
+def latest_centre_figures() -> dict[str, Any] | None:
+    """The centre's latest interval across all queues (two queries): what an approver weighs before ending
+    an emergency (issue 12). Rates are recomputed from the summed counts (answered / offered, within
+    threshold / offered, abandoned / offered); None when no figure has been received."""
+    latest = IntervalFigure.objects.aggregate(at=Max("interval_start"))["at"]
+    if latest is None:
+        return None
+    totals = IntervalFigure.objects.filter(interval_start=latest).aggregate(
+        offered=Sum("offered"),
+        answered=Sum("answered"),
+        within=Sum("answered_within_threshold"),
+        abandoned=Sum("abandoned"),
+    )
+    offered = totals["offered"] or 0
+
+    def rate(part: int | None) -> float | None:
+        return (part or 0) / offered if offered else None
+
+    return {
+        "interval_start": latest,
+        "offered": offered,
+        "answer_rate": rate(totals["answered"]),
+        "service_level": rate(totals["within"]),
+        "abandonment_rate": rate(totals["abandoned"]),
+    }

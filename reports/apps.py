@@ -7,6 +7,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("事后调查与报告")
 
     def ready(self) -> None:
-        from . import handlers
+        from incidents import contributions
+
+        from . import handlers, selectors
 
         handlers.connect()
+        contributions.add_action_source(selectors.investigation_actions)

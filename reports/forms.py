@@ -88,7 +88,30 @@ class ResponsiblePersonForm(ScalarInputMixin, forms.ModelForm):
         return cleaned
 
 
+# Dates as a person types them (issue 12): ISO, slashes, dots, or the Chinese 2026年12月15日 / 2026年12月15号.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y年%m月%d号", "%Y%m%d"]
+DATETIME_INPUT_FORMATS = [
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日%H:%M",
+    "%Y年%m月%d日 %H时%M分",
+    "%Y年%m月%d日%H时%M分",
+]
+DATE_ERROR = _("请输入有效日期，例如 2026-12-15 或 2026年12月15日。")
+DATETIME_ERROR = _("请输入有效时间，例如 2026-12-15 14:30 或 2026年12月15日 14:30。")
+
+
 class CorrectiveActionForm(ScalarInputMixin, forms.ModelForm):
+    due_date = forms.DateField(
+        label=_("完成期限"),
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": DATE_ERROR},
+    )
+
     class Meta:
         model = CorrectiveAction
         fields = ["kind", "title", "owner", "due_date"]
@@ -130,6 +153,12 @@ class DrillRecordForm(ScalarInputMixin, forms.ModelForm):
     LIST_FIELDS = ("participants",)
     participants = forms.ModelMultipleChoiceField(
         label=_("参演人员"), queryset=Person.objects.all(), required=False
+    )
+    held_at = forms.DateTimeField(
+        label=_("演练时间"),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": DATETIME_ERROR},
     )
 
     class Meta:

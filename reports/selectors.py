@@ -8,11 +8,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from escalation import selectors as escalation_selectors
 from incidents import selectors as incident_selectors
-from incidents.models import Incident, TimelineEntry
+from incidents.models import Incident, State, TimelineEntry
 from monitoring import selectors as monitoring_selectors
 from teams.selectors import actor_for
 
@@ -225,3 +227,15 @@ def incident_id_of_action(*, action_id: int) -> int | None:
         .values_list("investigation__incident_id", flat=True)
         .first()
     )
+
+
+# --- what the incident page offers of the investigation (registered in ``apps.py``, issue 12) -------------
+
+
+def investigation_actions(incident: Incident, user: Any) -> list[dict[str, str]]:
+    """The investigation form, offered on the incident page to whoever may write it."""
+    if incident.state == State.INVESTIGATING and may_write_investigation(incident=incident, user=user):
+        return [
+            {"label": str(_("填写调查报告")), "url": reverse("reports:investigation", args=[incident.pk])}
+        ]
+    return []

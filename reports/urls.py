@@ -6,6 +6,7 @@ app_name = "reports"
 urlpatterns = [
     path("incidents/<int:incident_id>/", views.report_page, name="report"),
     path("incidents/<int:incident_id>.pdf", views.report_pdf, name="report-pdf"),
+    path("incidents/<int:incident_id>/investigation-form/", views.investigation_page, name="investigation"),
     path(
         "incidents/<int:incident_id>/<str:part>/",
         views.investigation_submit,

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.forms import Textarea
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -15,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import errors as refusals
-from core.errors import IncidentError
-from core.pages import refusal_text
+from core.errors import IncidentError, Invalid
+from core.pages import bind_errors, refusal_text
 from incidents import selectors as incident_selectors
 from incidents.models import Incident, State
 
@@ -55,37 +56,6 @@ def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
             incident=incident, user=request.user
         )
         context: dict[str, Any] = {"incident": incident, "report": report, "may_write": may_write}
-        if may_write:
-            investigation = Investigation.objects.filter(incident=incident).first()
-            context["investigation_form"] = (
-                InvestigationForm(instance=investigation)
-                if investigation
-                else InvestigationForm(
-                    initial={"late_report": selectors.late_report_of(incident=incident)["late"]}
-                )
-            )
-            context["responsible_form"] = ResponsiblePersonForm()
-            context["action_form"] = CorrectiveActionForm()
-            context["action_forms"] = [
-                (
-                    action,
-                    ActionProgressForm(
-                        None,
-                        action=action,
-                        auto_id=f"id_action{action.pk}_%s",
-                        initial={
-                            name: getattr(action, name)
-                            for name in ("status", "closure_evidence", "retest", "retest_note")
-                        },
-                    ),
-                )
-                for action in CorrectiveAction.objects.filter(investigation__incident=incident).order_by(
-                    "due_date", "id"
-                )
-            ]
-            if incident.is_drill:
-                record = DrillRecord.objects.filter(incident=incident).first()
-                context["drill_form"] = DrillRecordForm(instance=record) if record else DrillRecordForm()
         return render(request, "reports/report.html", context)
 
 
@@ -111,10 +81,77 @@ def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
 MULTI_VALUE_FIELDS = ("participants",)
 
 
+def _investigation_forms(incident: Incident, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The investigation page's forms: blank or filled from the record, except the one just submitted with
+    an error (``bound``), which keeps what was typed."""
+    bound = bound or {}
+    investigation = Investigation.objects.filter(incident=incident).first()
+    forms: dict[str, Any] = {
+        "investigation_form": InvestigationForm(instance=investigation)
+        if investigation
+        else InvestigationForm(initial={"late_report": selectors.late_report_of(incident=incident)["late"]}),
+        "responsible_form": ResponsiblePersonForm(),
+        "action_form": CorrectiveActionForm(),
+        "action_forms": [
+            (
+                action,
+                ActionProgressForm(
+                    None,
+                    action=action,
+                    auto_id=f"id_action{action.pk}_%s",
+                    initial={
+                        name: getattr(action, name)
+                        for name in ("status", "closure_evidence", "retest", "retest_note")
+                    },
+                ),
+            )
+            for action in CorrectiveAction.objects.filter(investigation__incident=incident).order_by(
+                "due_date", "id"
+            )
+        ],
+    }
+    if incident.is_drill:
+        record = DrillRecord.objects.filter(incident=incident).first()
+        forms["drill_form"] = DrillRecordForm(instance=record) if record else DrillRecordForm()
+    forms.update(bound)
+    for form in forms.values():  # short text boxes: the page stays readable and every error in view
+        for field in getattr(form, "fields", {}).values():
+            if isinstance(field.widget, Textarea):
+                field.widget.attrs["rows"] = 3
+    for _action, form in forms["action_forms"]:
+        for field in form.fields.values():
+            if isinstance(field.widget, Textarea):
+                field.widget.attrs["rows"] = 2
+    return forms
+
+
+@login_required
+def investigation_page(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """The investigation form on its own page (issue 12): reached from the investigator's incident page,
+    the approval inbox and the notification that named them."""
+    incident = _incident_or_404(request, incident_id)
+    may_write = incident.state == State.INVESTIGATING and selectors.may_write_investigation(
+        incident=incident, user=request.user
+    )
+    context: dict[str, Any] = {"incident": incident, "may_write": may_write}
+    if may_write:
+        context.update(_investigation_forms(incident))
+    return render(request, "reports/investigation.html", context)
+
+
+BOUND_FORMS = {
+    "investigation": ("investigation_form", InvestigationForm),
+    "responsible": ("responsible_form", ResponsiblePersonForm),
+    "action": ("action_form", CorrectiveActionForm),
+    "drill": ("drill_form", DrillRecordForm),
+}
+
+
 @login_required
 @require_POST
 def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> HttpResponse:
-    """The report page's forms: investigation fields, a responsible person, a corrective action."""
+    """The investigation page's forms: investigation fields, a responsible person, a corrective action, the
+    drill record. A refusal shows the page again with what was typed and the errors beside the fields."""
     incident = _incident_or_404(request, incident_id)
     data: dict[str, Any] = {
         key: request.POST.getlist(key) if key in MULTI_VALUE_FIELDS else value
@@ -134,11 +171,18 @@ def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> H
             data.setdefault(name, False)
     try:
         write(incident_id=incident.pk, user=request.user, data=data)
+    except Invalid as error:
+        messages.error(request, error.message)
+        name, form_class = BOUND_FORMS[part]
+        form = form_class(data)
+        bind_errors(form, error)
+        context = {"incident": incident, "may_write": True, **_investigation_forms(incident, {name: form})}
+        return render(request, "reports/investigation.html", context, status=400)
     except IncidentError as error:
         messages.error(request, refusal_text(error))
     else:
         messages.success(request, _("已保存。"))
-    return redirect("reports:report", incident_id=incident.pk)
+    return redirect("reports:investigation", incident_id=incident.pk)
 
 
 @login_required
@@ -158,7 +202,7 @@ def action_progress(request: HttpRequest, action_id: int) -> HttpResponse:
         messages.error(request, refusal_text(error))
     else:
         messages.success(request, _("已保存。"))
-    return redirect("reports:report", incident_id=incident_id)
+    return redirect("reports:investigation", incident_id=incident_id)
 
 
 def _require_reader(request: HttpRequest) -> None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Forbidden, IncidentNotFound
+from escalation import calls as escalation_calls
 from escalation import services as escalation_services
 from incidents import policies
 from incidents.models import Incident
@@ -83,14 +84,17 @@ def reputation_assess(*, incident_id: int, user: Any, data: dict[str, Any]) -> A
 
 
 def dispute_plan_propose(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
-    """Art. 14-bis (2): proposed by the group; carried out only after the Leadership Group approves."""
-    return _record_model_form(
+    """Art. 14-bis (2): proposed by the group; carried out only after the Leadership Group approves, who
+    are called at once (issue 12)."""
+    plan = _record_model_form(
         incident_id=incident_id,
         user=user,
         data=data,
         form_class=DisputePlanForm,
         action="dispute_plan_proposed",
     )
+    escalation_calls.call_dispute_plan(incident=plan.incident, plan=plan, user=user)
+    return plan
 
 
 def dispute_plan_decide(*, plan_id: int, user: Any, data: dict[str, Any]) -> DisputePlan:

@@ -199,8 +199,17 @@ def test_two_managers_deciding_at_once_one_wins_the_other_is_told(login):
     gm_card, deputy_card = inbox_card(gm, incident_id), inbox_card(deputy, incident_id)
     decide(gm_card, "启动预案", fields)
     expect(gm.locator(".messages")).to_contain_text("已启动")
-    decide(deputy_card, "启动预案", fields)  # the deputy's page still shows the old state
+    typed = {**fields, "分级依据": "全行热线中断，影响约 300 名客户"}
+    decide(deputy_card, "启动预案", typed)  # the deputy's page still shows the old state
     expect(deputy.locator(".messages")).to_contain_text("有人已先一步处理")
+    # Who decided what, when, with which grade — and the deputy's own text, kept to reuse (issue 12).
+    told = deputy.locator(".decided-first")
+    expect(told).to_contain_text(f"#{incident_id}")
+    expect(told).to_contain_text("王建国")
+    expect(told).to_contain_text("启动预案")
+    expect(told).to_contain_text("Ⅱ级 重大")
+    expect(told.get_by_label("分级依据")).to_have_value("全行热线中断，影响约 300 名客户")
+    shot(deputy, "decided-first-zh-desktop")
     assert TimelineEntry.objects.filter(incident_id=incident_id, action="activate").count() == 1
 
 

@@ -108,17 +108,26 @@ def test_second_decider_gets_a_conflict_message_not_an_error(web, org):
     body = {prefix + k: v for k, v in body_for("activate").items()}
     first = web("gm").post(f"/inbox/{incident.pk}/activate/", body, follow=True)
     assert "已启动" in first.content.decode()
-    second = web("supervisor").post(f"/inbox/{incident.pk}/activate/", body, follow=True)
-    assert second.status_code == 200
-    assert "有人已先一步处理" in second.content.decode()
+    body[prefix + "grade_evidence"] = "全行热线中断超过 30 分钟，影响约 300 名客户"
+    second = web("supervisor").post(f"/inbox/{incident.pk}/activate/", body)
+    page = second.content.decode()
+    # The loser is told who decided what, when, with which grade — and gets back what they typed (issue 12).
+    assert second.status_code == 409
+    assert "有人已先一步处理" in page and "已有人先作出决定" in page
+    assert f"#{incident.pk}" in page and "王建国" in page and "启动预案" in page
+    assert "Ⅱ级" in page or "II" in page
+    assert "全行热线中断超过 30 分钟，影响约 300 名客户" in page
     assert TimelineEntry.objects.filter(incident=incident, action="activate").count() == 1
 
 
-def test_inbox_explains_four_eyes_to_the_reporter(web, org):
+def test_inbox_lists_only_what_waits_for_the_viewer(web, org):
+    """Issue 12: the reporter's own report does not wait for them (four-eyes), so it is not in their
+    inbox; the transition page still explains why they may not decide."""
     incident = _declare(org)
     _move(org, incident, "supervisor", "report")
     page = web("supervisor").get("/inbox/").content.decode()
-    assert "四眼原则" in page and f"/inbox/{incident.pk}/activate/" not in page
+    assert f'data-incident="{incident.pk}"' not in page
+    assert "四眼原则" in web("supervisor").get(f"/incidents/{incident.pk}/do/activate/").content.decode()
     assert f"/inbox/{incident.pk}/activate/" in web("gm").get("/inbox/").content.decode()
 
 
@@ -202,3 +211,108 @@ def test_timeline_text_is_escaped(web, org):
     page = web("gm").get(f"/incidents/{incident.pk}/").content.decode()
     assert '<script>alert("x")</script>' not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_seeded_checklist_and_system_timeline_texts_read_in_english(web, org):
+    """Issue 12: the plan's seeded measures and the texts the system writes on the timeline are stored in
+    Chinese (the record) and shown in English to an English reader; the double colon is gone."""
+    incident = _declare(org, category="disaster")
+    _move(org, incident, "agent", "report")
+    _move(org, incident, "gm", "activate")
+    assert incident.checklist.filter(title="办公楼层实行封闭管理", article="第十四条（二）").exists()
+    client = web("sudden_lead")
+    client.post("/i18n/setlang/", {"language": "en"})
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Close the office floors to outsiders" in page and "Art. 14 (2)" in page
+    assert "办公楼层实行封闭管理" not in page
+    assert "needs the approval of: " in page and "needs the approval of: ：" not in page
+    client.post("/i18n/setlang/", {"language": "zh-hans"})
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "办公楼层实行封闭管理" in page and "本预案终止须经：领导小组" in page
+
+
+def test_regulator_choice_is_not_preselected_and_is_named_when_recorded(web, org):
+    incident = _declare(org)
+    _move(org, incident, "agent", "report")
+    _move(org, incident, "gm", "activate")
+    client = web("gm")
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert (
+        'name="decision" value="report"' in page and "checked" not in page.split('id="regulator"')[1][:3000]
+    )
+    # No choice made: refused beside the field, the reason typed is kept.
+    response = client.post(f"/incidents/{incident.pk}/regulator/", {"comment": "影响面有限"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "请选择是否向监管部门报告。" in page and "影响面有限" in page
+    response = client.post(
+        f"/incidents/{incident.pk}/regulator/",
+        {"decision": "no_report", "comment": "影响面有限"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "已记录向监管部门报告的决定：决定不向监管部门报告。" in page
+    assert "向监管部门报告的决定：决定不向监管部门报告" in page.split('class="timeline"')[1]
+
+
+def test_top_bar_counts_what_waits_and_what_is_unread(web, org):
+    incident = _declare(org)
+    client = web("gm")
+    page = client.get("/help/").content.decode()
+    assert 'id="nav-waiting">待我审批</a>' in page  # nothing waits: no badge
+    _move(org, incident, "agent", "report")
+    page = client.get("/help/").content.decode()
+    waiting = page.split('id="nav-waiting"')[1].split("</a>")[0]
+    unread = page.split('id="nav-unread"')[1].split("</a>")[0]
+    assert '<span class="unread-badge"' in waiting and ">1</span>" in waiting
+    assert ">1</span>" in unread  # the at-once call to the Leadership Group
+    board = client.get("/board/").content.decode()
+    assert 'data-waiting-count="1"' in board and f"incident-{incident.pk}-" in board
+
+
+def test_an_investigator_is_offered_the_investigation_page(web, org):
+    incident = _declare(org)
+    for username, name in (
+        ("agent", "report"),
+        ("gm", "activate"),
+        ("phone_lead", "execute"),
+        ("phone_lead", "request_termination"),
+        ("gm", "approve_termination"),
+    ):
+        _move(org, incident, username, name)
+    _move(org, incident, "gm", "investigate", investigators=[org["agent"].person.pk])
+    client = web("agent")
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert f'href="/reports/incidents/{incident.pk}/investigation-form/"' in page
+    assert "当前状态下没有对您开放的操作" not in page
+    inbox = client.get("/inbox/").content.decode()
+    assert f'data-investigation="{incident.pk}"' in inbox
+    assert client.get(f"/reports/incidents/{incident.pk}/investigation-form/").status_code == 200
+
+
+def test_inbox_queries_do_not_grow_with_the_cards(web, org):
+    """Activation cards and termination cards (open measures, latest update, latest figures) alike."""
+
+    def termination(title: str) -> None:
+        incident = _declare(org, title=title)
+        for username, name in (
+            ("agent", "report"),
+            ("gm", "activate"),
+            ("phone_lead", "execute"),
+            ("phone_lead", "request_termination"),
+        ):
+            _move(org, incident, username, name)
+        services.incident_add_update(incident_id=incident.pk, user=org["phone_lead"], data={"text": "已恢复"})
+
+    client = web("gm")
+    _move(org, _declare(org, title="待决"), "agent", "report")
+    termination("待批终止")
+    _queries(client, "/inbox/")
+    few = _queries(client, "/inbox/")
+    for index in range(6):
+        _move(org, _declare(org, title=f"更多待决{index}"), "agent", "report")
+    for index in range(3):
+        termination(f"更多待批终止{index}")
+    many = _queries(client, "/inbox/")
+    page = client.get("/inbox/").content.decode()
+    assert page.count('<article class="card decision compact"') == 11
+    assert many == few, (few, many)

@@ -243,7 +243,7 @@ def test_overdue_action_reminders_run_once_per_period(org):
     following = clock.get(payload__record=overdue.pk, fired_at=None, cancelled_at=None)
     assert following.due_at > timezone.now() + timedelta(hours=23)  # the next reminder, a period later
     # The owner finds it in the in-app inbox, in the plan's words.
-    inbox = list(escalation_selectors.inbox_for(org["phone_lead"]))
+    inbox = list(escalation_selectors.inbox_for(org["phone_lead"]).filter(event="action_overdue"))
     assert len(inbox) == 1 and "整改措施已逾期" in inbox[0].subject and "已逾期 2 天" in inbox[0].body
     assert list(selectors.overdue_actions()) == [overdue]
     report_services.corrective_action_update(
@@ -258,7 +258,10 @@ def test_overdue_action_reminders_run_once_per_period(org):
 def test_the_report_page_forms_write_through_the_services(org, client):
     incident = run_to_investigation(org, warned_in_advance=False, detected_minutes_ago=90)
     client.force_login(org["phone_lead"])  # the named investigator
+    # The report page links to the investigation form, which has a page of its own (issue 12).
     page = client.get(f"/reports/incidents/{incident.pk}/").content.decode()
+    assert f'href="/reports/incidents/{incident.pk}/investigation-form/"' in page
+    page = client.get(f"/reports/incidents/{incident.pk}/investigation-form/").content.decode()
     assert f'action="/reports/incidents/{incident.pk}/investigation/"' in page
     response = client.post(
         f"/reports/incidents/{incident.pk}/investigation/",
@@ -274,9 +277,9 @@ def test_the_report_page_forms_write_through_the_services(org, client):
     assert (
         incident.investigation.direct_cause == "板卡故障" and incident.investigation.is_internal_cause is True
     )
-    # A refused write comes back as a message on the page, never a 500.
-    response = client.post(f"/reports/incidents/{incident.pk}/action/", {"title": ""}, follow=True)
-    assert response.status_code == 200 and "请更正标出的字段" in response.content.decode()
+    # A refused write comes back on the page with the errors beside the fields, never a 500.
+    response = client.post(f"/reports/incidents/{incident.pk}/action/", {"title": ""})
+    assert response.status_code == 400 and "请更正标出的字段" in response.content.decode()
     client.force_login(org["auditor"])
     page = client.get(f"/reports/incidents/{incident.pk}/").content.decode()
     assert "填写调查报告" not in page
@@ -319,7 +322,7 @@ def test_action_progress_and_drill_record_from_the_page(org, client):
     drill = run_to_investigation(org, warned_in_advance=False, is_drill=True)
     action = _add_action(org, drill)
     client.force_login(org["supervisor"])
-    page = client.get(f"/reports/incidents/{drill.pk}/").content.decode()
+    page = client.get(f"/reports/incidents/{drill.pk}/investigation-form/").content.decode()
     assert f"/reports/actions/{action.pk}/progress/" in page and "演练内容" in page
     response = client.post(
         f"/reports/actions/{action.pk}/progress/",
@@ -362,3 +365,26 @@ def test_odd_input_is_a_clear_refusal_never_a_500(org, api, path, body):
     assert response.json()["detail"]
     assert api("gm").post(f"/api/v1/incidents/999999/{path}", body, format="json").status_code == 404
     assert api("gm").patch("/api/v1/investigation-actions/999999/", {}, format="json").status_code == 404
+
+
+def test_a_chinese_date_is_accepted_and_a_bad_one_keeps_the_form(org, client):
+    """Issue 12: "2026年12月15日" typed into the due date is understood; a date that is not one is refused
+    beside the field with everything typed kept."""
+    incident = run_to_investigation(org, warned_in_advance=False)
+    client.force_login(org["phone_lead"])
+    owner = person("agent").pk
+    response = client.post(
+        f"/reports/incidents/{incident.pk}/action/",
+        {"kind": "preventive", "title": "增加交换机冗余", "owner": owner, "due_date": "2026年12月15日"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert CorrectiveAction.objects.get(title="增加交换机冗余").due_date.isoformat() == "2026-12-15"
+    response = client.post(
+        f"/reports/incidents/{incident.pk}/action/",
+        {"kind": "preventive", "title": "演练切换流程", "owner": owner, "due_date": "明年年底"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "请输入有效日期，例如 2026-12-15 或 2026年12月15日。" in page
+    assert 'value="演练切换流程"' in page and "明年年底" in page
+    assert not CorrectiveAction.objects.filter(title="演练切换流程").exists()
