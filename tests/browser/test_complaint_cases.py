@@ -47,3 +47,13 @@ def test_complaint_lead_registers_three_complaints_and_sees_three_clocks(login):
     first.get_by_role("button", name="办结").click()
     expect(lead.locator(".messages")).to_contain_text("投诉已办结，计时已停止")
     expect(lead.locator("#case .complaint-clock")).to_have_count(2)
+
+    # the same page in English on a 390 px phone: the clocks and the close control are translated
+    phone = login("complaint_lead", width=390, height=844)
+    phone.goto(f"{phone.base}/measures/{incident_id}/complaint/")
+    shot(phone, "complaints-phone-zh")
+    phone.get_by_role("button", name="English").click()
+    phone.goto(f"{phone.base}/measures/{incident_id}/complaint/")
+    expect(phone.locator("#case summary", has_text="Close this complaint")).to_have_count(2)
+    expect(phone.locator("#case")).to_contain_text("Closed")
+    shot(phone, "complaints-phone-en")
