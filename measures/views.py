@@ -22,7 +22,7 @@ from core import errors as refusals
 from core.pages import bind_errors, dress, run_for_page
 from incidents import policies
 from incidents import selectors as incident_selectors
-from incidents.models import Incident
+from incidents.models import Incident, State
 from security import masking
 from security import services as security_services
 from security.forms import RevealForm
@@ -31,6 +31,9 @@ from teams import selectors as team_selectors
 
 from . import selectors, services
 from .forms import (
+    CaseCloseForm,
+    CaseExtensionForm,
+    CloseWaiverForm,
     ComplaintCaseForm,
     ComplaintClockForm,
     DecisionForm,
@@ -212,6 +215,7 @@ COMPLAINT_WRITES: dict[str, tuple[type[forms.BaseForm], Callable[..., Any], Any]
     "clock": (ComplaintClockForm, services.complaint_clock_start, _("投诉办结时限开始计时。")),
     "extension": (ExtensionRequestForm, services.complaint_clock_request_extension, _("延期申请已提交。")),
     "statement": (StatementDraftForm, services.statement_draft, _("澄清声明已提交总行办公室审核。")),
+    "waiver": (CloseWaiverForm, services.complaint_close_waive, _("已登记带未办结投诉结案的理由。")),
 }
 
 
@@ -266,6 +270,10 @@ def complaint(
             "forms": page_forms,
             "decision_form": DecisionForm(),
             "escalation_form": EscalationForm(),
+            "case_close_form": dress(CaseCloseForm()),
+            "case_extension_form": dress(CaseExtensionForm()),
+            "open_cases": sum(1 for case in records["cases"] if case.is_open),
+            "close_pending": incident.state in (State.TERMINATED, State.INVESTIGATING),
             "may_write": _may_write(request, incident, services.COMPLAINT_STATES),
             "may_decide": actor.is_leadership_decider
             and _may_write(request, incident, services.COMPLAINT_STATES),
@@ -307,6 +315,25 @@ def complaint_case_escalate(request: HttpRequest, incident_id: int, case_id: int
             case_id=case_id, user=request.user, data=request.POST.dict()
         ),
         _("已上报总行服务管理部门。"),
+    )
+    return redirect(reverse("measures:complaint", args=[incident_id]) + "#case")
+
+
+CASE_ACTIONS: dict[str, tuple[Callable[..., Any], Any]] = {
+    "close": (services.complaint_case_close, _("投诉已办结，计时已停止。")),
+    "extend": (services.complaint_case_extend, _("已批准延期，办结时限已顺延。")),
+}
+
+
+@login_required
+@require_POST
+def complaint_case_act(request: HttpRequest, incident_id: int, case_id: int, action: str) -> HttpResponse:
+    """Close one complaint (its owner) or extend its clock (the Leadership Group) — issue 13."""
+    if action not in CASE_ACTIONS:
+        raise Http404(_("没有这个操作。"))
+    service, message = CASE_ACTIONS[action]
+    run_for_page(
+        request, lambda: service(case_id=case_id, user=request.user, data=request.POST.dict()), message
     )
     return redirect(reverse("measures:complaint", args=[incident_id]) + "#case")
 
