@@ -31,10 +31,11 @@ fuzz: install ## schemathesis, whole schema: FUZZ_EXAMPLES (200)/operation, role
 		FUZZ_ROLES=$(FUZZ_ROLES) FUZZ_BUDGET_SECONDS=$(FUZZ_BUDGET_SECONDS) \
 		pytest tests/security/test_api_fuzz.py -q -rs $(PYTEST_ARGS)
 
-lint: install ## ruff (lint + format check) and mypy
+lint: install ## ruff (lint + format check), mypy and the layers contract (import-linter)
 	ruff check .
 	ruff format --check .
 	DEBUG=1 mypy core teams incidents escalation monitoring reports measures security desk ops config
+	lint-imports
 
 format: install ## apply ruff's formatting and safe fixes
 	ruff check --fix .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -10,7 +11,15 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from .errors import Conflict, Forbidden, IncidentError, IncidentNotFound, Invalid
+from .errors import (
+    Conflict,
+    Forbidden,
+    IncidentError,
+    IncidentNotFound,
+    Invalid,
+    SecondFactorRequired,
+    UnknownTransition,
+)
 
 
 def field_messages(exc: IncidentError) -> list[str]:
@@ -39,24 +48,51 @@ def refusal_message(request: HttpRequest, exc: IncidentError) -> None:
         messages.error(request, exc.message)
 
 
+@dataclass
+class PageOutcome:
+    """What ``run_for_page`` saw: the service's result, or the ``Invalid`` it raised, or another refusal."""
+
+    result: Any = None
+    invalid: Invalid | None = None
+    refusal: IncidentError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.invalid is None and self.refusal is None
+
+    @property
+    def needs_second_factor(self) -> bool:
+        return isinstance(self.refusal, SecondFactorRequired)
+
+
 def run_for_page(
-    request: HttpRequest, write: Callable[[], Any], success: str, *, fields_in_message: bool = False
-) -> Invalid | None:
-    """Run a service for a page and put its outcome on the page: success, or the refusal. A missing
-    incident is a 404. Returns the ``Invalid`` so the form can show its field errors (``bind_errors``);
-    ``fields_in_message`` puts them in the message instead (a small form that redirects back)."""
+    request: HttpRequest,
+    write: Callable[[], Any],
+    success: str | Callable[[Any], str] = "",
+    *,
+    form: forms.BaseForm | None = None,
+    fields_shown: bool = False,
+) -> PageOutcome:
+    """Run a service for a page — the one way every page writes — and put its outcome on the page: the
+    success message, or the refusal (``refusal_message``); a missing incident or transition is a 404. Field
+    errors go onto ``form`` when the page shows one (``bind_errors``; ``fields_shown``: the caller binds them
+    on the page it renders), else into the message."""
     try:
-        write()
-    except IncidentNotFound as exc:
+        result = write()
+    except (IncidentNotFound, UnknownTransition) as exc:
         raise Http404(exc.message) from exc
     except Invalid as exc:
-        messages.error(request, refusal_text(exc) if fields_in_message else exc.message)
-        return exc
+        if form is not None:
+            bind_errors(form, exc)
+        shown = form is not None or fields_shown
+        messages.error(request, exc.message if shown else refusal_text(exc))
+        return PageOutcome(invalid=exc)
     except IncidentError as exc:
         refusal_message(request, exc)
-    else:
-        messages.success(request, success)
-    return None
+        return PageOutcome(refusal=exc)
+    if success:
+        messages.success(request, success(result) if callable(success) else success)
+    return PageOutcome(result=result)
 
 
 def bind_errors(form: forms.BaseForm, exc: Invalid) -> None:

@@ -33,7 +33,7 @@ REGULATOR_DEADLINES = frozenset(
 REGULATOR = REGULATOR_DEADLINES | {K.REGULATOR_DECISION_MISSING}
 
 # Art. 14-bis (7): complaints go on after the incident terminates, until the case is closed.
-COMPLAINTS = frozenset({K.COMPLAINT_CLOCK_DUE})
+COMPLAINTS = frozenset({K.COMPLAINT_CLOCK_DUE, K.COMPLAINT_CASE_REMINDER, K.COMPLAINT_CASE_DUE})
 # Issue 13: a plan's measures are chased while the plan runs (activation → termination).
 MEASURES = frozenset({K.MEASURE_OVERDUE})
 

@@ -215,8 +215,13 @@ def may_declare(user: Any) -> bool:
     return not actor.is_read_only and (actor.in_any_working_group or actor.in_leadership_group)
 
 
-def four_eyes_message(decision: str) -> str:
-    """The four-eyes refusal, in one wording for the services, the API and the pages (Art. 9, 15)."""
-    if decision == "decide":
+def four_eyes_refusal(incident: Incident, name: str, user: Any) -> str:
+    """The four-eyes rule, in one wording for the services, the API and the pages (Art. 9, 15): the reason
+    when it is what keeps ``user`` from ``name`` on this incident, else ``""``."""
+    decides = name in ("activate", "decline") and _actor(user).is_leadership_decider
+    if decides and is_same_user(user, incident.reported_by_id):
         return _("四眼原则：报告人不能对自己的报告作出启动决定，须由领导小组另一位负责人决定。")
-    return _("四眼原则：终止申请人不能批准自己的申请。")
+    approves = name == "approve_termination" and bool(approval_slots_held(incident, user))
+    if approves and is_same_user(user, incident.termination_requested_by_id):
+        return _("四眼原则：终止申请人不能批准自己的申请。")
+    return ""

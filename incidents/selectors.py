@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from teams.selectors import actor_for
@@ -15,6 +15,7 @@ from .models import (
     GENESIS_HASH,
     ChecklistItem,
     Incident,
+    ProgressUpdate,
     RegulatorDeadline,
     State,
     TerminationApproval,
@@ -71,9 +72,29 @@ def timeline_of(*, incident: Incident) -> QuerySet[TimelineEntry]:
 def checklist_of(*, incident: Incident) -> QuerySet[ChecklistItem]:
     return (
         ChecklistItem.objects.filter(incident=incident)
-        .select_related("owner", "done_by")
+        .select_related("owner", "done_by__person")
         .order_by("position", "due_at")
     )
+
+
+def updates_of(*, incident: Incident) -> QuerySet[ProgressUpdate]:
+    """最新进展, newest first, with their authors and evidence files."""
+    return incident.updates.select_related("author__person").prefetch_related("attachments").order_by("-at")
+
+
+def linked_incidents(*, incident: Incident) -> QuerySet[Incident]:
+    """The incidents linked to this one by the post-event watch (Art. 18), either way."""
+    return (
+        Incident.objects.filter(Q(pk=incident.related_incident_id) | Q(related_incident=incident))
+        .only("id", "title", "state", "is_drill")
+        .order_by("detected_at")
+    )
+
+
+def approvals_in_round(*, incident: Incident) -> list[TerminationApproval]:
+    """The current round's approvals and rejections from what ``incident_detail`` / ``awaiting_decision``
+    prefetched (no query)."""
+    return [a for a in incident.approvals.all() if a.round == incident.termination_round]
 
 
 def available_transitions(*, incident: Incident, user: Any) -> list[str]:

@@ -11,9 +11,13 @@ class MeasuresConfig(AppConfig):
 
     def ready(self) -> None:
         from escalation import services as escalation_services
-        from incidents import contributions
+        from incidents import contributions, events
 
         from . import clocks, selectors
+        from .services import complaint_cases as complaints
 
         contributions.add_decision_source(lambda user: selectors.pending_decisions(user=user))
         escalation_services.timer_handler(clocks.KIND, clocks.fire_complaint_clock_due)
+        escalation_services.timer_handler(clocks.CASE_REMINDER, clocks.fire_complaint_case)
+        escalation_services.timer_handler(clocks.CASE_DUE, clocks.fire_complaint_case)
+        events.guard_transition("close", complaints.require_closed_or_waived)

@@ -133,7 +133,7 @@ class LegalReferralForm(forms.ModelForm):
 class ComplaintCaseForm(forms.ModelForm):
     class Meta:
         model = ComplaintCase
-        fields = ["customer", "description", "is_walk_in", "handler"]
+        fields = ["customer", "contact", "amount", "description", "is_walk_in", "is_complex", "handler"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -143,6 +143,19 @@ class ComplaintCaseForm(forms.ModelForm):
         self.fields["handler"] = DutyPersonField(
             holds=Q(team__code__in=("complaint", "leadership")), label=self.fields["handler"].label
         )
+
+
+class CaseCloseForm(forms.Form):
+    outcome = forms.CharField(label=_("办结情况"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CaseExtensionForm(forms.Form):
+    extension_days = forms.IntegerField(label=_("批准延期（天）"), min_value=1, max_value=60)
+    extension_reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CloseWaiverForm(forms.Form):
+    reason = forms.CharField(label=_("未办结投诉时结案的理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class EscalationForm(forms.Form):

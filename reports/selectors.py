@@ -19,7 +19,7 @@ from incidents.models import Incident, State, TimelineEntry
 from monitoring import selectors as monitoring_selectors
 from teams.selectors import actor_for
 
-from .models import CorrectiveAction
+from .models import CorrectiveAction, DrillRecord, FinalReport, Investigation
 
 MAX_SERIES_POINTS = 200  # two days of 15-minute intervals
 
@@ -251,6 +251,22 @@ def incident_id_of_action(*, action_id: int) -> int | None:
         .values_list("investigation__incident_id", flat=True)
         .first()
     )
+
+
+def investigation_record(*, incident: Incident) -> Investigation | None:
+    return Investigation.objects.filter(incident=incident).first()
+
+
+def actions_of(*, incident: Incident) -> QuerySet[CorrectiveAction]:
+    return CorrectiveAction.objects.filter(investigation__incident=incident).order_by("due_date", "id")
+
+
+def drill_record_of(*, incident: Incident) -> DrillRecord | None:
+    return DrillRecord.objects.filter(incident=incident).first()
+
+
+def final_report_of(*, incident: Incident) -> FinalReport | None:
+    return FinalReport.objects.filter(incident=incident).first()
 
 
 # --- what the incident page offers of the investigation (registered in ``apps.py``, issue 12) -------------

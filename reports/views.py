@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.forms import Textarea
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -16,22 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import errors as refusals
-from core.errors import IncidentError, Invalid
-from core.pages import bind_errors, refusal_text
+from core.pages import run_for_page
 from incidents import selectors as incident_selectors
-from incidents.models import Incident, State
+from incidents.models import Incident
 
-from . import charts, exports, post_incident, selectors, services
+from . import charts, exports, pages, selectors, services
 from . import statistics as stats
-from .forms import (
-    ActionProgressForm,
-    CorrectiveActionForm,
-    DrillRecordForm,
-    InvestigationForm,
-    ResponsiblePersonForm,
-)
 from .labels import label
-from .models import CorrectiveAction, DrillRecord, Investigation
 from .rendering import report_pdf_of
 
 
@@ -49,14 +38,8 @@ def _incident_or_404(request: HttpRequest, incident_id: int) -> Incident:
 @login_required
 def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident_or_404(request, incident_id)
-    language = _language(request)
-    with translation.override(language):
-        report = post_incident.report_for(incident=incident)
-        may_write = incident.state == State.INVESTIGATING and selectors.may_write_investigation(
-            incident=incident, user=request.user
-        )
-        context: dict[str, Any] = {"incident": incident, "report": report, "may_write": may_write}
-        return render(request, "reports/report.html", context)
+    with translation.override(_language(request)):
+        return render(request, "reports/report.html", pages.report(user=request.user, incident=incident))
 
 
 @login_required
@@ -73,70 +56,14 @@ def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
 MULTI_VALUE_FIELDS = ("participants",)
 
 
-def _investigation_forms(incident: Incident, bound: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The investigation page's forms: blank or filled from the record, except the one just submitted with
-    an error (``bound``), which keeps what was typed."""
-    bound = bound or {}
-    investigation = Investigation.objects.filter(incident=incident).first()
-    forms: dict[str, Any] = {
-        "investigation_form": InvestigationForm(instance=investigation)
-        if investigation
-        else InvestigationForm(initial={"late_report": selectors.late_report_of(incident=incident)["late"]}),
-        "responsible_form": ResponsiblePersonForm(),
-        "action_form": CorrectiveActionForm(),
-        "action_forms": [
-            (
-                action,
-                ActionProgressForm(
-                    None,
-                    action=action,
-                    auto_id=f"id_action{action.pk}_%s",
-                    initial={
-                        name: getattr(action, name)
-                        for name in ("status", "closure_evidence", "retest", "retest_note")
-                    },
-                ),
-            )
-            for action in CorrectiveAction.objects.filter(investigation__incident=incident).order_by(
-                "due_date", "id"
-            )
-        ],
-    }
-    if incident.is_drill:
-        record = DrillRecord.objects.filter(incident=incident).first()
-        forms["drill_form"] = DrillRecordForm(instance=record) if record else DrillRecordForm()
-    forms.update(bound)
-    for form in forms.values():  # short text boxes: the page stays readable and every error in view
-        for field in getattr(form, "fields", {}).values():
-            if isinstance(field.widget, Textarea):
-                field.widget.attrs["rows"] = 3
-    for _action, form in forms["action_forms"]:
-        for field in form.fields.values():
-            if isinstance(field.widget, Textarea):
-                field.widget.attrs["rows"] = 2
-    return forms
-
-
 @login_required
 def investigation_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     """The investigation form on its own page (issue 12): reached from the investigator's incident page,
     the approval inbox and the notification that named them."""
     incident = _incident_or_404(request, incident_id)
-    may_write = incident.state == State.INVESTIGATING and selectors.may_write_investigation(
-        incident=incident, user=request.user
+    return render(
+        request, "reports/investigation.html", pages.investigation(user=request.user, incident=incident)
     )
-    context: dict[str, Any] = {"incident": incident, "may_write": may_write}
-    if may_write:
-        context.update(_investigation_forms(incident))
-    return render(request, "reports/investigation.html", context)
-
-
-BOUND_FORMS = {
-    "investigation": ("investigation_form", InvestigationForm),
-    "responsible": ("responsible_form", ResponsiblePersonForm),
-    "action": ("action_form", CorrectiveActionForm),
-    "drill": ("drill_form", DrillRecordForm),
-}
 
 
 @login_required
@@ -161,19 +88,17 @@ def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> H
     if part == "investigation":
         for name in ("concealed_report", "false_report", "police_referral"):
             data.setdefault(name, False)
-    try:
-        write(incident_id=incident.pk, user=request.user, data=data)
-    except Invalid as error:
-        messages.error(request, error.message)
-        name, form_class = BOUND_FORMS[part]
-        form = form_class(data)
-        bind_errors(form, error)
-        context = {"incident": incident, "may_write": True, **_investigation_forms(incident, {name: form})}
+    name, form_class = pages.BOUND_FORMS[part]
+    form = form_class(data)
+    outcome = run_for_page(
+        request,
+        lambda: write(incident_id=incident.pk, user=request.user, data=data),
+        _("已保存。"),
+        form=form,
+    )
+    if outcome.invalid is not None:  # the page again, with what was typed and the errors beside the fields
+        context = pages.investigation(user=request.user, incident=incident, bound={name: form})
         return render(request, "reports/investigation.html", context, status=400)
-    except IncidentError as error:
-        messages.error(request, refusal_text(error))
-    else:
-        messages.success(request, _("已保存。"))
     return redirect("reports:investigation", incident_id=incident.pk)
 
 
@@ -188,12 +113,11 @@ def action_progress(request: HttpRequest, action_id: int) -> HttpResponse:
     ):
         raise Http404
     data = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken" and value != ""}
-    try:
-        services.corrective_action_update(action_id=action_id, user=request.user, data=data)
-    except IncidentError as error:
-        messages.error(request, refusal_text(error))
-    else:
-        messages.success(request, _("已保存。"))
+    run_for_page(
+        request,
+        lambda: services.corrective_action_update(action_id=action_id, user=request.user, data=data),
+        _("已保存。"),
+    )
     return redirect("reports:investigation", incident_id=incident_id)
 
 

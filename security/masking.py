@@ -24,7 +24,14 @@ TEXT = "text"  # free text: any long run of digits in it (a phone or account num
 
 # Record (app_label.ModelName) → its personal-data fields and how each is masked.
 PERSONAL_DATA: dict[str, dict[str, str]] = {
-    "measures.ComplaintCase": {"customer": NAME, "description": TEXT, "escalation_reason": TEXT},
+    "measures.ComplaintCase": {
+        "customer": NAME,
+        "contact": PHONE,
+        "amount": AMOUNT,
+        "description": TEXT,
+        "escalation_reason": TEXT,
+        "outcome": TEXT,
+    },
     "measures.Remedy": {"customer": NAME, "note": TEXT},
 }
 # Timeline actions whose payload holds one of those records' fields (the payload is masked the same way).

@@ -82,11 +82,7 @@ def incident_declare(
 
 
 def _forbidden_reason(incident: Incident, name: str, user: Any) -> str:
-    if name in ("activate", "decline") and team_selectors.actor_for(user).is_leadership_decider:
-        return policies.four_eyes_message("decide")
-    if name == "approve_termination" and policies.approval_slots_held(incident, user):
-        return policies.four_eyes_message("approve_termination")
-    return refusals.not_allowed_message()
+    return policies.four_eyes_refusal(incident, name, user) or refusals.not_allowed_message()
 
 
 def _can_run(name: str, user: Any) -> Any:

@@ -1,6 +1,7 @@
 from .complaint import (
     ComplaintCase,
     ComplaintClock,
+    ComplaintCloseWaiver,
     DisputePlan,
     LegalReferral,
     MediaReport,
@@ -15,6 +16,7 @@ __all__ = [
     "ClarificationStatement",
     "ComplaintCase",
     "ComplaintClock",
+    "ComplaintCloseWaiver",
     "DisputePlan",
     "LegalReferral",
     "MediaReport",

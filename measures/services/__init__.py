@@ -16,6 +16,7 @@ from .complaint import (
     remedy_record,
     reputation_assess,
 )
+from .complaint_cases import complaint_case_close, complaint_case_extend, complaint_close_waive
 from .roll_call import roll_call_close, roll_call_mark, roll_call_start
 from .roster import roster_generate, roster_split
 from .statement import statement_draft, statement_publish, statement_vet
@@ -26,6 +27,9 @@ __all__ = [
     "MISSING_UPDATE_STATES",
     "ROLL_CALL_STATES",
     "complaint_case_assign",
+    "complaint_case_close",
+    "complaint_case_extend",
+    "complaint_close_waive",
     "complaint_case_escalate",
     "complaint_clock_decide_extension",
     "complaint_clock_request_extension",

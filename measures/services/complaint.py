@@ -144,21 +144,27 @@ def legal_referral_record(*, incident_id: int, user: Any, data: dict[str, Any]) 
 
 
 def complaint_case_assign(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
-    """Art. 14-bis (5): a named handler for a major or walk-in complaint, told at once."""
+    """Art. 14-bis (5): register one complaint with a named handler, told at once; its clock starts."""
     return _record_model_form(
         incident_id=incident_id,
         user=user,
         data=data,
         form_class=ComplaintCaseForm,
         action="complaint_handler_assigned",
-        then=lambda case: handoff(
-            case.incident,
-            [f"person:{case.handler_id}"],
-            "complaint_handler_assigned",
-            customer=case.customer,
-            description=case.description,
-            walk_in=case.is_walk_in,
-        ),
+        then=_case_registered,
+    )
+
+
+def _case_registered(case: ComplaintCase) -> None:
+    """Issue 13: each complaint's own clock starts at its registration; the handler is told at once."""
+    clocks.complaint_case_follow(incident=case.incident, case=case)
+    handoff(
+        case.incident,
+        [f"person:{case.handler_id}"],
+        "complaint_handler_assigned",
+        customer=case.customer,
+        description=case.description,
+        walk_in=case.is_walk_in,
     )
 
 

@@ -1,5 +1,5 @@
-"""Pages of the plans' measures. Thin: reads through ``selectors``, writes through ``services``; refusals
-become page messages exactly as on the incident pages (``core.pages``)."""
+"""Pages of the major-complaint plan's measures (Art. 14-bis): media, reputation, dispute plan, legal
+referral, complaints one by one, remedies, clocks and the clarification statement."""
 
 from __future__ import annotations
 
@@ -18,19 +18,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import errors as refusals
 from core.pages import bind_errors, dress, run_for_page
 from incidents import policies
-from incidents import selectors as incident_selectors
-from incidents.models import Incident
+from incidents.models import State
 from security import masking
 from security import services as security_services
 from security.forms import RevealForm
 from security.models import ReadRecord
 from teams import selectors as team_selectors
 
-from . import selectors, services
-from .forms import (
+from .. import selectors, services
+from ..forms import (
+    CaseCloseForm,
+    CaseExtensionForm,
+    CloseWaiverForm,
     ComplaintCaseForm,
     ComplaintClockForm,
     DecisionForm,
@@ -41,161 +42,12 @@ from .forms import (
     MediaReportForm,
     RemedyForm,
     ReputationAssessmentForm,
-    RollCallCloseForm,
-    RollCallStartForm,
-    RosterForm,
     StatementDraftForm,
     StatementPublishForm,
     StatementVetForm,
 )
-from .models import RollCallEntry
-from .services import statement as statement_policies
-
-
-def _incident(request: HttpRequest, incident_id: int) -> Incident:
-    incident = incident_selectors.incident_detail(user=request.user, incident_id=incident_id)
-    if incident is None:
-        raise Http404(refusals.not_found_message())
-    return incident
-
-
-def _may_write(
-    request: HttpRequest, incident: Incident, states: tuple[str, ...] = services.MEASURE_STATES
-) -> bool:
-    return policies.may_act_on(incident, request.user) and incident.state in states
-
-
-# --- A/B rotation roster (Art. 14 (1)) ---------------------------------------------------------------
-
-
-@login_required
-def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
-    incident = _incident(request, incident_id)
-    form = RosterForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        failed = run_for_page(
-            request,
-            lambda: services.roster_generate(
-                incident_id=incident_id, user=request.user, data=request.POST.dict()
-            ),
-            _("A/B轮换排班已生成。"),
-        )
-        if failed is None:
-            return redirect("measures:roster", incident_id=incident_id)
-        bind_errors(form, failed)
-        status = 400
-    current = selectors.latest_roster(incident=incident)
-    groups: dict[str, list[Any]] = {"A": [], "B": []}
-    if current is not None:
-        for assignment in current.ordered_assignments:  # type: ignore[attr-defined]
-            groups[assignment.group].append(assignment)
-    balance = {
-        g: {
-            "first": sum(1 for a in groups[g] if a.line == "first"),
-            "second": sum(1 for a in groups[g] if a.line == "second"),
-            "total": len(groups[g]),
-        }
-        for g in groups
-    }
-    return render(
-        request,
-        "measures/roster.html",
-        {
-            "incident": incident,
-            "form": dress(form),
-            "roster": current,
-            "groups": groups,
-            "balance": balance,
-            "schedule": current.schedule(periods=6) if current else [],
-            "may_write": _may_write(request, incident),
-        },
-        status=status,
-    )
-
-
-# --- evacuation roll call (Art. 14 (3)) --------------------------------------------------------------
-
-
-def _roll_call_context(
-    request: HttpRequest, incident: Incident, close_form: RollCallCloseForm | None = None
-) -> dict[str, Any]:
-    current = selectors.roll_call_current(incident=incident)
-    return {
-        "incident": incident,
-        "roll_call": current,
-        "counts": selectors.roll_call_counts(roll_call=current) if current else None,
-        "statuses": [c for c in RollCallEntry.Status.choices if c[0] != RollCallEntry.Status.UNKNOWN],
-        "may_write": _may_write(request, incident, services.ROLL_CALL_STATES),
-        "may_update_missing": _may_write(request, incident, services.MISSING_UPDATE_STATES),
-        "start_form": RollCallStartForm(),
-        "close_form": dress(close_form or RollCallCloseForm()),
-    }
-
-
-@login_required
-def roll_call(request: HttpRequest, incident_id: int) -> HttpResponse:
-    incident = _incident(request, incident_id)
-    context = _roll_call_context(request, incident)
-    status = 200
-    if request.method == "POST":
-        form = RollCallStartForm(request.POST)
-        failed = run_for_page(
-            request,
-            lambda: services.roll_call_start(
-                incident_id=incident_id, user=request.user, data=request.POST.dict()
-            ),
-            _("撤离点名已开始。"),
-        )
-        if failed is None:
-            return redirect("measures:roll_call", incident_id=incident_id)
-        bind_errors(form, failed)
-        context["start_form"] = form
-        status = 400
-    return render(request, "measures/roll_call.html", context, status=status)
-
-
-@login_required
-def roll_call_partial(request: HttpRequest, incident_id: int) -> HttpResponse:
-    """The live count, polled by htmx while people are being accounted for."""
-    incident = _incident(request, incident_id)
-    return render(request, "measures/partials/_roll_call.html", _roll_call_context(request, incident))
-
-
-@login_required
-@require_POST
-def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> HttpResponse:
-    run_for_page(
-        request,
-        lambda: services.roll_call_mark(entry_id=entry_id, user=request.user, data=request.POST.dict()),
-        _("已确认。"),
-    )
-    if request.headers.get("HX-Request"):
-        incident = _incident(request, incident_id)
-        return render(request, "measures/partials/_roll_call.html", _roll_call_context(request, incident))
-    return redirect("measures:roll_call", incident_id=incident_id)
-
-
-@login_required
-@require_POST
-def roll_call_close(request: HttpRequest, incident_id: int, roll_call_id: int) -> HttpResponse:
-    """Closing with anyone 失联 needs the confirmation and a reason; refused, the page comes back with the
-    errors beside the fields (and what was typed kept)."""
-    failed = run_for_page(
-        request,
-        lambda: services.roll_call_close(
-            roll_call_id=roll_call_id, user=request.user, data=request.POST.dict()
-        ),
-        _("撤离点名已结束。"),
-    )
-    if failed is None:
-        return redirect("measures:roll_call", incident_id=incident_id)
-    incident = _incident(request, incident_id)
-    form = RollCallCloseForm(request.POST)
-    bind_errors(form, failed)
-    context = _roll_call_context(request, incident, close_form=form)
-    return render(request, "measures/roll_call.html", context, status=400)
-
+from ..services import statement as statement_policies
+from ._common import _incident, _may_write
 
 # --- major-complaint plan (Art. 14-bis) --------------------------------------------------------------
 
@@ -209,6 +61,7 @@ COMPLAINT_WRITES: dict[str, tuple[type[forms.BaseForm], Callable[..., Any], Any]
     "clock": (ComplaintClockForm, services.complaint_clock_start, _("投诉办结时限开始计时。")),
     "extension": (ExtensionRequestForm, services.complaint_clock_request_extension, _("延期申请已提交。")),
     "statement": (StatementDraftForm, services.statement_draft, _("澄清声明已提交总行办公室审核。")),
+    "waiver": (CloseWaiverForm, services.complaint_close_waive, _("已登记带未办结投诉结案的理由。")),
 }
 
 
@@ -240,8 +93,11 @@ def complaint(
             key.removeprefix(prefix): request.POST.get(key) for key in request.POST if key.startswith(prefix)
         }
         failed = run_for_page(
-            request, lambda: service(incident_id=incident_id, user=request.user, data=data), message
-        )
+            request,
+            lambda: service(incident_id=incident_id, user=request.user, data=data),
+            message,
+            fields_shown=True,
+        ).invalid
         if failed is None:
             return redirect(reverse("measures:complaint", args=[incident_id]) + f"#{kind}")
         page_forms = _complaint_forms(request.POST, kind)
@@ -260,6 +116,10 @@ def complaint(
             "forms": page_forms,
             "decision_form": DecisionForm(),
             "escalation_form": EscalationForm(),
+            "case_close_form": dress(CaseCloseForm()),
+            "case_extension_form": dress(CaseExtensionForm()),
+            "open_cases": sum(1 for case in records["cases"] if case.is_open),
+            "close_pending": incident.state in (State.TERMINATED, State.INVESTIGATING),
             "may_write": _may_write(request, incident, services.COMPLAINT_STATES),
             "may_decide": actor.is_leadership_decider
             and _may_write(request, incident, services.COMPLAINT_STATES),
@@ -305,6 +165,25 @@ def complaint_case_escalate(request: HttpRequest, incident_id: int, case_id: int
     return redirect(reverse("measures:complaint", args=[incident_id]) + "#case")
 
 
+CASE_ACTIONS: dict[str, tuple[Callable[..., Any], Any]] = {
+    "close": (services.complaint_case_close, _("投诉已办结，计时已停止。")),
+    "extend": (services.complaint_case_extend, _("已批准延期，办结时限已顺延。")),
+}
+
+
+@login_required
+@require_POST
+def complaint_case_act(request: HttpRequest, incident_id: int, case_id: int, action: str) -> HttpResponse:
+    """Close one complaint (its owner) or extend its clock (the Leadership Group) — issue 13."""
+    if action not in CASE_ACTIONS:
+        raise Http404(_("没有这个操作。"))
+    service, message = CASE_ACTIONS[action]
+    run_for_page(
+        request, lambda: service(case_id=case_id, user=request.user, data=request.POST.dict()), message
+    )
+    return redirect(reverse("measures:complaint", args=[incident_id]) + "#case")
+
+
 @login_required
 @require_POST
 def extension_decide(request: HttpRequest, incident_id: int) -> HttpResponse:
@@ -329,7 +208,8 @@ def _statement_step(request: HttpRequest, incident_id: int, statement_id: int, s
         request,
         lambda: service(statement_id=statement_id, user=request.user, data=request.POST.dict()),
         message,
-    )
+        fields_shown=True,
+    ).invalid
     if failed is None:
         return redirect(reverse("measures:complaint", args=[incident_id]) + "#statement")
     form = form_class(request.POST)

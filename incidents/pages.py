@@ -1,0 +1,351 @@
+"""What each page of the incident desk shows — one function per page, returning what its template needs
+(the views only call these and the services). Reads go through ``selectors``; the words through
+``presentation``; who may do what through ``policies``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from core.pages import dress
+from security import masking
+from teams import selectors as team_selectors
+
+from . import contributions, policies, presentation, regulator, selectors
+from .forms import (
+    TRANSITION_FORMS,
+    ChecklistDoneForm,
+    EventStartForm,
+    ProgressUpdateForm,
+    RegulatorDecisionForm,
+    RegulatorSubmissionForm,
+)
+from .models import Incident, State, TimelineEntry
+from .plans import default_plan_for, lead_group_for
+
+BOARD_STATES = (
+    State.MONITORING,
+    State.REPORTED,
+    State.ACTIVATED,
+    State.EXECUTING,
+    State.TERMINATION_REQUESTED,
+)
+
+
+def transition_form(name: str, incident: Incident, data: Any = None, **kwargs: Any) -> forms.BaseForm:
+    """The transition's shared form, with the initial values a page should offer: the activation form
+    proposes the plan's own lead group (a select without a blank would otherwise offer the first group)."""
+    form = TRANSITION_FORMS[name](data, incident=incident, **kwargs)
+    if "category" in form.fields:  # the report form must not silently recategorise the incident
+        form.fields["category"].initial = incident.category
+    if "grade" in form.fields and incident.grade:
+        form.fields["grade"].initial = incident.grade
+    if "lead_group" in form.fields:
+        plan = incident.plan or default_plan_for(incident.category)
+        form.fields["lead_group"].initial = (
+            incident.lead_group.code if incident.lead_group is not None else lead_group_for(plan)
+        )
+    return dress(form)
+
+
+def with_labels(deadlines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Deadlines as the pages show them: a label in the plan's words and ``due_at`` as a datetime."""
+    return [
+        {
+            **item,
+            "due_at": datetime.fromisoformat(item["due_at"])
+            if isinstance(item["due_at"], str)
+            else item["due_at"],
+            "label": item.get("label") or presentation.DEADLINE_LABELS.get(item["kind"], item["kind"]),
+        }
+        for item in deadlines
+    ]
+
+
+# --- the live board --------------------------------------------------------------------------------------
+
+
+def board(*, user: Any) -> dict[str, Any]:
+    incidents = selectors.board_incidents(user=user)
+    deadlines = selectors.deadlines_for(incidents=incidents)
+    columns = [
+        {
+            "state": state,
+            "label": State(state).label,
+            "rows": [
+                {
+                    "incident": incident,
+                    "next_actor": presentation.next_actor(incident),
+                    "deadline": with_labels(deadlines.get(incident.pk, []))[:1],
+                }
+                for incident in incidents
+                if incident.state == state
+            ],
+        }
+        for state in BOARD_STATES
+    ]
+    waiting = selectors.decisions_waiting_for(user=user)
+    return {
+        "columns": columns,
+        "total": len(incidents),
+        "now": timezone.now(),
+        "regulator_outstanding": selectors.regulator_outstanding(user=user),
+        # What the board's alert script compares between two polls (a new incident, a new decision for me).
+        "incident_ids": " ".join(str(incident.pk) for incident in incidents),
+        "waiting_keys": " ".join(
+            f"{item['kind']}-{item['incident'].pk}-{item['since']:%Y%m%d%H%M%S}" for item in waiting
+        ),
+        "waiting_count": len(waiting),
+    }
+
+
+def home(*, user: Any) -> dict[str, Any]:
+    return {
+        **board(user=user),
+        "poll_seconds": settings.BOARD_POLL_SECONDS,
+        "teams": team_selectors.teams_with_members(),
+        "parties": team_selectors.parties_with_people(),
+    }
+
+
+# --- the incident page -----------------------------------------------------------------------------------
+
+
+def timeline_rows(*, incident: Incident) -> list[dict[str, Any]]:
+    # Resolved once per page rather than per entry in the template: a 200-entry timeline stays cheap.
+    state_labels = {value: str(label) for value, label in State.choices}
+    action_labels = {action: str(label) for action, label in presentation.ACTION_LABELS.items()}
+    zone = timezone.get_current_timezone()
+    rows = [
+        {
+            "action": entry["action"],
+            "kind": entry["kind"],
+            "at": entry["at"],
+            "when": entry["at"].astimezone(zone).strftime("%m-%d %H:%M:%S"),
+            "label": action_labels.get(entry["action"], entry["action"]),
+            "moved": entry["from_state"] != entry["to_state"],
+            "from_label": state_labels.get(entry["from_state"], "∅"),
+            "to_label": state_labels.get(entry["to_state"], ""),
+            "actor_name": _(entry["actor_name"]) if entry["actor_name"] else "",
+            "comment": presentation.timeline_comment(entry["action"], entry["comment"], entry["payload"]),
+            "payload": entry["payload"],
+        }
+        for entry in map(
+            masking.masked_entry,  # complainants' personal data, as the surface shows it (issue 16)
+            selectors.timeline_of(incident=incident).values(
+                "action", "kind", "at", "from_state", "to_state", "actor_name", "comment", "payload"
+            ),
+        )
+    ]
+    for row in rows:
+        if row["action"] == "regulator_decision":  # the timeline says what was decided (issue 12)
+            row["label"] = f"{row['label']}：{presentation.regulator_choice(row['payload'])}"
+    return rows
+
+
+def timeline_html(rows: list[dict[str, Any]]) -> str:
+    """The timeline's list items, built with the standard library's ``html.escape``: with hundreds of
+    entries this is many times cheaper than the template engine or ``format_html`` per row, and the
+    incident page must stay fast however long its record grows (DESIGN §8)."""
+    items = []
+    acting_labels = {"leader": _("代理组长（代 %(name)s）"), "deputy": _("代理副组长（代 %(name)s）")}
+    for row in rows:
+        acting = (row.get("payload") or {}).get("acting_for")
+        acting_note = (
+            f' <span class="muted">{escape(acting_labels[acting["role"]] % {"name": acting["for"]})}</span>'
+            if isinstance(acting, dict) and acting.get("role") in acting_labels
+            else ""
+        )
+        moved = (
+            f' <span class="muted">{escape(row["from_label"])} → {escape(row["to_label"])}</span>'
+            if row["moved"]
+            else ""
+        )
+        comment = f'<div class="comment">{escape(row["comment"])}</div>' if row["comment"] else ""
+        items.append(
+            f'<li class="kind-{escape(row["kind"])}"><span class="when">{row["when"]}</span> '
+            f"<strong>{escape(row['label'])}</strong>{moved} · {escape(row['actor_name'])}{acting_note}"
+            f"{comment}</li>"
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 — every value above is escaped
+
+
+def incident(
+    *, user: Any, incident: Incident, regulator_form: forms.BaseForm | None = None
+) -> dict[str, Any]:
+    """The incident page; ``regulator_form``: the regulator decision as typed, when it was refused."""
+    timeline = timeline_rows(incident=incident)
+    checklist = list(selectors.checklist_of(incident=incident))
+    for item in checklist:  # issue 13: only the owner, the lead group's lead or the Leadership Group
+        item.may_complete = policies.may_complete_checklist_item(incident, item, user)  # type: ignore[attr-defined]
+    return {
+        "incident": incident,
+        "actor": team_selectors.actor_for(user),
+        "transitions": [
+            {"name": name, "label": presentation.TRANSITION_LABELS[name]}
+            for name in selectors.available_transitions(incident=incident, user=user)
+        ],
+        "timeline": timeline,
+        "timeline_html": timeline_html(timeline),
+        "checklist": checklist,
+        "decisions": [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS],
+        "required_slots": incident.required_approval_slots,
+        "deadlines": with_labels(selectors.deadlines_for(incidents=[incident]).get(incident.pk, [])),
+        "may_act": policies.may_act_on(incident, user),
+        "extra_actions": contributions.incident_actions(incident, user),
+        "may_regulator": policies.may_record_regulator_decision(incident, user),
+        "update_form": ProgressUpdateForm(),
+        "done_form": ChecklistDoneForm(),
+        "regulator_form": dress(regulator_form) if regulator_form is not None else RegulatorDecisionForm(),
+        **_regulator_deadlines(user=user, incident=incident),
+        "updates": list(selectors.updates_of(incident=incident)),
+        "linked": list(selectors.linked_incidents(incident=incident)),
+        "next_actor": presentation.next_actor(incident),
+        "now": timezone.now(),
+    }
+
+
+def _regulator_deadlines(*, user: Any, incident: Incident) -> dict[str, Any]:
+    """Issue 14: the regulator deadlines with a submission form each, and the event-start correction."""
+    started = incident.started_at or incident.detected_at
+    return {
+        "may_correct_start": policies.may_correct_event_start(incident, user),
+        "regulator_deadlines": [
+            (
+                deadline,
+                dress(
+                    RegulatorSubmissionForm(
+                        initial={"submitted_at": timezone.localtime(), "channel": "phone"},
+                        auto_id=f"id_deadline{deadline.pk}_%s",
+                    )
+                ),
+            )
+            for deadline in regulator.deadlines_of(incident=incident)
+        ],
+        "may_submit": policies.may_record_regulator_submission(incident, user),
+        "may_waive": policies.may_waive_regulator_deadline(incident, user),
+        "start_form": dress(EventStartForm(initial={"started_at": timezone.localtime(started)})),
+    }
+
+
+def transition(
+    *, user: Any, incident: Incident, name: str, form: forms.BaseForm, back: str
+) -> dict[str, Any]:
+    return {
+        "incident": incident,
+        "name": name,
+        "label": presentation.TRANSITION_LABELS[name],
+        "form": dress(form),
+        "may": name in selectors.available_transitions(incident=incident, user=user),
+        "four_eyes": policies.four_eyes_refusal(incident, name, user),
+        "next": back,
+        # issue 12: a warning, not a block — termination may be requested with measures still open
+        "open_items": (
+            list(selectors.checklist_of(incident=incident).filter(done_at__isnull=True))
+            if name == "request_termination"
+            else []
+        ),
+    }
+
+
+def inbox_refused(*, incident: Incident, name: str, form: forms.BaseForm, back: str) -> dict[str, Any]:
+    """A decision from the inbox refused for its fields: the transition page with the form as typed."""
+    return {
+        "incident": incident,
+        "name": name,
+        "label": presentation.TRANSITION_LABELS[name],
+        "form": dress(form),
+        "may": True,
+        "four_eyes": "",
+        "next": back,
+    }
+
+
+def decided_first(*, incident: Incident, name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Someone decided first (409): who decided what, when and with which grade, and what the loser typed,
+    given back to reuse (issue 12)."""
+    form = TRANSITION_FORMS[name](None, incident=incident)
+    typed = []
+    for field_name, value in data.items():
+        field = form.fields.get(field_name)
+        if field is None or value in (None, "", []):
+            continue
+        choices = dict(getattr(field, "choices", []) or [])
+        shown = choices.get(value, value) if isinstance(value, str) else value
+        typed.append({"label": field.label, "value": str(shown)})
+    decision: TimelineEntry | None = selectors.latest_decision(incident=incident)
+    return {
+        "incident": incident,
+        "label": presentation.TRANSITION_LABELS[name],
+        "decision": decision,
+        "decision_label": presentation.ACTION_LABELS.get(decision.action, decision.action)
+        if decision
+        else "",
+        "typed": typed,
+    }
+
+
+# --- the approval inbox ----------------------------------------------------------------------------------
+
+
+def inbox(*, user: Any) -> dict[str, Any]:
+    """Only what still waits for the user's decision, newest first, as compact cards: the evidence, the
+    open checklist items and the latest figures on a termination request, the decision forms folded."""
+    waiting = selectors.decisions_waiting_for(user=user)
+    incidents = [item["incident"] for item in waiting if item["kind"] == "incident"]
+    evidence = selectors.termination_evidence(
+        incidents=[i for i in incidents if i.state == State.TERMINATION_REQUESTED]
+    )
+    figures = contributions.latest_figures() if evidence else None
+    cards: list[dict[str, Any]] = []
+    for item in waiting:
+        if item["kind"] != "incident":
+            cards.append(item)
+            continue
+        incident = item["incident"]
+        cards.append(
+            {
+                **item,
+                "moves": [
+                    {
+                        "name": name,
+                        "label": presentation.TRANSITION_LABELS[name],
+                        "form": transition_form(name, incident, prefix=f"i{incident.pk}-{name}"),
+                    }
+                    for name in item["moves"]
+                ],
+                "round_approvals": selectors.approvals_in_round(incident=incident),
+                "next_actor": presentation.next_actor(incident),
+                **evidence.get(incident.pk, {}),
+            }
+        )
+    return {"cards": cards, "figures": figures}
+
+
+# --- help ------------------------------------------------------------------------------------------------
+
+
+def help_page() -> dict[str, Any]:
+    diagram = presentation.lifecycle_diagram()
+    states = [
+        {
+            "state": state,
+            "label": State(state).label,
+            "meaning": presentation.STATE_MEANINGS[state][0],
+            "article": presentation.STATE_MEANINGS[state][1],
+            "moves": [
+                {"label": presentation.TRANSITION_LABELS[name], "target": State(target).label}
+                for name, source, target in diagram["transitions"]
+                if source == state
+            ],
+        }
+        for state in State.values
+    ]
+    return {"diagram": diagram, "states": states}

@@ -1,0 +1,36 @@
+"""Pages of the plans' measures. Thin: reads through ``selectors``, writes through ``services``; refusals
+become page messages exactly as on the incident pages (``core.pages``). One module per plan."""
+
+from .complaint import (
+    complaint,
+    complaint_case_act,
+    complaint_case_escalate,
+    complaint_reveal,
+    dispute_plan_decide,
+    extension_decide,
+    statement_publish,
+    statement_vet,
+)
+from .sudden import (
+    roll_call,
+    roll_call_close,
+    roll_call_mark,
+    roll_call_partial,
+    roster,
+)
+
+__all__ = [
+    "complaint",
+    "dispute_plan_decide",
+    "complaint_case_escalate",
+    "complaint_case_act",
+    "extension_decide",
+    "statement_vet",
+    "statement_publish",
+    "complaint_reveal",
+    "roster",
+    "roll_call",
+    "roll_call_partial",
+    "roll_call_mark",
+    "roll_call_close",
+]

@@ -1,0 +1,158 @@
+"""Pages of the sudden-event plan's measures: the A/B roster (Art. 14 (1)) and the evacuation roll call
+(Art. 14 (3))."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.pages import bind_errors, dress, run_for_page
+from incidents.models import Incident
+
+from .. import selectors, services
+from ..forms import (
+    RollCallCloseForm,
+    RollCallStartForm,
+    RosterForm,
+)
+from ..models import RollCallEntry
+from ._common import _incident, _may_write
+
+# --- A/B rotation roster (Art. 14 (1)) ---------------------------------------------------------------
+
+
+@login_required
+def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(request, incident_id)
+    form = RosterForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        failed = run_for_page(
+            request,
+            lambda: services.roster_generate(
+                incident_id=incident_id, user=request.user, data=request.POST.dict()
+            ),
+            _("A/B轮换排班已生成。"),
+            fields_shown=True,
+        ).invalid
+        if failed is None:
+            return redirect("measures:roster", incident_id=incident_id)
+        bind_errors(form, failed)
+        status = 400
+    current = selectors.latest_roster(incident=incident)
+    groups: dict[str, list[Any]] = {"A": [], "B": []}
+    if current is not None:
+        for assignment in current.ordered_assignments:  # type: ignore[attr-defined]
+            groups[assignment.group].append(assignment)
+    balance = {
+        g: {
+            "first": sum(1 for a in groups[g] if a.line == "first"),
+            "second": sum(1 for a in groups[g] if a.line == "second"),
+            "total": len(groups[g]),
+        }
+        for g in groups
+    }
+    return render(
+        request,
+        "measures/roster.html",
+        {
+            "incident": incident,
+            "form": dress(form),
+            "roster": current,
+            "groups": groups,
+            "balance": balance,
+            "schedule": current.schedule(periods=6) if current else [],
+            "may_write": _may_write(request, incident),
+        },
+        status=status,
+    )
+
+
+# --- evacuation roll call (Art. 14 (3)) --------------------------------------------------------------
+
+
+def _roll_call_context(
+    request: HttpRequest, incident: Incident, close_form: RollCallCloseForm | None = None
+) -> dict[str, Any]:
+    current = selectors.roll_call_current(incident=incident)
+    return {
+        "incident": incident,
+        "roll_call": current,
+        "counts": selectors.roll_call_counts(roll_call=current) if current else None,
+        "statuses": [c for c in RollCallEntry.Status.choices if c[0] != RollCallEntry.Status.UNKNOWN],
+        "may_write": _may_write(request, incident, services.ROLL_CALL_STATES),
+        "may_update_missing": _may_write(request, incident, services.MISSING_UPDATE_STATES),
+        "start_form": RollCallStartForm(),
+        "close_form": dress(close_form or RollCallCloseForm()),
+    }
+
+
+@login_required
+def roll_call(request: HttpRequest, incident_id: int) -> HttpResponse:
+    incident = _incident(request, incident_id)
+    context = _roll_call_context(request, incident)
+    status = 200
+    if request.method == "POST":
+        form = RollCallStartForm(request.POST)
+        failed = run_for_page(
+            request,
+            lambda: services.roll_call_start(
+                incident_id=incident_id, user=request.user, data=request.POST.dict()
+            ),
+            _("撤离点名已开始。"),
+            fields_shown=True,
+        ).invalid
+        if failed is None:
+            return redirect("measures:roll_call", incident_id=incident_id)
+        bind_errors(form, failed)
+        context["start_form"] = form
+        status = 400
+    return render(request, "measures/roll_call.html", context, status=status)
+
+
+@login_required
+def roll_call_partial(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """The live count, polled by htmx while people are being accounted for."""
+    incident = _incident(request, incident_id)
+    return render(request, "measures/partials/_roll_call.html", _roll_call_context(request, incident))
+
+
+@login_required
+@require_POST
+def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> HttpResponse:
+    run_for_page(
+        request,
+        lambda: services.roll_call_mark(entry_id=entry_id, user=request.user, data=request.POST.dict()),
+        _("已确认。"),
+    )
+    if request.headers.get("HX-Request"):
+        incident = _incident(request, incident_id)
+        return render(request, "measures/partials/_roll_call.html", _roll_call_context(request, incident))
+    return redirect("measures:roll_call", incident_id=incident_id)
+
+
+@login_required
+@require_POST
+def roll_call_close(request: HttpRequest, incident_id: int, roll_call_id: int) -> HttpResponse:
+    """Closing with anyone 失联 needs the confirmation and a reason; refused, the page comes back with the
+    errors beside the fields (and what was typed kept)."""
+    failed = run_for_page(
+        request,
+        lambda: services.roll_call_close(
+            roll_call_id=roll_call_id, user=request.user, data=request.POST.dict()
+        ),
+        _("撤离点名已结束。"),
+        fields_shown=True,
+    ).invalid
+    if failed is None:
+        return redirect("measures:roll_call", incident_id=incident_id)
+    incident = _incident(request, incident_id)
+    form = RollCallCloseForm(request.POST)
+    bind_errors(form, failed)
+    context = _roll_call_context(request, incident, close_form=form)
+    return render(request, "measures/roll_call.html", context, status=400)

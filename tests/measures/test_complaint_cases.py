@@ -1,0 +1,126 @@
+"""Complaints one by one (issue 13): a mass complaint holds many complaints, each with its own clock
+(escalation ``Timer`` rows) from its registration, a reminder before the due time, an extension on the
+Leadership Group's approval; closed by its owner only; the incident closes while one is open only with the
+Leadership Group's recorded reason."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.errors import Conflict, Forbidden
+from escalation import services as escalation_services
+from escalation.models import Notification, Timer, TimerKind
+from incidents.models import State
+from measures import services
+from measures.models import ComplaintCase
+from security import masking
+from teams import selectors as team_selectors
+from tests.reports.builders import complete_investigation, move, run_to_investigation
+
+from .test_handoffs import _activated
+
+pytestmark = pytest.mark.django_db
+
+CASE_KINDS = (TimerKind.COMPLAINT_CASE_REMINDER, TimerKind.COMPLAINT_CASE_DUE)
+
+
+def _register(org, incident, customer: str, **extra) -> ComplaintCase:
+    handler = team_selectors.team_lead(team_code="complaint")
+    return services.complaint_case_assign(
+        incident_id=incident.pk,
+        user=org["complaint_lead"],
+        data={
+            "customer": customer,
+            "contact": "13812345678",
+            "amount": "1200.50",
+            "description": "重复扣费",
+            "handler": handler.pk,
+            **extra,
+        },
+    )
+
+
+def _pending(incident, kind=TimerKind.COMPLAINT_CASE_DUE):
+    return Timer.objects.filter(
+        incident=incident, kind=kind, fired_at__isnull=True, cancelled_at__isnull=True
+    )
+
+
+def test_three_complaints_have_three_clocks_each_from_its_registration(org):
+    incident = _activated(org)
+    cases = [_register(org, incident, name) for name in ("张女士", "李先生")]
+    cases.append(_register(org, incident, "王先生", is_complex="on"))
+    due = {t.payload["record"]: t.due_at for t in _pending(incident)}
+    assert sorted(due) == sorted(c.pk for c in cases)
+    assert due[cases[0].pk] == cases[0].recorded_at + timedelta(days=15)
+    assert due[cases[2].pk] == cases[2].recorded_at + timedelta(days=30)
+    reminders = {t.payload["record"]: t.due_at for t in _pending(incident, TimerKind.COMPLAINT_CASE_REMINDER)}
+    assert reminders[cases[0].pk] == due[cases[0].pk] - timedelta(days=3)
+    # the page's countdown label never shows the complainant's name in clear
+    assert all("张女士" not in t.label for t in _pending(incident))
+
+
+def test_reminder_tells_the_handler_and_the_due_time_the_lead_and_leadership_once(org):
+    incident = _activated(org)
+    case = _register(org, incident, "张女士")
+    for kind in CASE_KINDS:
+        timer = _pending(incident, kind).get()
+        Timer.objects.filter(pk=timer.pk).update(due_at=timezone.now() - timedelta(seconds=1))
+        escalation_services.timer_fire(timer_id=timer.pk)
+        escalation_services.timer_fire(timer_id=timer.pk)  # a second firing is a no-op
+    told = Notification.objects.filter(incident=incident, event="complaint_case_due", channel="inbox")
+    reminder, *due = told.order_by("id")
+    assert reminder.recipient == org["complaint_lead"] and "即将到期" in reminder.subject
+    assert "张女士" not in reminder.body
+    assert {n.recipient.username for n in due} >= {"complaint_lead", "gm"}
+    assert told.filter(recipient=org["gm"]).count() == 1
+    assert ComplaintCase.objects.get(pk=case.pk).is_open
+
+
+def test_only_the_owner_closes_a_complaint_and_closing_stops_its_clock(org):
+    incident = _activated(org)
+    first, second = _register(org, incident, "张女士"), _register(org, incident, "李先生")
+    for outsider in ("agent", "auditor"):  # not the handler, nor a lead, nor the LG
+        with pytest.raises(Forbidden):
+            services.complaint_case_close(case_id=first.pk, user=org[outsider], data={"outcome": "已退款"})
+    services.complaint_case_close(case_id=first.pk, user=org["complaint_lead"], data={"outcome": "已退款"})
+    with pytest.raises(Conflict):
+        services.complaint_case_close(case_id=first.pk, user=org["gm"], data={"outcome": "again"})
+    assert [t.payload["record"] for t in _pending(incident)] == [second.pk]
+    assert not _pending(incident, TimerKind.COMPLAINT_CASE_REMINDER).filter(payload__record=first.pk).exists()
+
+
+def test_an_extension_needs_the_leadership_group_and_moves_the_clock(org):
+    incident = _activated(org)
+    case = _register(org, incident, "张女士")
+    body = {"extension_days": 10, "extension_reason": "需调取分行录音"}
+    with pytest.raises(Forbidden):
+        services.complaint_case_extend(case_id=case.pk, user=org["complaint_lead"], data=body)
+    services.complaint_case_extend(case_id=case.pk, user=org["gm"], data=body)
+    assert _pending(incident).get().due_at == case.recorded_at + timedelta(days=25)
+
+
+def test_complaints_go_on_after_termination_and_block_the_close_until_the_leadership_records_why(org):
+    incident = run_to_investigation(org, warned_in_advance=False)
+    case = _register(org, incident, "张女士")  # registered after termination: the clock runs
+    assert _pending(incident).filter(payload__record=case.pk).exists()
+    complete_investigation(org, incident)
+    with pytest.raises(Conflict, match="1 笔投诉未办结"):
+        move(org, "gm", incident, "close")
+    with pytest.raises(Forbidden):
+        services.complaint_close_waive(
+            incident_id=incident.pk, user=org["complaint_lead"], data={"reason": "转分行跟进"}
+        )
+    services.complaint_close_waive(incident_id=incident.pk, user=org["gm"], data={"reason": "转分行跟进"})
+    assert move(org, "gm", incident, "close").state == State.CLOSED
+    assert not _pending(incident).exists()
+
+
+def test_the_new_personal_fields_are_masked_for_readers_without_the_right(org):
+    masked = masking.masked_mapping(
+        "measures.ComplaintCase", {"customer": "张女士", "contact": "13812345678", "amount": "1200.50"}
+    )
+    assert masked == {"customer": "张**", "contact": "138****5678", "amount": "***"}
