@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalation', '0005_notification_acknowledgement'),
+        ('escalation', '0006_complaint_case_timers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
