@@ -30,6 +30,10 @@ SWEEP = 2.0
 TIMERS = 200
 FIRST_DUE = 6.0  # seconds after the timers are written
 SPAN = 66.0  # the last one is due this long after the first
+# A fire is stamped when the sweep's transaction writes it, so "within two sweep periods" also contains the
+# sweep's own run (queue → worker → the due rows locked and fired): on the loaded 2-core CI machine that has
+# measured up to 0.4 s. The allowance for it is one second, not a third period.
+SWEEP_RUN = 1.0
 
 
 @dataclass
@@ -185,13 +189,13 @@ def _run_faults(cluster: Cluster, first_due: float) -> list[Fault]:
 
 
 def _allowed_lateness_end(due: float, faults: list[Fault]) -> float:
-    """Two sweep periods after the due time — or after the end of a fault that was on when it came due
-    (or that began before a normal sweep could have fired it)."""
+    """Two sweep periods (and the sweep's own run) after the due time — or after the end of a fault that
+    was on when it came due (or that began before a normal sweep could have fired it)."""
     bound = due
     for fault in faults:
         if fault.started - 2 * SWEEP <= due <= fault.ended:
             bound = max(bound, fault.ended)
-    return bound + 2 * SWEEP
+    return bound + 2 * SWEEP + SWEEP_RUN
 
 
 def test_no_timer_lost_or_doubled_and_no_500_through_five_faults(cluster):
