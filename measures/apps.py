@@ -17,7 +17,6 @@ class MeasuresConfig(AppConfig):
         from .services import complaint_cases as complaints
 
         contributions.add_decision_source(lambda user: selectors.pending_decisions(user=user))
-        escalation_services.timer_handler(clocks.KIND, clocks.fire_complaint_clock_due)
-        escalation_services.timer_handler(clocks.CASE_REMINDER, clocks.fire_complaint_case)
-        escalation_services.timer_handler(clocks.CASE_DUE, clocks.fire_complaint_case)
+        escalation_services.timer_handler(clocks.CASE_REMINDER, clocks.fire_complaint_case_reminder)
+        clocks.register()  # the complaint, the dispute plan and the statement on the one overdue clock
         events.guard_transition("close", complaints.require_closed_or_waived)

@@ -29,7 +29,15 @@ from .clocks import (
     regulator_clock_start,
 )
 from .firing import HANDLERS, TimerHandler, register_system_timer, timer_fire, timer_handler, timers_sweep
-from .measure_clocks import measure_clock_stop, measure_clocks_start
+from .measure_clocks import (
+    MeasureKind,
+    measure_clock_due,
+    measure_clock_start,
+    measure_clock_stop,
+    measure_clocks_cancel_out_of_state,
+    measure_clocks_start,
+    measure_kind_register,
+)
 from .notifications import (
     notification_deliver,
     notification_mark_read,
@@ -53,8 +61,13 @@ from .timers import (
 )
 
 __all__ = [
+    "MeasureKind",
+    "measure_clock_due",
+    "measure_clock_start",
     "measure_clock_stop",
+    "measure_clocks_cancel_out_of_state",
     "measure_clocks_start",
+    "measure_kind_register",
     "FIRE_MAX_ATTEMPTS",
     "HANDLERS",
     "OUTAGE_KINDS",

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from measures.models import (
     ClarificationStatement,
     ComplaintCase,
-    ComplaintClock,
+    ComplaintCloseWaiver,
     DisputePlan,
     LegalReferral,
     MediaReport,
@@ -63,18 +63,23 @@ MediaReportSerializer = _model(MediaReport)
 ReputationAssessmentSerializer = _model(ReputationAssessment)
 DisputePlanSerializer = _model(DisputePlan)
 LegalReferralSerializer = _model(LegalReferral)
-ComplaintCaseSerializer = _model(ComplaintCase)
-RemedySerializer = _model(Remedy)
-ClarificationStatementSerializer = _model(ClarificationStatement)
+ComplaintCloseWaiverSerializer = _model(ComplaintCloseWaiver)
 
 
-class ComplaintClockSerializer(serializers.ModelSerializer):
+class ComplaintCaseSerializer(serializers.ModelSerializer):
+    """One complaint with its clock: how many days, and when it is due (issue 13)."""
+
     limit_days = serializers.IntegerField(read_only=True)
     due_at = serializers.DateTimeField(read_only=True)
+    extension_pending = serializers.BooleanField(read_only=True)
 
     class Meta:
-        model = ComplaintClock
+        model = ComplaintCase
         fields = "__all__"
+
+
+RemedySerializer = _model(Remedy)
+ClarificationStatementSerializer = _model(ClarificationStatement)
 
 
 class MeasuresSerializer(serializers.Serializer):
@@ -89,4 +94,3 @@ class MeasuresSerializer(serializers.Serializer):
     cases = ComplaintCaseSerializer(many=True)
     remedies = RemedySerializer(many=True)
     statements = ClarificationStatementSerializer(many=True)
-    clock = ComplaintClockSerializer(allow_null=True)

@@ -1,6 +1,5 @@
 from .complaint import (
     ComplaintCase,
-    ComplaintClock,
     ComplaintCloseWaiver,
     DisputePlan,
     LegalReferral,
@@ -15,7 +14,6 @@ from .statement import ClarificationStatement
 __all__ = [
     "ClarificationStatement",
     "ComplaintCase",
-    "ComplaintClock",
     "ComplaintCloseWaiver",
     "DisputePlan",
     "LegalReferral",

@@ -6,9 +6,7 @@ from ._common import COMPLAINT_STATES, MEASURE_STATES, MISSING_UPDATE_STATES, RO
 from .complaint import (
     complaint_case_assign,
     complaint_case_escalate,
-    complaint_clock_decide_extension,
-    complaint_clock_request_extension,
-    complaint_clock_start,
+    dispute_plan_complete,
     dispute_plan_decide,
     dispute_plan_propose,
     legal_referral_record,
@@ -16,7 +14,12 @@ from .complaint import (
     remedy_record,
     reputation_assess,
 )
-from .complaint_cases import complaint_case_close, complaint_case_extend, complaint_close_waive
+from .complaint_cases import (
+    complaint_case_close,
+    complaint_case_extension_decide,
+    complaint_case_extension_request,
+    complaint_close_waive,
+)
 from .roll_call import roll_call_close, roll_call_mark, roll_call_start
 from .roster import roster_generate, roster_split
 from .statement import statement_draft, statement_publish, statement_vet
@@ -28,12 +31,11 @@ __all__ = [
     "ROLL_CALL_STATES",
     "complaint_case_assign",
     "complaint_case_close",
-    "complaint_case_extend",
+    "complaint_case_extension_decide",
+    "complaint_case_extension_request",
     "complaint_close_waive",
     "complaint_case_escalate",
-    "complaint_clock_decide_extension",
-    "complaint_clock_request_extension",
-    "complaint_clock_start",
+    "dispute_plan_complete",
     "dispute_plan_decide",
     "dispute_plan_propose",
     "legal_referral_record",

@@ -27,6 +27,8 @@ from config.wsgi import application
 from incidents.models import RegulatorDeadline
 from incidents.services import incident_record_regulator_decision as record_regulator_decision
 from incidents.services import incident_transition as transition
+from measures import services as measure_services
+from teams.models import Person
 from teams.roles import INTEGRATOR_GROUP
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
@@ -82,6 +84,17 @@ def fuzz_context(org, declare):
         incident_id=activated, user=users["gm"], data={"decision": "report", "comment": "须报告"}
     )
     deadline_id = RegulatorDeadline.objects.filter(incident_id=activated).values_list("pk", flat=True).first()
+    # A complaint and a dispute plan on it, so the measures' item operations (close, extension, done…) are
+    # reached past the 404 too (issue 13).
+    handler = Person.objects.get(user=users["complaint_lead"])
+    case = measure_services.complaint_case_assign(
+        incident_id=activated,
+        user=users["gm"],
+        data={"customer": "张女士", "description": "扣费", "handler": handler.pk},
+    )
+    plan = measure_services.dispute_plan_propose(
+        incident_id=activated, user=users["gm"], data={"text": "退费"}
+    )
     # The WSGI handler closes the database connection after each request; inside a test transaction that
     # would close the test's own connection. Django's test client disconnects the same receiver (and
     # reconnects it after each of its own requests, so this comes after the last one).
@@ -89,7 +102,7 @@ def fuzz_context(org, declare):
     signals.request_finished.disconnect(close_old_connections)
     yield {
         "headers": headers,
-        "ids": {"id": [incident_id, activated], "deadline_id": [deadline_id]},
+        "ids": {"id": [incident_id, activated], "deadline_id": [deadline_id], "item": [case.pk, plan.pk]},
         "turn": itertools.count(),
     }
     signals.request_started.connect(close_old_connections)
