@@ -349,3 +349,41 @@ def test_the_page_offers_completion_to_the_owner_only_and_refuses_others_naming_
     assert not ComplaintCase.objects.get(pk=case.pk).is_open
     client.post(done_url, {"evidence": "已退还手续费"})
     assert DisputePlan.objects.get(pk=plan.pk).evidence == "已退还手续费"
+
+
+@pytest.mark.django_db
+def test_each_kind_is_chased_in_its_own_states(org):
+    """One timer kind, each measure kind its states: the checklist's clocks end at the termination, a
+    complaint's and a corrective action's run on while the case is investigated; the close ends them all."""
+    incident = run_to_investigation(org, warned_in_advance=False)
+    pending = Timer.objects.filter(
+        incident=incident, kind=TimerKind.MEASURE_OVERDUE, fired_at=None, cancelled_at=None
+    )
+    checklist = Timer.objects.filter(
+        incident=incident, kind=TimerKind.MEASURE_OVERDUE, payload__measure="checklist_item"
+    )
+    assert checklist.exists() and not checklist.filter(fired_at=None, cancelled_at=None).exists()
+    assert (
+        "terminated" in checklist.filter(cancelled_at__isnull=False).exclude(outcome="done").first().outcome
+    )
+    handler = Person.objects.get(user__username="complaint_lead")
+    services.complaint_case_assign(
+        incident_id=incident.pk,
+        user=org["gm"],
+        data={"customer": "张女士", "description": "终止后仍投诉", "handler": handler.pk},
+    )
+    report_services.corrective_action_add(
+        incident_id=incident.pk,
+        user=org["gm"],
+        data={
+            "kind": "corrective",
+            "title": "补齐备件",
+            "owner": handler.pk,
+            "due_date": (timezone.localdate() + timedelta(days=5)).isoformat(),
+        },
+    )
+    assert sorted(set(pending.values_list("payload__measure", flat=True))) == [
+        "complaint_case",
+        "corrective_action",
+    ]
+    assert pending.count() == 6
