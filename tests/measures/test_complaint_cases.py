@@ -162,3 +162,21 @@ def test_the_new_personal_fields_are_masked_for_readers_without_the_right(org):
         "measures.ComplaintCase", {"customer": "张女士", "contact": "13812345678", "amount": "1200.50"}
     )
     assert masked == {"customer": "张**", "contact": "138****5678", "amount": "***"}
+
+
+def test_an_extension_request_waits_on_the_deciders_inbox_until_decided(org, client):
+    from django.urls import reverse
+
+    incident = _activated(org)
+    case = _register(org, incident, "张女士")
+    services.complaint_case_extension_request(
+        case_id=case.pk,
+        user=org["complaint_lead"],
+        data={"extension_days": 7, "extension_reason": "需调取分行录音"},
+    )
+    client.force_login(org["supervisor"])
+    page = client.get(reverse("inbox")).content.decode()
+    assert "申请延期 7 天" in page and "需调取分行录音" in page
+    assert f"/measures/{incident.pk}/complaint/#case" in page
+    services.complaint_case_extension_decide(case_id=case.pk, user=org["gm"], data={"decision": "approve"})
+    assert "需调取分行录音" not in client.get(reverse("inbox")).content.decode()
