@@ -59,13 +59,19 @@ def _roster_page(
         for g in groups
     }
     may_write = _may_write(request, incident)
+    second_line_form = second_line_form or SecondLineForm()
+    people = second_line_form.fields["people"]
+    # who is on the front line for this incident already is not offered again
+    people.queryset = people.queryset.exclude(  # type: ignore[attr-defined]
+        pk__in=[move.person_id for move in moves if move.is_active]
+    )
     return render(
         request,
         "measures/roster.html",
         {
             "incident": incident,
             "form": dress(form or RosterForm()),
-            "second_line_form": dress(second_line_form or SecondLineForm()) if may_write else None,
+            "second_line_form": dress(second_line_form) if may_write else None,
             "roster": current,
             "groups": groups,
             "balance": balance,
