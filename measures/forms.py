@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from teams import selectors as team_selectors
 from teams.forms import DutyPersonField
@@ -211,14 +212,16 @@ class StatementPublishForm(forms.Form):
 # --- Art. 18: after the emergency --------------------------------------------------------------------
 
 AFTER_EVENT_MEASURES = {
-    # code → what the plan says (Art. 18): the groups help restore normal order; coordinate positive coverage
-    "restore_order": _("协助恢复正常秩序"),
-    "positive_publicity": _("协调正面宣传报道"),
+    # code → what the plan says (Art. 18), stored in Chinese as the record and translated at display
+    "restore_order": gettext_noop("协助恢复正常秩序"),
+    "positive_publicity": gettext_noop("协调正面宣传报道"),
 }
 
 
 class AfterEventMeasureForm(forms.Form):
-    measure = forms.ChoiceField(label=_("事后工作"), choices=list(AFTER_EVENT_MEASURES.items()))
+    measure = forms.ChoiceField(
+        label=_("事后工作"), choices=[(code, _(title)) for code, title in AFTER_EVENT_MEASURES.items()]
+    )
     detail = forms.CharField(
         label=_("具体内容"), required=False, max_length=150, help_text=_("如：恢复坐席排班、发布服务恢复公告")
     )

@@ -34,7 +34,7 @@ def after_event_record(*, incident_id: int, user: Any, data: dict[str, Any]) -> 
         incident = act.incident
         cleaned = valid(AfterEventMeasureForm(data))
         code = cleaned["measure"]
-        title = str(AFTER_EVENT_MEASURES[code])
+        title = AFTER_EVENT_MEASURES[code]  # the Chinese source: the record, translated when shown
         if cleaned["detail"]:
             title = f"{title}：{cleaned['detail']}"
         last = ChecklistItem.objects.filter(incident=incident).aggregate(last=Max("position"))["last"]

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import Conflict, Forbidden, Invalid
 from escalation import services as escalation_services
@@ -112,7 +112,8 @@ def test_after_event_work_is_recorded_only_after_termination_until_the_close(org
         incident=incident, kind=TimerKind.MEASURE_OVERDUE, fired_at__isnull=True, cancelled_at__isnull=True
     ).exists()
     _move(org, "supervisor", incident, "investigate")
-    publicity = _after_event(org, incident, measure="positive_publicity", detail="")
+    with translation.override("en"):  # recorded by an English reader: the record stays in Chinese
+        publicity = _after_event(org, incident, measure="positive_publicity", detail="")
     assert publicity.title == "协调正面宣传报道"
     assert _pending(item).count() == 3  # investigating keeps the clock too
 
