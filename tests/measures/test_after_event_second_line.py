@@ -304,3 +304,26 @@ def test_schema_documents_the_new_measures(api):
     assert answer["content"]["application/json"]["schema"]["type"] == "array"
     measures = components["Measures"]["properties"]
     assert {"second_line", "after_event"} <= set(measures)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"people": "x"},
+        {"people": [10**12]},
+        {"people": {"a": 1}},
+        {"measure": ["restore_order"], "owner": "abc", "due_at": "tomorrow"},
+        {"measure": "restore_order", "owner": 10**12, "due_at": 5},
+        {"evidence": "   "},
+    ],
+)
+def test_bad_input_to_the_new_measures_is_a_400_or_409_never_a_500(org, api, body):
+    incident = _terminated(org)
+    item = _after_event(org, incident)
+    base = f"/api/v1/incidents/{incident.pk}/measures"
+    lead = api("sudden_lead")
+    for path in ("second-line/", "after-event/", f"after-event/{item.pk}/done/"):
+        response = lead.post(f"{base}/{path}", body, format="json")
+        assert response.status_code in (400, 409), (path, response.status_code, response.content)
+        assert response.json()["detail"]
