@@ -49,8 +49,10 @@ def second_line_move(*, incident_id: int, user: Any, data: dict[str, Any]) -> li
         record(
             act,
             "second_line_moved",
-            _("二线人员调入一线（第十四条（一））：%(names)s。 %(note)s")
-            % {"names": "、".join(p.name for p in people), "note": cleaned["note"]},
+            (
+                _("二线人员调入一线（第十四条（一））：%(names)s。 %(note)s")
+                % {"names": "、".join(p.name for p in people), "note": cleaned["note"]}
+            ).strip(),
             people=people,
         )
         return moves
