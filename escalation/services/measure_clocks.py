@@ -31,6 +31,10 @@ PARTY_ROLES = ("tech_support", "hq_general_office", "building_security", "legal"
 CHECKLIST_ITEM = "checklist_item"
 # a plan's measures are chased while the plan runs (activation → termination approved)
 PLAN_STATES = frozenset({State.ACTIVATED, State.EXECUTING, State.TERMINATION_REQUESTED})
+# The timer kinds of this one clock: ``measure_overdue``, whose measure kinds say where they run, and
+# ``after_event_overdue`` — Art. 18's after-event checklist items (termination → close), which the state
+# table (``states.AFTER_EVENT``) places. Same policy, steps, payload and handler.
+KINDS = (TimerKind.MEASURE_OVERDUE, TimerKind.AFTER_EVENT_OVERDUE)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ def measure_clock_start(
     path: str = "",
     snapshot: dict[str, Any] | None = None,
     restart: bool = True,
+    kind: str = TimerKind.MEASURE_OVERDUE,
 ) -> list[Timer]:
     """(Re)start one measure's clock in the caller's transaction: its pending reminders are cancelled and
     one timer per policy step written, counted from its due time (``record.due_at`` unless given);
@@ -101,7 +106,7 @@ def measure_clock_start(
         timers.append(
             timer_schedule(
                 incident=incident,
-                kind=TimerKind.MEASURE_OVERDUE,
+                kind=kind,
                 due_at=due + timedelta(seconds=int(step.get("after_seconds") or 0)),
                 payload={
                     "measure": measure,
@@ -123,8 +128,14 @@ def measure_clock_start(
     return timers
 
 
-def measure_clocks_start(*, incident: Incident, items: list[ChecklistItem] | None = None) -> list[Timer]:
-    """At activation (or for a new recurring item): every open checklist item's clock."""
+def measure_clocks_start(
+    *,
+    incident: Incident,
+    items: list[ChecklistItem] | None = None,
+    kind: str = TimerKind.MEASURE_OVERDUE,
+) -> list[Timer]:
+    """At activation (or for a new recurring item, or an after-event measure with ``kind``
+    ``after_event_overdue``): every open checklist item's clock."""
     if items is None:
         items = list(
             ChecklistItem.objects.filter(incident=incident, done_at__isnull=True).select_related("owner")
@@ -140,6 +151,7 @@ def measure_clocks_start(*, incident: Incident, items: list[ChecklistItem] | Non
             article=item.article,
             snapshot=snapshot,
             restart=False,
+            kind=kind,
         )
     return timers
 
@@ -152,7 +164,7 @@ def measure_clock_stop(*, incident: Any, measure: str, record_id: int, reason: s
     """The measure is done (or withdrawn, or moved on): its pending reminders are cancelled."""
     return (
         _of(measure, record_id)
-        .filter(_pending(), incident=incident, kind=TimerKind.MEASURE_OVERDUE)
+        .filter(_pending(), incident=incident, kind__in=KINDS)
         .update(cancelled_at=timezone.now(), outcome=reason[:200])
     )
 
@@ -161,7 +173,7 @@ def measure_clock_due(*, incident: Any, measure: str, record_id: int) -> datetim
     """When the measure's running clock counts from (its first pending step), or None if none runs."""
     first = (
         _of(measure, record_id)
-        .filter(_pending(), incident=incident, kind=TimerKind.MEASURE_OVERDUE, payload__step=1)
+        .filter(_pending(), incident=incident, kind__in=KINDS, payload__step=1)
         .values_list("due_at", flat=True)
         .first()
     )
@@ -189,7 +201,8 @@ def fire_measure_overdue(timer: Timer, incident: Incident) -> str:
     if measure is None:
         measure_clock_stop(incident=incident, measure=code, record_id=record_id, reason="done")
         return "done"
-    if incident.state not in kind.states:  # type: ignore[union-attr]
+    # (an after-event item's timer kind is placed by the state table, which ``timer_fire`` checked)
+    if timer.kind == TimerKind.MEASURE_OVERDUE and incident.state not in kind.states:  # type: ignore[union-attr]
         return "ended"
     rows = notify(
         incident=incident,

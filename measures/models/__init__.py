@@ -7,6 +7,7 @@ from .complaint import (
     Remedy,
     ReputationAssessment,
 )
+from .front_line import FrontLineMove
 from .roll_call import RollCall, RollCallEntry
 from .roster import RosterAssignment, RotationRoster
 from .statement import ClarificationStatement
@@ -16,6 +17,7 @@ __all__ = [
     "ComplaintCase",
     "ComplaintCloseWaiver",
     "DisputePlan",
+    "FrontLineMove",
     "LegalReferral",
     "MediaReport",
     "Remedy",

@@ -1,13 +1,17 @@
 """Issue 13: a ``measure_overdue`` timer's payload names its kind of measure and its record
 (``{"measure": "checklist_item", "record": <id>}``) now that every kind of measure shares the clock; the rows
-written for checklist items before (``{"item": <id>}``) are rewritten to that shape."""
+written for checklist items before (``{"item": <id>}``, also those of Art. 18's after-event items,
+``after_event_overdue``) are rewritten to that shape."""
 
 from django.db import migrations
+
+# the one measure clock's timer kinds (Art. 18's after-event items carry the second)
+KINDS = ("measure_overdue", "after_event_overdue")
 
 
 def forwards(apps, schema_editor):
     Timer = apps.get_model("escalation", "Timer")
-    for timer in Timer.objects.filter(kind="measure_overdue", payload__has_key="item"):
+    for timer in Timer.objects.filter(kind__in=KINDS, payload__has_key="item"):
         payload = dict(timer.payload)
         payload["measure"] = "checklist_item"
         payload["record"] = payload.pop("item")
@@ -17,7 +21,7 @@ def forwards(apps, schema_editor):
 
 def backwards(apps, schema_editor):
     Timer = apps.get_model("escalation", "Timer")
-    for timer in Timer.objects.filter(kind="measure_overdue", payload__measure="checklist_item"):
+    for timer in Timer.objects.filter(kind__in=KINDS, payload__measure="checklist_item"):
         payload = dict(timer.payload)
         payload.pop("measure")
         payload["item"] = payload.pop("record")
@@ -26,6 +30,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("escalation", "0007_bank_days")]
+    dependencies = [("escalation", "0008_after_event_timer")]
 
     operations = [migrations.RunPython(forwards, backwards)]

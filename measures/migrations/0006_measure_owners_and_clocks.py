@@ -61,9 +61,9 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0004_complaints_one_by_one'),
+        ('measures', '0005_after_event_second_line'),
         ('teams', '0003_acting_leaders'),
-        ('escalation', '0008_measure_overdue_payloads'),
+        ('escalation', '0009_measure_overdue_payloads'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
