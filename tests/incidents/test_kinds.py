@@ -91,7 +91,7 @@ def test_an_unknown_kind_value_or_a_kind_on_another_plan_is_a_400_naming_the_fie
     assert other.status_code == 201 and other.json()["kind"] == "fire"
 
 
-def test_the_leadership_group_corrects_the_kind_and_the_measures_and_clocks_follow(api, declare):
+def test_the_leadership_group_corrects_the_kind_and_the_measures_and_clocks_follow(api, declare, client, org):
     pk = _activated(api, declare, kind="fire")
     evacuation = ChecklistItem.objects.get(incident_id=pk, code="evacuation_roll_call")
     assert Timer.objects.filter(kind=TimerKind.MEASURE_OVERDUE, payload__item=evacuation.pk).exists()
@@ -124,6 +124,11 @@ def test_the_leadership_group_corrects_the_kind_and_the_measures_and_clocks_foll
     assert entry.payload["from"] == "fire" and entry.payload["to"] == "epidemic"
     assert "火灾 → 重大疾病疫情" in entry.comment and "确认为疫情，非火情" in entry.comment
     assert "火灾、盗抢时按安全通道疏散并点名（会同大厦物业和保安）" in entry.payload["removed"]
+    # an English reader reads the correction in English, rebuilt from the payload
+    client.force_login(org["gm"])
+    client.post("/i18n/setlang/", {"language": "en"})
+    page = client.get(f"/incidents/{pk}/").content.decode()
+    assert "Kind of sudden event: Fire → Epidemic. Reason: 确认为疫情，非火情" in page
 
 
 def test_a_done_measure_of_the_former_kind_stays_as_done(api, declare):
