@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalation', '0007_bank_days'),
+        ('escalation', '0008_after_event_timer'),
     ]
 
     operations = [
