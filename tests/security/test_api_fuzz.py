@@ -3,7 +3,7 @@ every operation the schema holds at the time, whichever app added it — and sen
 roles. Goal: 0 server errors and 0 responses that break the schema.
 
 Bounded by FUZZ_EXAMPLES (examples per operation; default 6) so the suite stays fast; ``make fuzz`` is the
-deep run CI makes after the suite (200 examples per operation, the roles in turn) and ``make fuzz-full`` the
+deep run CI makes after the suite (400 examples per operation, the roles in turn) and ``make fuzz-full`` the
 issue-14 run: 200 examples per operation, each sent as every role. FUZZ_ROLES chooses the roles: ``rotate``,
 ``all`` or a comma-separated list (a shard: ``FUZZ_ROLES=gm,agent``); FUZZ_LOG names a file that gets one
 JSON line per operation (roles, examples, requests, statuses, seconds) so a long run can be followed and
@@ -47,6 +47,9 @@ FUZZ_ROLES = os.environ.get("FUZZ_ROLES", "rotate")
 FUZZ_LOG = os.environ.get("FUZZ_LOG", "")
 # A wall-clock budget for the whole run (0: none): operations not started within it are skipped, and say so.
 FUZZ_BUDGET_SECONDS = float(os.environ.get("FUZZ_BUDGET_SECONDS", "0"))
+# "k/n": this run fuzzes the k-th of n contiguous slices of the operations (in schema order), so n processes
+# or machines share one run; the other operations are skipped and say which shard has them.
+FUZZ_SHARD = os.environ.get("FUZZ_SHARD", "1/1")
 _first_started: list[float] = []
 # Every role of the organisation (leader, deputy, a group's lead, an agent, the two co-approving parties), the
 # auditor, an administrator, an integrator token and no credentials at all.
@@ -139,12 +142,21 @@ def _make_world(client_class) -> dict:
     return {"headers": headers, "ids": {"id": [incident_id, activated], "deadline_id": [deadline_id]}}
 
 
+def _shard_of(node) -> str:
+    count = int(FUZZ_SHARD.split("/")[1])
+    items = [item for item in node.session.items if item.module is node.module]
+    return f"{items.index(node) * count // len(items) + 1}/{count}"
+
+
 @pytest.fixture
 def fuzz_context(request, fuzz_world, db):
     _first_started[:] = _first_started or [time.monotonic()]
     spent = time.monotonic() - _first_started[0]
     if FUZZ_BUDGET_SECONDS and spent > FUZZ_BUDGET_SECONDS:
         pytest.skip(f"fuzz budget of {FUZZ_BUDGET_SECONDS:.0f} s spent ({spent:.0f} s): operation not fuzzed")
+    shard = _shard_of(request.node)
+    if shard != FUZZ_SHARD:
+        pytest.skip(f"operation of shard {shard} (this run: FUZZ_SHARD={FUZZ_SHARD})")
     # The WSGI handler closes the database connection after each request; inside a test transaction that
     # would close the test's own connection. Django's test client disconnects the same receiver (and
     # reconnects it after each of its own requests, so this comes after the last one).
