@@ -25,7 +25,7 @@ class PersonSerializer(serializers.ModelSerializer):
     parties = serializers.SerializerMethodField()
     has_login = serializers.SerializerMethodField()
     in_organisation = serializers.SerializerMethodField(
-        help_text="a member of the emergency organisation (a team or a co-approving party)"
+        help_text="in the emergency organisation: a team member, or a co-approving or notified party"
     )
 
     class Meta:
@@ -55,7 +55,7 @@ BOOLEANS = {"true": True, "false": False}
         OpenApiParameter(
             "in_organisation",
             bool,
-            description="true: the emergency organisation only; false: staff-directory employees outside it",
+            description="true: the emergency organisation only; false: everyone else (the staff directory)",
         ),
     ]
 )
