@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('measures', '0005_after_event_second_line'),
         ('teams', '0003_acting_leaders'),
-        ('escalation', '0009_measure_overdue_payloads'),
+        ('escalation', '0010_measure_overdue_payloads'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -38,7 +38,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("reports", "0004_action_reminders_are_timers"),
-        ("escalation", "0009_measure_overdue_payloads"),
+        ("escalation", "0010_measure_overdue_payloads"),
     ]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -30,6 +30,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("escalation", "0008_after_event_timer")]
+    dependencies = [("escalation", "0009_notification_language")]
 
     operations = [migrations.RunPython(forwards, backwards)]
