@@ -28,12 +28,13 @@ from .forms import (
     ChecklistDoneForm,
     EventStartForm,
     IncidentSearchForm,
+    KindForm,
     ProgressUpdateForm,
     RegulatorDecisionForm,
     RegulatorSubmissionForm,
 )
 from .models import Incident, State, TimelineEntry
-from .plans import Category, Grade, Plan, default_plan_for, lead_group_for
+from .plans import Category, Grade, Plan, default_plan_for, kind_applies, lead_group_for
 
 BOARD_STATES = (
     State.MONITORING,
@@ -123,17 +124,8 @@ def home(*, user: Any) -> dict[str, Any]:
 # --- the incident page -----------------------------------------------------------------------------------
 
 
-LIST_FILTER_FIELDS = (
-    "state",
-    "plan",
-    "category",
-    "grade",
-    "detected_from",
-    "detected_to",
-    "drill",
-    "needs_me",
-    "sort",
-)
+# Every filter field but the search words (rendered each time) and the page number (hidden).
+LIST_FILTER_FIELDS = tuple(name for name in IncidentSearchForm.base_fields if name not in ("q", "page"))
 
 
 def list_filters_html(data: Any) -> str:
@@ -246,10 +238,17 @@ def timeline_html(rows: list[dict[str, Any]]) -> str:
     return mark_safe("\n".join(items))  # noqa: S308 — every value above is escaped
 
 
+KIND_FORM_ID = "id_kind_form_%s"  # the kind correction's fields, apart from the event-start form's
+
+
 def incident(
-    *, user: Any, incident: Incident, regulator_form: forms.BaseForm | None = None
+    *,
+    user: Any,
+    incident: Incident,
+    regulator_form: forms.BaseForm | None = None,
+    kind_form: forms.BaseForm | None = None,
 ) -> dict[str, Any]:
-    """The incident page; ``regulator_form``: the regulator decision as typed, when it was refused."""
+    """The incident page; ``regulator_form`` / ``kind_form``: the form as typed, when it was refused."""
     timeline = timeline_rows(incident=incident)
     checklist = list(selectors.checklist_of(incident=incident))
     for item in checklist:  # issue 13: only the owner, the lead group's lead or the Leadership Group
@@ -274,6 +273,11 @@ def incident(
         "done_form": ChecklistDoneForm(),
         "regulator_form": dress(regulator_form) if regulator_form is not None else RegulatorDecisionForm(),
         **_regulator_deadlines(user=user, incident=incident),
+        "kind_form": dress(
+            kind_form
+            if kind_form is not None
+            else KindForm(initial={"kind": incident.kind}, auto_id=KIND_FORM_ID)
+        ),
         "updates": list(selectors.updates_of(incident=incident)),
         "linked": list(selectors.linked_incidents(incident=incident)),
         "next_actor": presentation.next_actor(incident),
@@ -286,6 +290,8 @@ def _regulator_deadlines(*, user: Any, incident: Incident) -> dict[str, Any]:
     started = incident.started_at or incident.detected_at
     return {
         "may_correct_start": policies.may_correct_event_start(incident, user),
+        "may_correct_kind": policies.may_correct_kind(incident, user),
+        "kind_applies": kind_applies(plan=incident.plan, category=incident.category),
         "regulator_deadlines": [
             (
                 deadline,

@@ -12,7 +12,7 @@ class IncidentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Incident
-        fields = ["state", "category", "plan", "grade", "is_drill"]
+        fields = ["state", "category", "kind", "plan", "grade", "is_drill"]
 
     def get_form_class(self) -> Any:
         """One form class for every request: django-filter builds each filter's field and a new form class
