@@ -73,7 +73,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "count_limit": search.COUNT_LIMIT},
+        {
+            "form": form,
+            "page": page,
+            "rows": pages.list_rows(page.incidents),
+            "query": query.urlencode(),
+            "count_limit": search.COUNT_LIMIT,
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 

@@ -153,12 +153,21 @@ def all_staff() -> QuerySet[Person]:
     )
 
 
-def people_for(*, user: Any, search: str = "", team: str = "", role: str = "") -> QuerySet[Person]:
-    """People an API client may pick (an on-scene commander, investigators, a responsible person): scoped like
-    the incidents, searchable by name, team code and role (leader, deputy, lead, member, or a party kind)."""
+def people_for(
+    *, user: Any, search: str = "", team: str = "", role: str = "", in_organisation: bool | None = None
+) -> QuerySet[Person]:
+    """People an API client may pick (an on-scene commander, investigators, a responsible person, an employee
+    on the roster or the roll call): scoped like the incidents — whoever reads the desk sees everyone active,
+    anyone else nobody — searchable by name, team code and role (leader, deputy, lead, member, or a party
+    kind); ``in_organisation`` keeps the emergency organisation (True) or everyone outside it (False)."""
     if not actor_for(user).may_read_desk:
         return Person.objects.none()
     people = Person.objects.filter(is_active=True)
+    in_org = Q(pk__in=Membership.objects.values("person_id")) | Q(
+        pk__in=Party.objects.filter(person__isnull=False).values("person_id")  # NOT IN must not meet a NULL
+    )
+    if in_organisation is not None:
+        people = people.filter(in_org if in_organisation else ~in_org)
     if search:
         people = people.filter(name__icontains=search)
     if team:

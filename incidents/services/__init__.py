@@ -10,7 +10,7 @@ other apps call these same functions.
 
 from __future__ import annotations
 
-from .acting import IncidentAction, incident_action, incident_locked
+from .acting import IncidentAction, incident_action, incident_locked, incidents_locked
 from .acting import _plain as json_safe
 from .checklists import checklist_instantiate, checklist_item_complete, incident_correct_kind
 from .records import (
@@ -34,6 +34,7 @@ __all__ = [
     "incident_correct_kind",
     "incident_declare",
     "incident_locked",
+    "incidents_locked",
     "incident_record_action",
     "incident_record_regulator_decision",
     "incident_relate",
