@@ -182,7 +182,7 @@ def _p(values: list[float], q: float) -> float:
 
 
 def run(quick: bool) -> list[Figure]:
-    name = "ed_bench_api_quick" if quick else "ed_bench_api"
+    name = stack.bench_db_name("api", quick)
     incidents, per_incident = (2_000, 10) if quick else (100_000, 10)
     seconds = 4.0 if quick else 20.0
     stack.ensure_database(name)

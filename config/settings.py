@@ -221,6 +221,7 @@ SPECTACULAR_SETTINGS = {
         "MeasureDecisionEnum": "measures.forms.DECISION_CHOICES",
         "StatementVetDecisionEnum": "measures.forms.VET_CHOICES",
         "RemedyKindEnum": "measures.models.Remedy.Kind",
+        "IncidentKindEnum": "incidents.plans.IncidentKind",
     },
 }
 
@@ -254,6 +255,7 @@ CELERY_TASK_QUEUES = [Queue("celery"), Queue("timers"), Queue("notifications")]
 CELERY_TASK_ROUTES: dict[str, dict] = {
     "escalation.timer_fire": {"queue": "timers"},
     "escalation.timers_sweep": {"queue": "timers"},
+    "escalation.timers_fire_chunk": {"queue": "timers"},
     "escalation.notification_deliver": {"queue": "notifications"},
 }
 # Publishing from a web request must not hang while the broker is down: the timer row is already committed

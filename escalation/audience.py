@@ -9,6 +9,9 @@ written, so a snapshotted escalation still reaches whoever holds the role at tha
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,8 +167,36 @@ def _missing_approvers(incident: Any) -> tuple[list[Person], list[Target]]:
     return people, shared
 
 
+# Inside ``resolved_once()``: audiences already resolved in this block, by their keys.
+_memo: ContextVar[dict[tuple[str, ...], list[tuple[str, Target]]] | None] = ContextVar(
+    "audience_memo", default=None
+)
+
+
+@contextmanager
+def resolved_once() -> Iterator[None]:
+    """For one short transaction that writes many notifications (the sweep firing an incident's due timers):
+    an audience naming no incident-relative key resolves once, not once per notification. Keys about the
+    incident (``INCIDENT_KEYS``) are always resolved afresh — an action before may have changed them."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def resolve(audience: list[str], incident: Any = None) -> list[tuple[str, Target]]:
     """Every (audience key, target) pair, each target once per call (a person in two groups hears once)."""
+    memo = _memo.get()
+    key = tuple(audience)
+    if memo is None or any(k in INCIDENT_KEYS for k in key):
+        return _resolve(audience, incident)
+    if key not in memo:
+        memo[key] = _resolve(audience, incident)
+    return memo[key]
+
+
+def _resolve(audience: list[str], incident: Any) -> list[tuple[str, Target]]:
     from escalation.models import NotificationChannel
 
     seen: set[tuple[str, Any]] = set()

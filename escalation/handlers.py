@@ -82,6 +82,14 @@ def on_checklist_done(event: events.ChecklistItemDone) -> None:
         services.measure_clocks_start(incident=event.incident, items=[event.next_item])
 
 
+def on_kind_corrected(event: events.IncidentKindCorrected) -> None:
+    """The kind of event changed (Art. 14): the removed measures' clocks stop, the added ones' start."""
+    for item_id in event.removed_ids:
+        services.measure_clock_stop(incident=event.incident, item_id=item_id)
+    if event.added:
+        services.measure_clocks_start(incident=event.incident, items=event.added)
+
+
 def on_progress_updated(event: events.ProgressUpdated) -> None:
     """Art. 10: a progress update restarts the progress-silent reminders."""
     if event.incident.state == State.EXECUTING:
@@ -105,3 +113,4 @@ def connect() -> None:
     events.subscribe(events.RegulatorDecisionRecorded, on_regulator_decision)
     events.subscribe(events.RegulatorDeadlineEnded, on_regulator_deadline_ended)
     events.subscribe(events.ChecklistItemDone, on_checklist_done)
+    events.subscribe(events.IncidentKindCorrected, on_kind_corrected)

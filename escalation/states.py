@@ -36,6 +36,10 @@ REGULATOR = REGULATOR_DEADLINES | {K.REGULATOR_DECISION_MISSING}
 COMPLAINTS = frozenset({K.COMPLAINT_CLOCK_DUE, K.COMPLAINT_CASE_REMINDER, K.COMPLAINT_CASE_DUE})
 # Issue 13: a plan's measures are chased while the plan runs (activation → termination).
 MEASURES = frozenset({K.MEASURE_OVERDUE})
+# Art. 18: the after-event work (restore order, positive publicity) is recorded and chased after the
+# termination, until the case closes — like the complaints. The measures' pages and API allow recording it
+# exactly in the states that keep this clock (``states_keeping``), so this table is the one place.
+AFTER_EVENT = frozenset({K.AFTER_EVENT_OVERDUE})
 
 CLOCKS: dict[State, StateClocks] = {
     # Art. 2: the outage clock runs only while the outage is a warning (started by the declaration or the
@@ -56,13 +60,14 @@ CLOCKS: dict[State, StateClocks] = {
     ),
     State.TERMINATED: StateClocks(
         start=(K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH),
-        keep=REGULATOR | COMPLAINTS | {K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH},
+        keep=REGULATOR | COMPLAINTS | AFTER_EVENT | {K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH},
     ),
     # Art. 19: corrective actions are written while the case is investigated and chased until it closes.
     State.INVESTIGATING: StateClocks(
         start=(K.INVESTIGATION_NOT_CLOSED,),
         keep=REGULATOR
         | COMPLAINTS
+        | AFTER_EVENT
         | {K.INVESTIGATION_NOT_CLOSED, K.POST_EVENT_WATCH, K.CORRECTIVE_ACTION_OVERDUE},
     ),
     State.CLOSED: StateClocks(keep=REGULATOR_DEADLINES | {K.POST_EVENT_WATCH}),
@@ -76,6 +81,11 @@ ANY_STATE: frozenset[K] = frozenset({K.REMINDER, K.ACK_SILENT})
 def keeps(kind: str, state: str) -> bool:
     """Is a timer of this kind still about an incident in this state?"""
     return kind in ANY_STATE or kind in CLOCKS[State(state)].keep
+
+
+def states_keeping(kind: str) -> tuple[State, ...]:
+    """The states in which a clock of this kind runs — for a measure, the states it may be recorded in."""
+    return tuple(state for state in State if keeps(kind, state))
 
 
 def stale_kinds(state: str) -> list[K]:

@@ -28,9 +28,25 @@ def timer_fire(timer_id: int, token: str) -> str:
 )
 def timers_sweep() -> dict[str, int]:
     """Beat sends this every ``ESCALATION_SWEEP_SECONDS``: it is what makes timers durable."""
-    counts = services.timers_sweep()
+    counts = services.timers_sweep(fan_out=_fire_chunk_later)
     if any(v for k, v in counts.items() if k not in ("nudged", "requeued", "done")):
         logger.info("timer sweep: %s", counts)
+    return counts
+
+
+def _fire_chunk_later(timer_ids: list[int]) -> None:
+    timers_fire_chunk.apply_async((timer_ids,))
+
+
+@shared_task(
+    name="escalation.timers_fire_chunk",
+    ignore_result=True,
+    expires=max(settings.ESCALATION_SWEEP_SECONDS * 3, 10),
+)
+def timers_fire_chunk(timer_ids: list[int]) -> dict[str, int]:
+    """A chunk of a due backlog the sweep handed out, so that every worker process fires in parallel."""
+    counts = services.timers_fire_ids(timer_ids=timer_ids)
+    logger.info("timer chunk: %s", counts)
     return counts
 
 

@@ -16,7 +16,7 @@ from teams.models import Team
 from teams.roles import SYSTEM_ACTOR, OrgActor
 from teams.selectors import actor_for
 
-from .plans import ApprovalSlot
+from .plans import ApprovalSlot, kind_applies
 from .states import State
 
 if TYPE_CHECKING:
@@ -190,6 +190,17 @@ def may_waive_regulator_deadline(incident: Incident, user: Any) -> bool:
     """Ending an unmet regulator deadline as missed takes two deciders (four-eyes): one asks, one approves."""
     actor = _actor(user)
     return not actor.is_read_only and actor.is_leadership_decider and incident.state != "closed"
+
+
+def may_correct_kind(incident: Incident, user: Any) -> bool:
+    """Art. 14: the Leadership Group's deciders correct the kind of sudden event, until the case is closed."""
+    actor = _actor(user)
+    return (
+        not actor.is_read_only
+        and actor.is_leadership_decider
+        and incident.state not in (State.CLOSED, State.DISMISSED)
+        and kind_applies(plan=incident.plan, category=incident.category)
+    )
 
 
 def may_correct_event_start(incident: Incident, user: Any) -> bool:

@@ -41,6 +41,7 @@ class IncidentFilters:
     state: str = ""  # a State value, OPEN for every open state, or "" for all
     plan: str = ""
     category: str = ""
+    kind: str = ""  # the kind of sudden event (Art. 14)
     grade: str = ""
     detected_from: date | None = None
     detected_to: date | None = None
@@ -135,7 +136,7 @@ def incidents_found(*, user: Any, filters: IncidentFilters) -> QuerySet[Incident
         found = found.filter(state__in=OPEN_STATES)
     elif filters.state:
         found = found.filter(state=filters.state)
-    for name in ("plan", "category", "grade"):
+    for name in ("plan", "category", "kind", "grade"):
         if getattr(filters, name):
             found = found.filter(**{name: getattr(filters, name)})
     if filters.detected_from:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from incidents.models import Incident
+from incidents.models import ChecklistItem, Incident
 
+from .forms import AFTER_EVENT_MEASURES
 from .models import (
     ClarificationStatement,
     ComplaintCase,
     ComplaintClock,
     DisputePlan,
+    FrontLineMove,
     LegalReferral,
     MediaReport,
     Remedy,
@@ -28,6 +30,33 @@ def latest_roster(*, incident: Incident) -> RotationRoster | None:
             roster.assignments.select_related("person").order_by("group", "line", "person__name")
         )
     return roster
+
+
+def front_line_moves(*, incident: Incident) -> list[FrontLineMove]:
+    """Art. 14 (1): who was moved from the second line to the front for this incident (one query)."""
+    return list(
+        FrontLineMove.objects.filter(incident=incident)
+        .select_related("person", "moved_by__person")
+        .order_by("-moved_at", "person__name")
+    )
+
+
+def front_line_people(*, incident: Incident) -> frozenset[int]:
+    """The people serving on the front line for this incident now (moved, not yet ended)."""
+    return frozenset(
+        FrontLineMove.objects.filter(incident=incident, ended_at__isnull=True).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
+def after_event_measures(*, incident: Incident) -> list[ChecklistItem]:
+    """Art. 18's after-event measures of the incident, as checklist items (one query)."""
+    return list(
+        ChecklistItem.objects.filter(incident=incident, code__in=AFTER_EVENT_MEASURES)
+        .select_related("owner", "done_by__person")
+        .order_by("due_at", "pk")
+    )
 
 
 def roll_call_current(*, incident: Incident) -> RollCall | None:

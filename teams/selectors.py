@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.db import connection
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from .models import ActingLeader, Membership, Party, Person, Team
+from .models import ActingLeader, Membership, Party, Person, Team, UserPreference
 from .roles import ANONYMOUS_ACTOR, AUDITOR_GROUP, INTEGRATOR_GROUP, OrgActor
 
 _CACHE_ATTR = "_org_actor"
@@ -195,3 +196,20 @@ def acting_periods_current_and_upcoming() -> QuerySet[ActingLeader]:
         .select_related("person", "acts_for_person")
         .order_by("starts_at", "id")
     )
+
+
+def preferred_languages(
+    *, user_ids: Collection[int], person_ids: Collection[int]
+) -> dict[str, dict[int, str]]:
+    """The UI language each user and each person's user account prefers (``UserPreference``), in two
+    queries: ``{"users": {user_id: lang}, "people": {person_id: lang}}``. Whoever has no account or no
+    preference is absent (the caller falls back to ``LANGUAGE_CODE``)."""
+    person_users = dict(
+        Person.objects.filter(pk__in=person_ids, user__isnull=False).values_list("pk", "user_id")
+    )
+    wanted = set(user_ids) | set(person_users.values())
+    by_user = dict(UserPreference.objects.filter(user_id__in=wanted).values_list("user_id", "language"))
+    return {
+        "users": {user_id: by_user[user_id] for user_id in user_ids if user_id in by_user},
+        "people": {pk: by_user[uid] for pk, uid in person_users.items() if uid in by_user},
+    }

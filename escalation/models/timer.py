@@ -30,6 +30,7 @@ class TimerKind(models.TextChoices):
     REMINDER = "reminder", _("提醒")
     ACK_SILENT = "ack_silent", _("未确认收到，转下一渠道/下一人")  # issue 13
     MEASURE_OVERDUE = "measure_overdue", _("预案措施逾期提醒")  # issue 13
+    AFTER_EVENT_OVERDUE = "after_event_overdue", _("事后工作逾期提醒")  # Art. 18, issue 13
     EMERGENCY_PACK = "emergency_pack", _("应急包夜间生成")  # about no incident: the desk's own clock
 
 

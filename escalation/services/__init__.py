@@ -28,7 +28,15 @@ from .clocks import (
     recurrence_link,
     regulator_clock_start,
 )
-from .firing import HANDLERS, TimerHandler, register_system_timer, timer_fire, timer_handler, timers_sweep
+from .firing import (
+    HANDLERS,
+    TimerHandler,
+    register_system_timer,
+    timer_fire,
+    timer_handler,
+    timers_fire_ids,
+    timers_sweep,
+)
 from .measure_clocks import measure_clock_stop, measure_clocks_start
 from .notifications import (
     notification_deliver,
@@ -86,5 +94,6 @@ __all__ = [
     "timers_cancel_out_of_state",
     "timers_forget_nudges",
     "timers_nudge_upcoming",
+    "timers_fire_ids",
     "timers_sweep",
 ]

@@ -19,6 +19,9 @@ from .timers import _pending, timer_schedule
 
 OWNER = "owner"  # the policy's audience key for the item's owner, resolved when the clock starts
 PARTY_ROLES = ("tech_support", "hq_general_office", "building_security", "legal")
+# The plan's measures run on ``measure_overdue`` (activation → termination); Art. 18's after-event work
+# on ``after_event_overdue`` (termination → close, ``states.AFTER_EVENT``). Same policy, same steps.
+KINDS = (TimerKind.MEASURE_OVERDUE, TimerKind.AFTER_EVENT_OVERDUE)
 
 
 def _owner_audience(item: ChecklistItem) -> list[str]:
@@ -31,9 +34,15 @@ def _owner_audience(item: ChecklistItem) -> list[str]:
     return ["lead_group_lead"]
 
 
-def measure_clocks_start(*, incident: Incident, items: list[ChecklistItem] | None = None) -> list[Timer]:
-    """At activation (or for a new recurring item): one timer per item and policy step, counted from the
-    item's due time, in the caller's transaction."""
+def measure_clocks_start(
+    *,
+    incident: Incident,
+    items: list[ChecklistItem] | None = None,
+    kind: str = TimerKind.MEASURE_OVERDUE,
+) -> list[Timer]:
+    """At activation (or for a new recurring item, or an after-event measure with ``kind``
+    ``after_event_overdue``): one timer per item and policy step, counted from the item's due time, in the
+    caller's transaction."""
     snapshot = policy_snapshot(code="measure_overdue")
     if snapshot is None or not snapshot["steps"]:
         return []
@@ -50,7 +59,7 @@ def measure_clocks_start(*, incident: Incident, items: list[ChecklistItem] | Non
             timers.append(
                 timer_schedule(
                     incident=incident,
-                    kind=TimerKind.MEASURE_OVERDUE,
+                    kind=kind,
                     due_at=item.due_at + timedelta(seconds=int(step.get("after_seconds") or 0)),
                     payload={
                         "item": item.pk,
@@ -72,9 +81,9 @@ def measure_clocks_start(*, incident: Incident, items: list[ChecklistItem] | Non
 
 def measure_clock_stop(*, incident: Any, item_id: int) -> int:
     """The item is done: its pending reminders are cancelled (the clock stops)."""
-    return Timer.objects.filter(
-        _pending(), incident=incident, kind=TimerKind.MEASURE_OVERDUE, payload__item=item_id
-    ).update(cancelled_at=timezone.now(), outcome="done")
+    return Timer.objects.filter(_pending(), incident=incident, kind__in=KINDS, payload__item=item_id).update(
+        cancelled_at=timezone.now(), outcome="done"
+    )
 
 
 def fire_measure_overdue(timer: Timer, incident: Incident) -> str:

@@ -10,4 +10,4 @@ class IncidentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Incident
-        fields = ["state", "category", "plan", "grade", "is_drill"]
+        fields = ["state", "category", "kind", "plan", "grade", "is_drill"]

@@ -12,6 +12,7 @@ from incidents.forms import (
     ChecklistDoneForm,
     DeclareForm,
     EventStartForm,
+    KindForm,
     ProgressUpdateForm,
     RegulatorDecisionForm,
     RegulatorSubmissionForm,
@@ -35,6 +36,7 @@ DeclareSerializer = serializer_for_form(DeclareForm, "DeclareIncident")
 ProgressUpdateInputSerializer = serializer_for_form(ProgressUpdateForm, "ProgressUpdateInput")
 RegulatorDecisionInputSerializer = serializer_for_form(RegulatorDecisionForm, "RegulatorDecisionInput")
 EventStartInputSerializer = serializer_for_form(EventStartForm, "EventStartInput")
+KindInputSerializer = serializer_for_form(KindForm, "KindCorrectionInput")
 RegulatorWaiverInputSerializer = serializer_for_form(RegulatorWaiverForm, "RegulatorWaiverInput")
 
 
@@ -150,6 +152,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
     class Meta(IncidentListSerializer.Meta):
         fields = [
             *IncidentListSerializer.Meta.fields,
+            "kind",
             "description",
             "grade_evidence",
             "affected_system",
@@ -249,6 +252,7 @@ class ChecklistItemSerializer(ReadModelSerializer):
             "done_by",
             "evidence",
             "template_version",
+            "kinds",
         ]
         read_only_fields = fields
 

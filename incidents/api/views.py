@@ -37,6 +37,7 @@ from .serializers import (
     EventStartInputSerializer,
     IncidentDetailSerializer,
     IncidentListSerializer,
+    KindInputSerializer,
     ProgressUpdateInputSerializer,
     ProgressUpdateSerializer,
     RegulatorDeadlineSerializer,
@@ -261,6 +262,18 @@ class EventStartView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         _visible_incident(request, pk)
         services.incident_correct_event_start(incident_id=pk, user=request.user, data=_data(request))
+        incident = selectors.incident_detail(user=request.user, incident_id=pk)
+        return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
+
+
+class KindView(APIView):
+    """Art. 14: the Leadership Group corrects the kind of sudden event, with a reason; while the plan runs
+    the checklist follows (the new kind's measures added, the open ones of other kinds removed)."""
+
+    @extend_schema(request=KindInputSerializer, responses={200: IncidentDetailSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        _visible_incident(request, pk)
+        services.incident_correct_kind(incident_id=pk, user=request.user, data=_data(request))
         incident = selectors.incident_detail(user=request.user, incident_id=pk)
         return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
 

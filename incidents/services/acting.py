@@ -19,7 +19,7 @@ event handler, a service calling another) gets the same locked instance, without
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -135,6 +135,28 @@ def incident_locked(incident_id: int, *, wait: bool = True) -> Iterator[Incident
         return
     with _holding(incident):
         yield incident
+
+
+@contextmanager
+def incidents_locked(incident_ids: Collection[int]) -> Iterator[dict[int, Incident]]:
+    """Lock the rows of those of these incidents nobody else holds right now, in one query, in the caller's
+    transaction (the timer sweep firing a chunk of due timers: one round trip, not one per incident). Never
+    waits (``SKIP LOCKED``), so it cannot deadlock; yields the locked ones by id — the others are busy."""
+    held = _held.get() or {}
+    locked = {pk: held[pk] for pk in incident_ids if pk in held}
+    wanted = [pk for pk in incident_ids if pk not in held]
+    if wanted:
+        rows = (
+            Incident.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("lead_group")
+            .filter(pk__in=wanted)
+            .order_by("pk")
+        )
+        locked.update((incident.pk, incident) for incident in rows)
+    with ExitStack() as stack:
+        for incident in locked.values():
+            stack.enter_context(_holding(incident))
+        yield locked
 
 
 @dataclass

@@ -8,6 +8,7 @@ from .complaint import (
     Remedy,
     ReputationAssessment,
 )
+from .front_line import FrontLineMove
 from .roll_call import RollCall, RollCallEntry
 from .roster import RosterAssignment, RotationRoster
 from .statement import ClarificationStatement
@@ -18,6 +19,7 @@ __all__ = [
     "ComplaintClock",
     "ComplaintCloseWaiver",
     "DisputePlan",
+    "FrontLineMove",
     "LegalReferral",
     "MediaReport",
     "Remedy",

@@ -1,0 +1,106 @@
+"""The sweep fires a backlog in chunks — one transaction per chunk, the incident rows locked first — and hands
+the chunks it does not fire itself to the other worker processes. Each timer still fires at most once, an
+action inside a chunk still ends the clocks its new state does not keep, and a broken clock holds up nobody
+else's. On PostgreSQL, calling the services the worker calls (the worker itself: test_worker.py)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from escalation import services
+from escalation.models import Notification, Timer, TimerKind
+from incidents.models import Incident
+
+pytestmark = pytest.mark.django_db
+
+
+def _reminders(incident_ids: list[int], user_id: int, per_incident: int) -> list[int]:
+    due = timezone.now() - timedelta(seconds=5)
+    return [
+        services.timer_schedule(
+            incident=Incident.objects.get(pk=incident_id),
+            kind=TimerKind.REMINDER,
+            due_at=due + timedelta(milliseconds=n),
+            payload={"audience": [f"user:{user_id}"], "event": "reminder", "context": {"text": str(n)}},
+        ).pk
+        for n in range(per_incident)
+        for incident_id in incident_ids
+    ]
+
+
+def _inbox(ids: list[int]) -> Counter:
+    return Counter(
+        Notification.objects.filter(timer_id__in=ids, channel="inbox").values_list("timer_id", flat=True)
+    )
+
+
+def test_a_backlog_is_fired_in_chunks_handed_out_once_and_each_timer_fires_once(declare, org, settings):
+    settings.ESCALATION_SWEEP_SECONDS = 5
+    settings.ESCALATION_NUDGE_HORIZON_SECONDS = 0  # no ETA nudge was sent for them: the sweep alone
+    incidents = [declare(category="service_level", title=f"积压 {n}")["id"] for n in range(3)]
+    ids = _reminders(incidents, org["gm"].pk, per_incident=4)  # 12 due, in chunks of about 4
+
+    handed: list[list[int]] = []
+    counts = services.timers_sweep(chunk=4, fan_out=handed.append)
+    assert counts["fired"] == 4  # the first chunk (one incident's four) fired by the sweep itself
+    unfired = set(Timer.objects.filter(pk__in=ids, fired_at__isnull=True).values_list("pk", flat=True))
+    assert counts["handed_out"] == 8 and sorted(pk for chunk in handed for pk in chunk) == sorted(unfired)
+
+    # A second sweep within two periods does not hand the same rows out again; it may fire some itself.
+    again: list[list[int]] = []
+    services.timers_sweep(chunk=4, fan_out=again.append)
+    assert again == []
+    for chunk in handed:  # the messages arrive, one after the other and once more (a redelivery)
+        services.timers_fire_ids(timer_ids=chunk)
+        services.timers_fire_ids(timer_ids=chunk)
+
+    inbox = _inbox(ids)
+    assert [inbox[pk] for pk in ids] == [1] * len(ids)  # every timer fired, none twice
+    assert not Timer.objects.filter(pk__in=ids, fired_at__isnull=True).exists()
+
+
+def test_an_action_in_a_chunk_ends_the_clocks_its_new_state_does_not_keep(declare, settings):
+    incident = Incident.objects.get(
+        pk=declare(category="system_outage", affected_system="IVR", is_drill=True)["id"]
+    )
+    clocks = Timer.objects.filter(incident=incident, kind__in=["outage_limit", "outage_warning"])
+    limit = clocks.get(kind="outage_limit")
+    warnings = list(clocks.filter(kind="outage_warning").values_list("pk", flat=True))
+    # all three due at once, the limit first: the sweep fires them in one transaction
+    Timer.objects.filter(pk=limit.pk).update(due_at=timezone.now() - timedelta(seconds=3))
+    Timer.objects.filter(pk__in=warnings).update(due_at=timezone.now() - timedelta(seconds=2))
+
+    services.timers_sweep()
+
+    assert Incident.objects.get(pk=incident.pk).state == "reported"  # the limit reported it
+    # the report ended the outage warnings in the same transaction: cancelled, never sent
+    assert not Notification.objects.filter(incident=incident, event="outage_warning").exists()
+    assert (
+        Timer.objects.filter(pk__in=warnings, fired_at__isnull=True, cancelled_at__isnull=False).count() == 2
+    )
+
+
+def test_a_broken_clock_is_retried_alone_and_holds_up_no_other_incident(declare, org, settings):
+    settings.ESCALATION_SWEEP_SECONDS = 5
+    broken_incident = Incident.objects.get(pk=declare(category="system_outage", affected_system="IVR")["id"])
+    other = declare(category="service_level")["id"]
+    broken = Timer.objects.filter(incident=broken_incident, kind="outage_warning").order_by("due_at").first()
+    # a row whose action cannot run (its audience is missing): the action raises
+    Timer.objects.filter(pk=broken.pk).update(payload={}, due_at=timezone.now() - timedelta(seconds=10))
+    later_same = _reminders([broken_incident.pk], org["gm"].pk, per_incident=1)
+    others = _reminders([other], org["gm"].pk, per_incident=3)
+
+    counts = services.timers_sweep()
+
+    broken.refresh_from_db()
+    assert counts["retry"] == 1 and broken.fired_at is None and "KeyError" in broken.last_error
+    assert broken.due_at > timezone.now()  # tried again a sweep period later
+    assert _inbox(others) == Counter({pk: 1 for pk in others})  # the other incident's clocks fired
+    # the broken incident's next clock waits one sweep (a fresh transaction), then fires once
+    assert counts["deferred"] == 1 and not _inbox(later_same)
+    services.timers_sweep()
+    assert _inbox(later_same) == Counter({later_same[0]: 1})
