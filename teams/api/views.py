@@ -6,6 +6,8 @@ listed too — the roster, the roll call and the second line need their ids — 
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -79,6 +81,10 @@ class PeopleView(generics.ListAPIView):
             errors["role"] = [_("没有这个角色。")]
         if in_organisation and in_organisation not in BOOLEANS:
             errors["in_organisation"] = [_("须为 true 或 false。")]
+        try:  # PostgreSQL can neither store nor compare a NUL: it was a 500 (issue 14's every-role fuzz run)
+            ProhibitNullCharactersValidator()(params.get("search", ""))
+        except DjangoValidationError as error:
+            errors["search"] = error.messages
         if errors:
             raise serializers.ValidationError(errors)
         return selectors.people_for(

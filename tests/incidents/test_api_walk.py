@@ -218,6 +218,8 @@ def test_the_people_endpoint_lists_directory_employees_apart_and_without_contact
     assert {"王建国", "吴保卫"} <= {p["name"] for p in inside["results"]}  # the leader; a co-approving party
     bad = api("gm").get("/api/v1/people/", {"in_organisation": "maybe"})
     assert bad.status_code == 400 and bad.json() == {"in_organisation": ["须为 true 或 false。"]}
+    nul = api("gm").get("/api/v1/people/", {"search": "赵\x00"})  # PostgreSQL refuses a NUL: was a 500
+    assert nul.status_code == 400 and list(nul.json()) == ["search"]
 
     # An employee who signs in but holds no role in the plan reads nobody (being in the directory grants
     # no rights), and no role ever gets a phone number or an e-mail address here.
