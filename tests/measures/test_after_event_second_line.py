@@ -327,3 +327,42 @@ def test_bad_input_to_the_new_measures_is_a_400_or_409_never_a_500(org, api, bod
         response = lead.post(f"{base}/{path}", body, format="json")
         assert response.status_code in (400, 409), (path, response.status_code, response.content)
         assert response.json()["detail"]
+
+
+# --- the timeline's text: the record in Chinese, each reader in their language (issue 12) --------------
+
+
+def test_the_timeline_keeps_chinese_whoever_records_and_each_reader_reads_their_language(org, client):
+    staff_import_csv(text="employee_no,name,phone,email,line,skills\nE2001,吕二线,13900000002,,second,质检\n")
+    incident = _activated(org)
+    with translation.override("en"):  # an English user moves people and records the after-event work
+        services.second_line_move(
+            incident_id=incident.pk,
+            user=org["sudden_lead"],
+            data={"people": [_second_line("吕二线").pk], "note": "话务激增"},
+        )
+        _terminated(org, incident)
+        _after_event(org, incident)
+    stored = dict(
+        TimelineEntry.objects.filter(
+            incident=incident,
+            action__in=["second_line_moved", "second_line_returned", "after_event_recorded"],
+        ).values_list("action", "comment")
+    )
+    assert stored["second_line_moved"] == "二线人员调入一线（第十四条（一））：吕二线。 话务激增"
+    assert stored["second_line_returned"] == "事件状态为“已终止”，调入一线的二线人员恢复原岗位：吕二线。"
+    assert stored["after_event_recorded"].startswith(
+        "登记事后工作（第十八条）：协助恢复正常秩序：恢复坐席正常排班，责任人 周坐席"
+    )
+
+    client.force_login(org["gm"])
+    chinese = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "二线人员调入一线（第十四条（一））：吕二线。 话务激增" in chinese
+    assert "登记事后工作（第十八条）：协助恢复正常秩序：恢复坐席正常排班" in chinese
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Second-line staff moved to the front line (Art. 14 (1)): 吕二线. 话务激增" in english
+    assert "return to their own line: 吕二线." in english
+    recorded = "After-event work recorded (Art. 18): Help restore normal order: 恢复坐席正常排班, owner"
+    assert recorded in english
+    assert "登记事后工作" not in english and "二线人员调入一线（" not in english
