@@ -252,7 +252,7 @@ def incident(
     timeline = timeline_rows(incident=incident)
     checklist = list(selectors.checklist_of(incident=incident))
     for item in checklist:  # issue 13: only the owner, the lead group's lead or the Leadership Group
-        item.may_complete = policies.may_complete_checklist_item(incident, item, user)  # type: ignore[attr-defined]
+        item.may_complete = policies.may_complete_measure(incident, item, user)  # type: ignore[attr-defined]
     return {
         "incident": incident,
         "actor": team_selectors.actor_for(user),

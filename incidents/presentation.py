@@ -61,6 +61,7 @@ ACTION_LABELS = {
     "dispute_plan_proposed": _("提出纠纷解决方案"),
     "dispute_plan_approved": _("批准纠纷解决方案"),
     "dispute_plan_rejected": _("不批准纠纷解决方案"),
+    "dispute_plan_done": _("纠纷解决方案实施完成"),
     "legal_referral": _("移交法律事务管理部门"),
     "complaint_handler_assigned": _("指定投诉处理人"),
     "complaint_escalated_hq": _("上报总行服务管理部门"),

@@ -78,7 +78,11 @@ def _after_event(org, incident: Incident, *, by: str = "sudden_lead", **extra) -
 
 def _pending(item: ChecklistItem):
     return Timer.objects.filter(
-        kind=AFTER, payload__item=item.pk, fired_at__isnull=True, cancelled_at__isnull=True
+        kind=AFTER,
+        payload__measure="checklist_item",
+        payload__record=item.pk,
+        fired_at__isnull=True,
+        cancelled_at__isnull=True,
     ).order_by("due_at")
 
 
@@ -141,9 +145,11 @@ def test_after_event_work_is_completed_by_its_owner_and_that_stops_the_clock(org
     item.refresh_from_db()
     assert item.done_by == org["agent"] and item.evidence == "排班已恢复"
     assert not _pending(item).exists()
-    assert set(Timer.objects.filter(kind=AFTER, payload__item=item.pk).values_list("outcome", flat=True)) == {
-        "done"
-    }
+    assert set(
+        Timer.objects.filter(
+            kind=AFTER, payload__measure="checklist_item", payload__record=item.pk
+        ).values_list("outcome", flat=True)
+    ) == {"done"}
     with pytest.raises(Conflict):
         services.after_event_complete(item_id=item.pk, user=org["gm"], data={"evidence": "again"})
 
@@ -156,7 +162,12 @@ def test_an_overdue_after_event_measure_reminds_its_owner_then_escalates_each_on
         assert escalation_services.timer_fire(timer_id=timer.pk) == "fired"
         assert escalation_services.timer_fire(timer_id=timer.pk) == "done"  # never twice
     told = list(
-        Notification.objects.filter(event="measure_overdue", channel="inbox", timer__payload__item=item.pk)
+        Notification.objects.filter(
+            event="measure_overdue",
+            channel="inbox",
+            timer__payload__measure="checklist_item",
+            timer__payload__record=item.pk,
+        )
         .order_by("id")
         .values_list("recipient__username", flat=True)
     )
