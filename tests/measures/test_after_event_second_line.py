@@ -377,3 +377,19 @@ def test_the_timeline_keeps_chinese_whoever_records_and_each_reader_reads_their_
     recorded = "After-event work recorded (Art. 18): Help restore normal order: 恢复坐席正常排班, owner"
     assert recorded in english
     assert "登记事后工作" not in english and "二线人员调入一线（" not in english
+
+
+def test_an_after_event_title_with_a_detail_reads_in_the_readers_language(org, client):
+    incident = _terminated(org)
+    item = _after_event(org, incident)
+    assert item.title == "协助恢复正常秩序：恢复坐席正常排班"  # the record
+    client.force_login(org["sudden_lead"])
+    client.post("/i18n/setlang/", {"language": "en"})
+    page = client.get(f"/measures/{incident.pk}/after-event/").content.decode()
+    assert "<td>Help restore normal order: 恢复坐席正常排班</td>" in page
+    assert "协助恢复正常秩序" not in page
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()  # the incident's checklist
+    assert "<td>Help restore normal order: 恢复坐席正常排班" in page
+    client.post("/i18n/setlang/", {"language": "zh-hans"})
+    page = client.get(f"/measures/{incident.pk}/after-event/").content.decode()
+    assert "协助恢复正常秩序：恢复坐席正常排班" in page
