@@ -32,7 +32,12 @@ ARTICLE = "第十八条"
 
 def after_event_record(*, incident_id: int, user: Any, data: dict[str, Any]) -> ChecklistItem:
     """Art. 18: record one after-event measure with its owner and due time; its overdue clock starts."""
-    with measure_action(incident_id, user, states=AFTER_EVENT_STATES) as act:
+    with measure_action(
+        incident_id,
+        user,
+        states=AFTER_EVENT_STATES,
+        directors_only=_("只有牵头工作小组组长或领导小组可以登记事后工作。"),
+    ) as act:
         incident = act.incident
         cleaned = valid(AfterEventMeasureForm(data))
         code = cleaned["measure"]

@@ -28,7 +28,11 @@ ENDS_IN = (State.TERMINATED, State.CLOSED, State.DISMISSED)
 
 def second_line_move(*, incident_id: int, user: Any, data: dict[str, Any]) -> list[FrontLineMove]:
     """Move the chosen second-line people to the front line for this incident."""
-    with measure_action(incident_id, user) as act:
+    with measure_action(
+        incident_id,
+        user,
+        directors_only=_("只有牵头工作小组组长或领导小组可以调二线人员进入一线。"),
+    ) as act:
         incident = act.incident
         cleaned = valid(SecondLineForm(data))
         people = list(cleaned["people"])

@@ -393,3 +393,54 @@ def test_an_after_event_title_with_a_detail_reads_in_the_readers_language(org, c
     client.post("/i18n/setlang/", {"language": "zh-hans"})
     page = client.get(f"/measures/{incident.pk}/after-event/").content.decode()
     assert "协助恢复正常秩序：恢复坐席正常排班" in page
+
+
+# --- who may: the lead group's lead or the Leadership Group, not a working group's members --------------
+
+DIRECTORS_ONLY = "只有牵头工作小组组长或领导小组可以"
+
+
+def test_an_agent_may_neither_move_second_line_staff_nor_record_after_event_work(org, client, api):
+    incident = _activated(org)
+    person = _second_line("朱八").pk
+    assert policies.may_act_on(incident, org["agent"])  # a working group's member, in the response
+    with pytest.raises(Forbidden, match=DIRECTORS_ONLY):
+        services.second_line_move(incident_id=incident.pk, user=org["agent"], data={"people": [person]})
+    base = f"/api/v1/incidents/{incident.pk}/measures"
+    refused = api("agent").post(f"{base}/second-line/", {"people": [person]}, format="json")
+    assert refused.status_code == 403 and "调二线人员进入一线" in refused.json()["detail"]
+    client.force_login(org["agent"])
+    page = client.get(f"/measures/{incident.pk}/roster/").content.decode()
+    assert "second-line-form" not in page and "调二线人员进入一线" in page
+    posted = client.post(f"/measures/{incident.pk}/roster/second-line/", {"people": [person]})
+    assert posted.status_code == 403 and "调二线人员进入一线" in posted.content.decode()
+    assert not FrontLineMove.objects.filter(incident=incident).exists()
+
+    _terminated(org, incident)
+    with pytest.raises(Forbidden, match=DIRECTORS_ONLY):
+        _after_event(org, incident, by="agent")
+    body = {"measure": "restore_order", "owner": _owner().pk, "due_at": _due()}
+    refused = api("agent").post(f"{base}/after-event/", body, format="json")
+    assert refused.status_code == 403 and "登记事后工作" in refused.json()["detail"]
+    page = client.get(f"/measures/{incident.pk}/after-event/").content.decode()
+    assert "after-event-form" not in page and DIRECTORS_ONLY in page
+    posted = client.post(f"/measures/{incident.pk}/after-event/", body)
+    assert posted.status_code == 403 and "登记事后工作。" in posted.content.decode()
+    assert not ChecklistItem.objects.filter(incident=incident, article="第十八条").exists()
+
+
+def _due() -> str:
+    return (timezone.now() + timedelta(hours=4)).isoformat()
+
+
+@pytest.mark.parametrize("who", ["sudden_lead", "gm"])
+def test_the_lead_groups_lead_and_the_leadership_group_may(org, client, who):
+    incident = _activated(org)
+    client.force_login(org[who])
+    assert "second-line-form" in client.get(f"/measures/{incident.pk}/roster/").content.decode()
+    services.second_line_move(
+        incident_id=incident.pk, user=org[who], data={"people": [_second_line("朱八").pk]}
+    )
+    _terminated(org, incident)
+    assert "after-event-form" in client.get(f"/measures/{incident.pk}/after-event/").content.decode()
+    assert _after_event(org, incident, by=who).title.startswith("协助恢复正常秩序")
