@@ -4,13 +4,14 @@ termination until the close, each with its owner, due time, countdown and, when 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import errors as refusals
 from core.errors import Forbidden
 from core.pages import bind_errors, dress, run_for_page
 from incidents import policies
@@ -66,6 +67,10 @@ def after_event(request: HttpRequest, incident_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def after_event_complete(request: HttpRequest, incident_id: int, item_id: int) -> HttpResponse:
+    # the incident as this user may see it, and an after-event item of that incident — else 404
+    incident = _incident(request, incident_id)
+    if not any(item.pk == item_id for item in selectors.after_event_measures(incident=incident)):
+        raise Http404(refusals.not_found_message())
     run_for_page(
         request,
         lambda: services.after_event_complete(item_id=item_id, user=request.user, data=request.POST.dict()),

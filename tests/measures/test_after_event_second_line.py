@@ -444,3 +444,25 @@ def test_the_lead_groups_lead_and_the_leadership_group_may(org, client, who):
     _terminated(org, incident)
     assert "after-event-form" in client.get(f"/measures/{incident.pk}/after-event/").content.decode()
     assert _after_event(org, incident, by=who).title.startswith("协助恢复正常秩序")
+
+
+def test_the_done_page_answers_only_for_an_item_of_that_incident_the_user_may_see(org, client):
+    incident = _terminated(org)
+    item = _after_event(org, incident)
+    other = _activated(org)
+    client.force_login(org["agent"])  # the owner
+    wrong_incident = client.post(f"/measures/{other.pk}/after-event/{item.pk}/done/", {"evidence": "x"})
+    assert wrong_incident.status_code == 404
+    missing = client.post(f"/measures/{incident.pk}/after-event/{10**9}/done/", {"evidence": "x"})
+    assert missing.status_code == 404
+    stranger = get_user_model().objects.create_user(username="stranger", password="x")
+    client.force_login(stranger)
+    unseen = client.post(f"/measures/{incident.pk}/after-event/{item.pk}/done/", {"evidence": "x"})
+    assert unseen.status_code == 404
+    item.refresh_from_db()
+    assert not item.is_done
+    client.force_login(org["agent"])
+    done = client.post(f"/measures/{incident.pk}/after-event/{item.pk}/done/", {"evidence": "排班已恢复"})
+    assert done.status_code == 302
+    item.refresh_from_db()
+    assert item.is_done and item.evidence == "排班已恢复"
