@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Incident, State
+from .models.checklist import measure_title
 from .plans import ApprovalSlot, IncidentKind
 
 TRANSITION_LABELS = {
@@ -129,10 +130,40 @@ def kind_correction_text(payload: dict[str, Any]) -> str:
     return str(text)
 
 
+def after_event_recorded_text(payload: dict[str, Any]) -> str:
+    """Art. 18: "登记事后工作（第十八条）：<title>，责任人 <owner>，完成时限 <due>。", in the active
+    language."""
+    return str(
+        _("登记事后工作（第十八条）：%(title)s，责任人 %(owner)s，完成时限 %(due)s。")
+        % {"title": measure_title(payload["title"]), "owner": payload["owner_name"], "due": payload["due"]}
+    )
+
+
+def second_line_moved_text(payload: dict[str, Any]) -> str:
+    """Art. 14 (1): who moved to the front line, and the note typed with it, in the active language."""
+    text = _("二线人员调入一线（第十四条（一））：%(names)s。 %(note)s") % {
+        "names": "、".join(payload["names"]),
+        "note": payload.get("note", ""),
+    }
+    return str(text).strip()
+
+
+def second_line_returned_text(payload: dict[str, Any]) -> str:
+    """The incident's duration ended: the moved people went back to their own line, in the active
+    language."""
+    return str(
+        _("事件状态为“%(state)s”，调入一线的二线人员恢复原岗位：%(names)s。")
+        % {"state": State(payload["state"]).label, "names": "、".join(payload["names"])}
+    )
+
+
 # Timeline texts the system writes with figures in them, rebuilt from the entry's payload in the reader's
 # language (the stored Chinese text stays the record the hash chain covers).
 _SYSTEM_COMMENTS = {
     "kind_corrected": kind_correction_text,
+    "after_event_recorded": after_event_recorded_text,
+    "second_line_moved": second_line_moved_text,
+    "second_line_returned": second_line_returned_text,
     "late_report_flagged": lambda p: (
         _("发现至上报 %(delay)s 分钟，超过 %(threshold)s 分钟（缓报，第二十一条）")
         % {"delay": p["delay_seconds"] // 60, "threshold": p["threshold_seconds"] // 60}
