@@ -10,6 +10,7 @@ the percentiles are ``bench_api``'s.
 from __future__ import annotations
 
 import io
+import os
 import random
 from datetime import timedelta
 from urllib.parse import quote
@@ -22,7 +23,7 @@ from django.utils import timezone
 from bench import Figure, stack
 from bench.bench_api import _drive, _p
 
-PORT = 18870
+PORT = int(os.environ.get("BENCH_SEARCH_PORT", "18870"))
 WORDS = [
     "核心系统",
     "中断",
@@ -205,7 +206,7 @@ def _queries(path: str) -> tuple[int, int]:
 
 
 def run(quick: bool) -> list[Figure]:
-    name = "ed_bench_search_quick" if quick else "ed_bench_search"
+    name = stack.bench_db_name("search", quick)
     incidents = 3_000 if quick else 100_000
     seconds = 4.0 if quick else 15.0
     stack.ensure_database(name)

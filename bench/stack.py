@@ -27,6 +27,12 @@ def database_url(name: str) -> str:
     return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
 
 
+def bench_db_name(area: str, quick: bool = False) -> str:
+    """``ed_bench_<area>`` (``_quick`` for small data); ``BENCH_DB_PREFIX`` replaces ``ed_bench`` so that two
+    people benchmarking on one server keep their data apart."""
+    return f"{os.environ.get('BENCH_DB_PREFIX', 'ed_bench')}_{area}" + ("_quick" if quick else "")
+
+
 def ensure_database(name: str) -> None:
     db = connections["default"].settings_dict
     conn = psycopg2.connect(

@@ -221,6 +221,7 @@ SPECTACULAR_SETTINGS = {
         "MeasureDecisionEnum": "measures.forms.DECISION_CHOICES",
         "StatementVetDecisionEnum": "measures.forms.VET_CHOICES",
         "RemedyKindEnum": "measures.models.Remedy.Kind",
+        "IncidentKindEnum": "incidents.plans.IncidentKind",
     },
 }
 

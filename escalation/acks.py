@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from incidents import services as incident_services
@@ -137,6 +137,7 @@ def fire_silent(*, timer: Timer, incident: Any) -> str:
             address=address,
             subject=original.subject,
             body=original.body,
+            language=original.language,
             is_drill=original.is_drill,
             status=Notification.Status.PENDING,
             next_attempt_at=timezone.now(),
@@ -289,4 +290,8 @@ def text_with_link(notification: Notification, text: str) -> str:
     """What goes out on a channel: the text, plus the person's acknowledgement link."""
     if notification.channel not in LINK_CHANNELS or not (notification.person_id or notification.needs_ack):
         return text
-    return f"{text}\n{_('确认收到')}：{link_url(notification)}"
+    from .messages import punctuation
+
+    with translation.override(notification.language or settings.LANGUAGE_CODE):  # the message's language
+        label, colon = _("确认收到"), punctuation()["colon"]
+    return f"{text}\n{label}{colon}{link_url(notification)}"

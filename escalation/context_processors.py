@@ -24,6 +24,10 @@ def counts(request: HttpRequest) -> dict[str, Any]:
 
     @cache
     def waiting_count() -> int:
-        return len(incident_selectors.decisions_waiting_for(user=user))
+        return incident_selectors.decisions_waiting_count(user=user)
 
-    return {"unread_count": unread_count, "waiting_count": waiting_count}
+    return {
+        "unread_count": unread_count,
+        "waiting_count": waiting_count,
+        "waiting_count_limit": incident_selectors.WAITING_COUNT_LIMIT,
+    }

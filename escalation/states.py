@@ -32,10 +32,21 @@ REGULATOR_DEADLINES = frozenset(
 )
 REGULATOR = REGULATOR_DEADLINES | {K.REGULATOR_DECISION_MISSING}
 
-# Art. 14-bis (7): complaints go on after the incident terminates, until the case is closed.
-COMPLAINTS = frozenset({K.COMPLAINT_CLOCK_DUE, K.COMPLAINT_CASE_REMINDER, K.COMPLAINT_CASE_DUE})
-# Issue 13: a plan's measures are chased while the plan runs (activation → termination).
+# Art. 14-bis (7): complaints go on after the incident terminates, until the case is closed (the reminder
+# before the due time; the overdue clock is a measure's, below). ``complaint_clock_due``,
+# ``complaint_case_due`` and ``corrective_action_overdue`` are kept as kinds for the rows written before
+# issue 13 folded them into ``measure_overdue`` (decisions.md); no state keeps them and none is written.
+COMPLAINTS = frozenset({K.COMPLAINT_CASE_REMINDER})
+# Issue 13: every measure's overdue clock. Which measures are chased in which state is the measure kind's
+# own (``services.measure_clocks.MeasureKind.states``: checklist items until termination, complaints until
+# the close, corrective actions while investigated); the kind survives every open state after activation.
 MEASURES = frozenset({K.MEASURE_OVERDUE})
+# Art. 18: the after-event work (restore order, positive publicity) is recorded and chased after the
+# termination, until the case closes — like the complaints. The measures' pages and API allow recording it
+# exactly in the states that keep this clock (``states_keeping``), so this table is the one place. Its
+# timers are the one measure clock's (``services.measure_clocks``: same policy, steps, payload and handler),
+# written with this kind so that the table, not the measure kind, says where they run.
+AFTER_EVENT = frozenset({K.AFTER_EVENT_OVERDUE})
 
 CLOCKS: dict[State, StateClocks] = {
     # Art. 2: the outage clock runs only while the outage is a warning (started by the declaration or the
@@ -56,14 +67,20 @@ CLOCKS: dict[State, StateClocks] = {
     ),
     State.TERMINATED: StateClocks(
         start=(K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH),
-        keep=REGULATOR | COMPLAINTS | {K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH},
+        keep=REGULATOR
+        | COMPLAINTS
+        | MEASURES
+        | AFTER_EVENT
+        | {K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH},
     ),
     # Art. 19: corrective actions are written while the case is investigated and chased until it closes.
     State.INVESTIGATING: StateClocks(
         start=(K.INVESTIGATION_NOT_CLOSED,),
         keep=REGULATOR
         | COMPLAINTS
-        | {K.INVESTIGATION_NOT_CLOSED, K.POST_EVENT_WATCH, K.CORRECTIVE_ACTION_OVERDUE},
+        | MEASURES
+        | AFTER_EVENT
+        | {K.INVESTIGATION_NOT_CLOSED, K.POST_EVENT_WATCH},
     ),
     State.CLOSED: StateClocks(keep=REGULATOR_DEADLINES | {K.POST_EVENT_WATCH}),
     State.DISMISSED: StateClocks(),
@@ -76,6 +93,11 @@ ANY_STATE: frozenset[K] = frozenset({K.REMINDER, K.ACK_SILENT})
 def keeps(kind: str, state: str) -> bool:
     """Is a timer of this kind still about an incident in this state?"""
     return kind in ANY_STATE or kind in CLOCKS[State(state)].keep
+
+
+def states_keeping(kind: str) -> tuple[State, ...]:
+    """The states in which a clock of this kind runs — for a measure, the states it may be recorded in."""
+    return tuple(state for state in State if keeps(kind, state))
 
 
 def stale_kinds(state: str) -> list[K]:

@@ -172,10 +172,25 @@ CHECKLIST_TEMPLATES: dict[str, list[tuple[str, str, str, str, int, str]]] = {
 }
 
 
+# The kinds of event each kind-specific measure applies to (Art. 14); a measure not named here is common to
+# every kind. Art. 14 (二): closed floor, Friday disinfection, antiviral medicine — an epidemic's; Art. 14 (三):
+# evacuation by the safety passages — on fire, theft or robbery in the office.
+CHECKLIST_ITEM_KINDS: dict[str, dict[str, list[str]]] = {
+    "sudden": {
+        "evacuation_roll_call": ["fire", "theft_robbery"],
+        "closed_management": ["epidemic"],
+        "friday_disinfection": ["epidemic"],
+        "medicine_supplements": ["epidemic"],
+    },
+}
+
+
 def ensure_checklist_templates(template_model: Any, item_model: Any) -> int:
     """Create version 1 of any plan that has no template yet. Takes the models so a migration can pass its
     historical ones. Returns how many templates were created."""
     created_count = 0
+    # migration 0002's historical model predates the kinds (0005 tags the items it created)
+    tagged = any(field.name == "kinds" for field in item_model._meta.get_fields())
     for plan, items in CHECKLIST_TEMPLATES.items():
         if template_model.objects.filter(plan=plan).exists():
             continue
@@ -190,6 +205,7 @@ def ensure_checklist_templates(template_model: Any, item_model: Any) -> int:
                 owner_role=owner,
                 due_after_minutes=minutes,
                 recurrence=recurrence,
+                **({"kinds": CHECKLIST_ITEM_KINDS.get(plan, {}).get(code, [])} if tagged else {}),
             )
             for i, (code, title, article, owner, minutes, recurrence) in enumerate(items, start=1)
         )

@@ -86,6 +86,17 @@ class ChecklistItemDone:
     next_item: Any = None
 
 
+@dataclass(frozen=True)
+class IncidentKindCorrected:
+    """The Leadership Group corrected the kind of event (Art. 14): the measures of the new kind were added
+    (``added``), the open ones that no longer apply removed (``removed_ids``) — their clocks follow."""
+
+    incident: Incident
+    actor: Any
+    added: list[Any]
+    removed_ids: list[int]
+
+
 Event = (
     IncidentDeclared
     | IncidentTransitioned
@@ -93,6 +104,7 @@ Event = (
     | RegulatorDecisionRecorded
     | RegulatorDeadlineEnded
     | ChecklistItemDone
+    | IncidentKindCorrected
 )
 E = TypeVar(
     "E",
@@ -102,6 +114,7 @@ E = TypeVar(
     RegulatorDecisionRecorded,
     RegulatorDeadlineEnded,
     ChecklistItemDone,
+    IncidentKindCorrected,
 )
 
 _handlers: dict[type, list[Callable[[Any], None]]] = defaultdict(list)

@@ -20,7 +20,7 @@ from teams.forms import DutyPersonField
 from teams.models import Membership, Person, Team
 
 from .models import Incident, RegulatorDeadline, RegulatorDecision, State
-from .plans import Category, Grade, Plan, default_plan_for, lead_group_for
+from .plans import Category, Grade, IncidentKind, Plan, default_plan_for, kind_applies, lead_group_for
 from .search import OPEN, IncidentFilters
 from .times import PlausibleDateField, PlausibleDateTimeField
 
@@ -49,9 +49,25 @@ class DeclareForm(forms.Form):
         required=False,
         help_text=_("事件实际开始的时间（已知时填写；不填则按发现时间）。第十九条据此判断是否提前预警。"),
     )
+    kind = forms.ChoiceField(
+        label=_("突发事件种类"),
+        choices=[("", _("未确定")), *IncidentKind.choices],
+        required=False,
+        help_text=_(
+            "突发事件（第十四条）：火灾、疫情等各有专门措施，只列出适用的措施；未确定时列出全部措施，"
+            "领导小组可随后更正。"
+        ),
+    )
     grade = forms.ChoiceField(label=_("建议分级"), choices=[("", "—"), *Grade.choices], required=False)
     is_drill = forms.BooleanField(label=_("演练"), required=False)
     affected_system = forms.CharField(label=_("受影响系统"), max_length=100, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        category = data.get("category")
+        if data.get("kind") and category and not kind_applies(plan=None, category=category):
+            self.add_error("kind", KIND_NOT_APPLICABLE)
+        return data
 
     def clean_detected_at(self) -> Any:
         value = self.cleaned_data["detected_at"]
@@ -242,6 +258,17 @@ class EventStartForm(forms.Form):
         return value
 
 
+KIND_NOT_APPLICABLE = _("只有突发事件应急预案（第十四条）区分事件种类，此类事件不填种类。")
+
+
+class KindForm(forms.Form):
+    """Art. 14: the Leadership Group corrects the kind of sudden event, with a reason (kept on the timeline
+    next to the kind it replaces); the measures follow the new kind."""
+
+    kind = forms.ChoiceField(label=_("突发事件种类"), choices=IncidentKind.choices)
+    reason = forms.CharField(label=_("更正理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ChecklistDoneForm(forms.Form):
     evidence = forms.CharField(label=_("完成情况/证据"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -301,6 +328,9 @@ class IncidentSearchForm(forms.Form):
     category = forms.ChoiceField(
         label=_("事件类别"), required=False, choices=_choices(_("全部类别"), Category.choices)
     )
+    kind = forms.ChoiceField(
+        label=_("突发事件种类"), required=False, choices=_choices(_("全部种类"), IncidentKind.choices)
+    )
     grade = forms.ChoiceField(
         label=_("事件分级"), required=False, choices=_choices(_("全部分级"), Grade.choices)
     )
@@ -341,6 +371,7 @@ class IncidentSearchForm(forms.Form):
             state=data.get("state") or "",
             plan=data.get("plan") or "",
             category=data.get("category") or "",
+            kind=data.get("kind") or "",
             grade=data.get("grade") or "",
             detected_from=data.get("detected_from"),
             detected_to=data.get("detected_to"),

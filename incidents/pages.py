@@ -5,12 +5,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from html import escape
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
+from django.http import QueryDict
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -23,12 +27,14 @@ from .forms import (
     TRANSITION_FORMS,
     ChecklistDoneForm,
     EventStartForm,
+    IncidentSearchForm,
+    KindForm,
     ProgressUpdateForm,
     RegulatorDecisionForm,
     RegulatorSubmissionForm,
 )
 from .models import Incident, State, TimelineEntry
-from .plans import default_plan_for, lead_group_for
+from .plans import Category, Grade, Plan, default_plan_for, kind_applies, lead_group_for
 
 BOARD_STATES = (
     State.MONITORING,
@@ -118,6 +124,61 @@ def home(*, user: Any) -> dict[str, Any]:
 # --- the incident page -----------------------------------------------------------------------------------
 
 
+# Every filter field but the search words (rendered each time) and the page number (hidden).
+LIST_FILTER_FIELDS = tuple(name for name in IncidentSearchForm.base_fields if name not in ("q", "page"))
+
+
+def list_filters_html(data: Any) -> str:
+    """The incident list's filter fields (everything but the search words), rendered once per process for
+    each language and combination of values: Django's widget templates (an include per option) were a third
+    of the page's time (issue 12 profile). The HTML depends only on these values and the language — errors
+    included (a bad date is refused the same way every time)."""
+    values = tuple((name, tuple(data.getlist(name))) for name in LIST_FILTER_FIELDS if name in data)
+    return _list_filters_html(translation.get_language(), values)
+
+
+@lru_cache(maxsize=512)
+def _list_filters_html(language: str, values: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    data = QueryDict(mutable=True)
+    for name, items in values:
+        data.setlist(name, list(items))
+    form = IncidentSearchForm(data if values else None)
+    return render_to_string("incidents/partials/_list_filters.html", {"form": form})
+
+
+def list_rows(incidents: list[Incident]) -> list[dict[str, Any]]:
+    """The incident list's rows, every label resolved here once per page (issue 12 profile: the template's
+    ``{% url %}``, four ``get_*_display`` and a ``date`` filter per row were half the page's time)."""
+    labels = {
+        name: {value: str(label) for value, label in choices.choices}
+        for name, choices in (("state", State), ("grade", Grade), ("plan", Plan), ("category", Category))
+    }
+    zone = timezone.get_current_timezone()
+    url = reverse("incident", args=[0]).removesuffix("0/") + "{}/"
+    teams: dict[int, str] = {}
+    rows = []
+    for incident in incidents:
+        team = incident.lead_group
+        if team is not None and team.pk not in teams:
+            teams[team.pk] = str(team)
+        rows.append(
+            {
+                "pk": incident.pk,
+                "url": url.format(incident.pk),
+                "title": incident.title,
+                "is_drill": incident.is_drill,
+                "state": incident.state,
+                "state_label": labels["state"].get(incident.state, incident.state),
+                "grade_label": labels["grade"].get(incident.grade, "") if incident.grade else "",
+                "plan_label": labels["plan"].get(incident.plan, "") if incident.plan else "",
+                "category_label": labels["category"].get(incident.category, incident.category),
+                "lead_group": teams[team.pk] if team is not None else "",
+                "detected": incident.detected_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    return rows
+
+
 def timeline_rows(*, incident: Incident) -> list[dict[str, Any]]:
     # Resolved once per page rather than per entry in the template: a 200-entry timeline stays cheap.
     state_labels = {value: str(label) for value, label in State.choices}
@@ -177,14 +238,21 @@ def timeline_html(rows: list[dict[str, Any]]) -> str:
     return mark_safe("\n".join(items))  # noqa: S308 — every value above is escaped
 
 
+KIND_FORM_ID = "id_kind_form_%s"  # the kind correction's fields, apart from the event-start form's
+
+
 def incident(
-    *, user: Any, incident: Incident, regulator_form: forms.BaseForm | None = None
+    *,
+    user: Any,
+    incident: Incident,
+    regulator_form: forms.BaseForm | None = None,
+    kind_form: forms.BaseForm | None = None,
 ) -> dict[str, Any]:
-    """The incident page; ``regulator_form``: the regulator decision as typed, when it was refused."""
+    """The incident page; ``regulator_form`` / ``kind_form``: the form as typed, when it was refused."""
     timeline = timeline_rows(incident=incident)
     checklist = list(selectors.checklist_of(incident=incident))
     for item in checklist:  # issue 13: only the owner, the lead group's lead or the Leadership Group
-        item.may_complete = policies.may_complete_checklist_item(incident, item, user)  # type: ignore[attr-defined]
+        item.may_complete = policies.may_complete_measure(incident, item, user)  # type: ignore[attr-defined]
     return {
         "incident": incident,
         "actor": team_selectors.actor_for(user),
@@ -205,6 +273,11 @@ def incident(
         "done_form": ChecklistDoneForm(),
         "regulator_form": dress(regulator_form) if regulator_form is not None else RegulatorDecisionForm(),
         **_regulator_deadlines(user=user, incident=incident),
+        "kind_form": dress(
+            kind_form
+            if kind_form is not None
+            else KindForm(initial={"kind": incident.kind}, auto_id=KIND_FORM_ID)
+        ),
         "updates": list(selectors.updates_of(incident=incident)),
         "linked": list(selectors.linked_incidents(incident=incident)),
         "next_actor": presentation.next_actor(incident),
@@ -217,6 +290,8 @@ def _regulator_deadlines(*, user: Any, incident: Incident) -> dict[str, Any]:
     started = incident.started_at or incident.detected_at
     return {
         "may_correct_start": policies.may_correct_event_start(incident, user),
+        "may_correct_kind": policies.may_correct_kind(incident, user),
+        "kind_applies": kind_applies(plan=incident.plan, category=incident.category),
         "regulator_deadlines": [
             (
                 deadline,

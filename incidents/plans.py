@@ -22,6 +22,18 @@ class Plan(models.TextChoices):
     SUDDEN = "sudden", _("突发事件应急预案")  # Art. 14
 
 
+class IncidentKind(models.TextChoices):
+    """The kind of sudden event (Art. 14: epidemic, fire, theft/robbery, natural disaster; Art. 2 (三) adds
+    the large-scale power cut and man-made events): the sudden-event plan's measures depend on it."""
+
+    FIRE = "fire", _("火灾")  # Art. 14 (三)
+    EPIDEMIC = "epidemic", _("重大疾病疫情")  # Art. 14 (二)
+    THEFT_ROBBERY = "theft_robbery", _("盗抢")  # Art. 14 (三)
+    NATURAL_DISASTER = "natural_disaster", _("自然灾害")  # Art. 14
+    POWER_CUT = "power_cut", _("大面积停电")  # Art. 2 (三)
+    OTHER = "other", _("其他突发事件（暴力犯罪、人为破坏等）")  # Art. 2 (三)
+
+
 class Grade(models.TextChoices):
     I = "I", _("Ⅰ级 特别重大")  # noqa: E741
     II = "II", _("Ⅱ级 重大")
@@ -54,6 +66,20 @@ TERMINATION_APPROVALS: dict[str, tuple[str, ...]] = {
     Plan.SUDDEN: (ApprovalSlot.LEADERSHIP, ApprovalSlot.BUILDING_SECURITY),  # Art. 16
     Plan.COMPLAINT: (ApprovalSlot.LEADERSHIP, ApprovalSlot.HQ_GENERAL_OFFICE),  # Art. 17
 }
+
+
+# The plans whose measures depend on the kind of event (only the sudden-event plan, Art. 14).
+PLANS_WITH_KINDS: tuple[str, ...] = (Plan.SUDDEN,)
+
+
+def kind_applies(*, plan: str | None, category: str) -> bool:
+    """Whether an incident of this plan (or, before activation, this category) has a kind of event: its plan
+    is one with kinds, or its plan is not chosen yet and the category leads to one or to the Leadership
+    Group's choice (Art. 2 (六))."""
+    if plan:
+        return plan in PLANS_WITH_KINDS
+    default = DEFAULT_PLAN.get(category)
+    return default is None or default in PLANS_WITH_KINDS
 
 
 def default_plan_for(category: str) -> str | None:

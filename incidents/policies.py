@@ -16,7 +16,7 @@ from teams.models import Team
 from teams.roles import SYSTEM_ACTOR, OrgActor
 from teams.selectors import actor_for
 
-from .plans import ApprovalSlot
+from .plans import ApprovalSlot, kind_applies
 from .states import State
 
 if TYPE_CHECKING:
@@ -156,17 +156,48 @@ REGULATOR_DECISION_STATES = frozenset(
 )
 
 
-def may_complete_checklist_item(incident: Incident, item: Any, user: Any) -> bool:
-    """Issue 13: a measure is completed by its owner, the lead group's lead, or the Leadership Group."""
+def may_complete_measure(incident: Incident, measure: Any, user: Any) -> bool:
+    """Issue 13, the one rule for every measure (a checklist item, a dispute plan, a statement's waiting
+    step, a complaint, a corrective action): it is completed by its owner — ``measure.owner`` (a person)
+    or ``measure.owner_role`` (a party, the leader, the deputy) — the lead group's lead, or the Leadership
+    Group. A step the plan gives to one body alone (``measure.owner_only``: the head-office general office
+    vets the statement) is taken by its owner only."""
     actor = _actor(user)
     if actor.is_read_only or incident.state == "closed":
         return False
-    if actor.is_system or actor.in_leadership_group or actor.leads(_lead_group_code(incident)):
+    owner_only = getattr(measure, "owner_only", False)
+    if actor.is_system and not owner_only:
         return True
-    owner = getattr(item, "owner", None)
+    if not owner_only and (actor.in_leadership_group or actor.leads(_lead_group_code(incident))):
+        return True
+    owner = getattr(measure, "owner", None)
     if owner is not None and owner.user_id is not None and is_same_user(user, owner.user_id):
         return True
-    return item.owner_role in actor.parties
+    role = getattr(measure, "owner_role", "")
+    return bool(role) and role in actor.parties
+
+
+def measure_owner_label(measure: Any) -> str:
+    """Who owns the measure, in words: the person, else the role."""
+    owner = getattr(measure, "owner", None)
+    if owner is not None:
+        return str(owner)
+    from .models import OwnerRole
+
+    role = getattr(measure, "owner_role", "") or OwnerRole.LEAD_GROUP_LEAD
+    return str(OwnerRole(role).label) if role in OwnerRole.values else str(role)
+
+
+def measure_refusal(incident: Incident, measure: Any, user: Any) -> str:
+    """Why ``user`` may not complete ``measure`` — naming its owner — or ``""``: one wording for the
+    services, the pages and the API (403)."""
+    if may_complete_measure(incident, measure, user):
+        return ""
+    if getattr(measure, "owner_only", False):
+        return _("只有责任人（%(owner)s）可以办理此项措施。") % {"owner": measure_owner_label(measure)}
+    return _("只有责任人（%(owner)s）、牵头小组组长或领导小组可以完成此项措施。") % {
+        "owner": measure_owner_label(measure)
+    }
 
 
 def may_record_regulator_decision(incident: Incident, user: Any) -> bool:
@@ -190,6 +221,17 @@ def may_waive_regulator_deadline(incident: Incident, user: Any) -> bool:
     """Ending an unmet regulator deadline as missed takes two deciders (four-eyes): one asks, one approves."""
     actor = _actor(user)
     return not actor.is_read_only and actor.is_leadership_decider and incident.state != "closed"
+
+
+def may_correct_kind(incident: Incident, user: Any) -> bool:
+    """Art. 14: the Leadership Group's deciders correct the kind of sudden event, until the case is closed."""
+    actor = _actor(user)
+    return (
+        not actor.is_read_only
+        and actor.is_leadership_decider
+        and incident.state not in (State.CLOSED, State.DISMISSED)
+        and kind_applies(plan=incident.plan, category=incident.category)
+    )
 
 
 def may_correct_event_start(incident: Incident, user: Any) -> bool:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Incident, State
-from .plans import ApprovalSlot
+from .plans import ApprovalSlot, IncidentKind
 
 TRANSITION_LABELS = {
     "report": _("上报领导小组（申请启动）"),
@@ -44,10 +44,14 @@ ACTION_LABELS = {
     "checklist_done": _("完成预案措施"),
     "regulator_decision": _("向监管部门报告的决定"),
     "event_start_corrected": _("更正事件开始时间"),
+    "kind_corrected": _("更正突发事件种类"),
     "regulator_submission": _("登记监管报送"),
     "regulator_waiver_requested": _("申请豁免监管报告时限"),
     "regulator_waiver_approved": _("批准豁免监管报告时限"),
     "roster_generated": _("生成A/B轮换排班"),
+    "second_line_moved": _("二线人员调入一线"),
+    "second_line_returned": _("调入一线的二线人员恢复原岗位"),
+    "after_event_recorded": _("登记事后工作（第十八条）"),
     "roll_call_started": _("撤离点名开始"),
     "roll_call_marked": _("点名确认"),
     "roll_call_closed": _("撤离点名结束"),
@@ -56,6 +60,7 @@ ACTION_LABELS = {
     "dispute_plan_proposed": _("提出纠纷解决方案"),
     "dispute_plan_approved": _("批准纠纷解决方案"),
     "dispute_plan_rejected": _("不批准纠纷解决方案"),
+    "dispute_plan_done": _("纠纷解决方案实施完成"),
     "legal_referral": _("移交法律事务管理部门"),
     "complaint_handler_assigned": _("指定投诉处理人"),
     "complaint_escalated_hq": _("上报总行服务管理部门"),
@@ -104,9 +109,30 @@ STATE_MEANINGS: dict[str, tuple[Any, Any]] = {
 }
 
 
+def kind_label(kind: str) -> str:
+    return str(IncidentKind(kind).label) if kind in IncidentKind.values else str(_("未确定"))
+
+
+def kind_correction_text(payload: dict[str, Any]) -> str:
+    """ "火灾 → 重大疾病疫情：<reason>", then the measures added and removed, in the active language."""
+    text = _("突发事件种类：%(from)s → %(to)s。理由：%(reason)s") % {
+        "from": kind_label(payload.get("from", "")),
+        "to": kind_label(payload["to"]),
+        "reason": payload.get("reason", ""),
+    }
+    if payload.get("added"):
+        text += " " + _("新增措施：%(items)s。") % {"items": "、".join(gettext(t) for t in payload["added"])}
+    if payload.get("removed"):
+        text += " " + _("撤下未完成的措施：%(items)s。") % {
+            "items": "、".join(gettext(t) for t in payload["removed"])
+        }
+    return str(text)
+
+
 # Timeline texts the system writes with figures in them, rebuilt from the entry's payload in the reader's
 # language (the stored Chinese text stays the record the hash chain covers).
 _SYSTEM_COMMENTS = {
+    "kind_corrected": kind_correction_text,
     "late_report_flagged": lambda p: (
         _("发现至上报 %(delay)s 分钟，超过 %(threshold)s 分钟（缓报，第二十一条）")
         % {"delay": p["delay_seconds"] // 60, "threshold": p["threshold_seconds"] // 60}

@@ -17,6 +17,7 @@ urlpatterns = [
         name="regulator-deadline",
     ),
     path("incidents/<int:incident_id>/event-start/", views.event_start, name="event-start"),
+    path("incidents/<int:incident_id>/kind/", views.kind, name="kind-correct"),
     path("checklist/<int:item_id>/done/", views.checklist_done, name="checklist-done"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:incident_id>/<str:name>/", views.inbox_decide, name="inbox-decide"),

@@ -24,7 +24,7 @@ from core.pages import dress, run_for_page
 from security import second_factor
 
 from . import pages, policies, presentation, regulator, search, selectors, services
-from .forms import TRANSITION_FORMS, DeclareForm, IncidentSearchForm, RegulatorDecisionForm
+from .forms import TRANSITION_FORMS, DeclareForm, IncidentSearchForm, KindForm, RegulatorDecisionForm
 from .models import Incident
 from .pages import transition_form
 
@@ -73,7 +73,14 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "count_limit": search.COUNT_LIMIT},
+        {
+            "form": form,
+            "page": page,
+            "rows": pages.list_rows(page.incidents),
+            "filters_html": pages.list_filters_html(request.GET),
+            "query": query.urlencode(),
+            "count_limit": search.COUNT_LIMIT,
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 
@@ -267,6 +274,26 @@ def event_start(request: HttpRequest, incident_id: int) -> HttpResponse:
         ),
         _("已更正事件开始时间，原时间和理由记入时间线。"),
     )
+    return redirect(reverse("incident", args=[incident_id]) + "#facts")
+
+
+@login_required
+@require_POST
+def kind(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Art. 14: the Leadership Group corrects the kind of sudden event; the measures follow."""
+    form = KindForm(request.POST, auto_id=pages.KIND_FORM_ID)
+    outcome = run_for_page(
+        request,
+        lambda: services.incident_correct_kind(
+            incident_id=incident_id, user=request.user, data=request.POST.dict()
+        ),
+        _("已更正突发事件种类，措施清单已按新种类调整，原种类和理由记入时间线。"),
+        form=form,
+    )
+    if outcome.invalid is not None:  # the page again, with the form as typed and its errors beside the fields
+        incident = _incident_or_404(request, incident_id)
+        context = pages.incident(user=request.user, incident=incident, kind_form=form)
+        return render(request, "incidents/incident.html", context, status=400)
     return redirect(reverse("incident", args=[incident_id]) + "#facts")
 
 

@@ -10,8 +10,11 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from teams import selectors as team_selectors
 from teams.forms import DutyPersonField
+from teams.models import Person
 
 from .models import (
     ComplaintCase,
@@ -104,8 +107,29 @@ class ReputationAssessmentForm(forms.ModelForm):
 class DisputePlanForm(forms.ModelForm):
     class Meta:
         model = DisputePlan
-        fields = ["text"]
+        fields = ["text", "owner", "due_at"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"due_at": _("留空为提出后 3 天")}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # issue 13: who carries the plan out — from the complaint group or the Leadership Group
+        self.fields["owner"] = DutyPersonField(
+            holds=Q(team__code__in=("complaint", "leadership")),
+            label=self.fields["owner"].label,
+            required=False,
+            help_text=_("留空为牵头工作小组组长"),
+        )
+
+    def clean_due_at(self) -> Any:
+        value = self.cleaned_data.get("due_at")
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError(_("完成时限须晚于现在。"))
+        return value
+
+
+class DisputePlanDoneForm(forms.Form):
+    evidence = forms.CharField(label=_("实施情况/证据"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 DECISION_CHOICES = [("approve", _("批准")), ("reject", _("不批准"))]
@@ -149,11 +173,6 @@ class CaseCloseForm(forms.Form):
     outcome = forms.CharField(label=_("办结情况"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CaseExtensionForm(forms.Form):
-    extension_days = forms.IntegerField(label=_("批准延期（天）"), min_value=1, max_value=60)
-    extension_reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class CloseWaiverForm(forms.Form):
     reason = forms.CharField(label=_("未办结投诉时结案的理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -167,10 +186,6 @@ class RemedyForm(forms.ModelForm):
         model = Remedy
         fields = ["kind", "customer", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
-
-
-class ComplaintClockForm(forms.Form):
-    is_complex = forms.BooleanField(label=_("复杂投诉（30日）"), required=False)
 
 
 class ExtensionRequestForm(forms.Form):
@@ -204,3 +219,48 @@ class StatementPublishForm(forms.Form):
         if value and value > timezone.now() + timedelta(minutes=5):
             raise forms.ValidationError(_("发布时间不能晚于现在。"))
         return value
+
+
+# --- Art. 18: after the emergency --------------------------------------------------------------------
+
+AFTER_EVENT_MEASURES = {
+    # code → what the plan says (Art. 18), stored in Chinese as the record and translated at display
+    "restore_order": gettext_noop("协助恢复正常秩序"),
+    "positive_publicity": gettext_noop("协调正面宣传报道"),
+}
+
+
+class AfterEventMeasureForm(forms.Form):
+    measure = forms.ChoiceField(
+        label=_("事后工作"), choices=[(code, _(title)) for code, title in AFTER_EVENT_MEASURES.items()]
+    )
+    detail = forms.CharField(
+        label=_("具体内容"), required=False, max_length=150, help_text=_("如：恢复坐席排班、发布服务恢复公告")
+    )
+    owner = DutyPersonField(holds=Q(), label=_("责任人"))
+    due_at = forms.DateTimeField(label=_("完成时限"))
+
+    def clean_due_at(self) -> Any:
+        value = self.cleaned_data.get("due_at")
+        if value and value <= timezone.now():
+            raise forms.ValidationError(_("完成时限须晚于现在。"))
+        return value
+
+
+# --- Art. 14 (1): second line to the front -----------------------------------------------------------
+
+
+class SecondLineForm(forms.Form):
+    people = forms.ModelMultipleChoiceField(
+        label=_("调入一线的二线人员"),
+        queryset=Person.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一名二线人员。")},
+    )
+    note = forms.CharField(label=_("说明"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        field = self.fields["people"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = team_selectors.all_staff().filter(line=Person.Line.SECOND)

@@ -6,6 +6,13 @@ app_name = "measures"
 
 urlpatterns = [
     path("<int:incident_id>/roster/", views.roster, name="roster"),
+    path("<int:incident_id>/roster/second-line/", views.second_line_move, name="second_line_move"),
+    path("<int:incident_id>/after-event/", views.after_event, name="after_event"),
+    path(
+        "<int:incident_id>/after-event/<int:item_id>/done/",
+        views.after_event_complete,
+        name="after_event_done",
+    ),
     path("<int:incident_id>/roll-call/", views.roll_call, name="roll_call"),
     path("<int:incident_id>/roll-call/live/", views.roll_call_partial, name="roll_call_live"),
     path("<int:incident_id>/roll-call/entries/<int:entry_id>/", views.roll_call_mark, name="roll_call_mark"),
@@ -24,7 +31,7 @@ urlpatterns = [
         "<int:incident_id>/cases/<int:case_id>/escalate/", views.complaint_case_escalate, name="case_escalate"
     ),
     path("<int:incident_id>/cases/<int:case_id>/<str:action>/", views.complaint_case_act, name="case_act"),
-    path("<int:incident_id>/extension/decide/", views.extension_decide, name="extension_decide"),
+    path("<int:incident_id>/dispute-plans/<int:plan_id>/done/", views.dispute_plan_done, name="dispute_done"),
     path("<int:incident_id>/statements/<int:statement_id>/vet/", views.statement_vet, name="statement_vet"),
     path(
         "<int:incident_id>/statements/<int:statement_id>/publish/",

@@ -52,6 +52,15 @@ LABELS: dict[str, dict[Any, Any]] = {
 }
 
 
+def _notification_labels(kind: str) -> dict[Any, Any]:
+    """The escalation app's channel and delivery-status names (the report's message list)."""
+    try:
+        from escalation.models import Notification  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    return dict(Notification.Channel.choices if kind == "channel" else Notification.Status.choices)
+
+
 def _timer_labels() -> dict[Any, Any]:
     """The escalation app's clock names, when that app is installed."""
     try:
@@ -64,5 +73,10 @@ def _timer_labels() -> dict[Any, Any]:
 def label(kind: str, code: object) -> str:
     if code in (None, ""):
         return "—" if kind != "retest" else str(LABELS["retest"][""])
-    labels = _timer_labels() if kind == "timer" else LABELS.get(kind, {})
+    if kind == "timer":
+        labels = _timer_labels()
+    elif kind in ("channel", "message_status"):
+        labels = _notification_labels(kind)
+    else:
+        labels = LABELS.get(kind, {})
     return str(labels.get(code, code))

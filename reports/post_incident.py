@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from escalation import selectors as escalation_selectors
 from incidents import selectors as incident_selectors
 from incidents.models import ChecklistItem, Incident, TimelineEntry
 from security import masking
@@ -176,6 +177,33 @@ def _measures_section(incident: Incident) -> list[dict[str, Any]]:
     ]
 
 
+def _messages_section(incident: Incident) -> list[dict[str, Any]]:
+    """Who was told (issue 13): per message, the recipient, channel, when it was sent, delivered or failed
+    (with the error), acknowledged by whom and when — the rows the incident page lists, read by the same
+    selector (``escalation.selectors.messages_of``, one query whatever their number)."""
+    return [
+        {
+            "at": iso(message.created_at),
+            "event": message.event,
+            "subject": message.subject,
+            "recipient": message.recipient_name or masking.mask_value(masking.TEXT, message.address),
+            "channel": message.channel,
+            "status": message.status,
+            "sent_at": iso(message.sent_at),
+            "error": message.last_error if message.status == message.Status.FAILED else "",
+            "needs_ack": message.needs_ack,
+            "acknowledged_at": iso(message.acknowledged_at),
+            "acknowledged_by": (
+                _user_name(message.acknowledged_by) or message.recipient_name
+                if message.acknowledged_at
+                else None
+            ),
+            "acknowledged_via": message.acknowledged_via,
+        }
+        for message in escalation_selectors.messages_of(incident=incident)
+    ]
+
+
 def _progress_updates_section(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
     return [
         {"at": iso(entry.at), "who": entry.actor_name, "text": entry.comment}
@@ -324,6 +352,7 @@ def report_content(*, incident: Incident) -> dict[str, Any]:
         "approvals": _approvals_section(incident),
         "measures": _measures_section(incident),
         "progress_updates": _progress_updates_section(entries),
+        "messages": _messages_section(incident),
         "regulator": _regulator_section(incident, entries),
         "investigation": _investigation_section(investigation),
         "consequences": _consequences_section(incident, investigation),

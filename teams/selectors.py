@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.db import connection
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from .models import ActingLeader, Membership, Party, Person, Team
+from .models import ActingLeader, Membership, Party, Person, Team, UserPreference
 from .roles import ANONYMOUS_ACTOR, AUDITOR_GROUP, INTEGRATOR_GROUP, OrgActor
 
 _CACHE_ATTR = "_org_actor"
@@ -152,12 +153,21 @@ def all_staff() -> QuerySet[Person]:
     )
 
 
-def people_for(*, user: Any, search: str = "", team: str = "", role: str = "") -> QuerySet[Person]:
-    """People an API client may pick (an on-scene commander, investigators, a responsible person): scoped like
-    the incidents, searchable by name, team code and role (leader, deputy, lead, member, or a party kind)."""
+def people_for(
+    *, user: Any, search: str = "", team: str = "", role: str = "", in_organisation: bool | None = None
+) -> QuerySet[Person]:
+    """People an API client may pick (an on-scene commander, investigators, a responsible person, an employee
+    on the roster or the roll call): scoped like the incidents — whoever reads the desk sees everyone active,
+    anyone else nobody — searchable by name, team code and role (leader, deputy, lead, member, or a party
+    kind); ``in_organisation`` keeps the emergency organisation (True) or everyone outside it (False)."""
     if not actor_for(user).may_read_desk:
         return Person.objects.none()
     people = Person.objects.filter(is_active=True)
+    in_org = Q(pk__in=Membership.objects.values("person_id")) | Q(
+        pk__in=Party.objects.filter(person__isnull=False).values("person_id")  # NOT IN must not meet a NULL
+    )
+    if in_organisation is not None:
+        people = people.filter(in_org if in_organisation else ~in_org)
     if search:
         people = people.filter(name__icontains=search)
     if team:
@@ -186,3 +196,20 @@ def acting_periods_current_and_upcoming() -> QuerySet[ActingLeader]:
         .select_related("person", "acts_for_person")
         .order_by("starts_at", "id")
     )
+
+
+def preferred_languages(
+    *, user_ids: Collection[int], person_ids: Collection[int]
+) -> dict[str, dict[int, str]]:
+    """The UI language each user and each person's user account prefers (``UserPreference``), in two
+    queries: ``{"users": {user_id: lang}, "people": {person_id: lang}}``. Whoever has no account or no
+    preference is absent (the caller falls back to ``LANGUAGE_CODE``)."""
+    person_users = dict(
+        Person.objects.filter(pk__in=person_ids, user__isnull=False).values_list("pk", "user_id")
+    )
+    wanted = set(user_ids) | set(person_users.values())
+    by_user = dict(UserPreference.objects.filter(user_id__in=wanted).values_list("user_id", "language"))
+    return {
+        "users": {user_id: by_user[user_id] for user_id in user_ids if user_id in by_user},
+        "people": {pk: by_user[uid] for pk, uid in person_users.items() if uid in by_user},
+    }

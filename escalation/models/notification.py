@@ -86,6 +86,9 @@ class Notification(models.Model):
     secret = models.CharField(_("加签密钥"), max_length=200, blank=True)
     subject = models.CharField(_("标题"), max_length=300)
     body = models.TextField(_("正文"))
+    # The language the subject and body were rendered in: the recipient's preference (issue 12); the stored
+    # words are exactly what was sent.
+    language = models.CharField(_("语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     is_drill = models.BooleanField(_("演练"), default=False)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)

@@ -108,6 +108,7 @@ HANDLERS: dict[str, TimerHandler] = {
     K.POST_EVENT_WATCH: _fire_nothing,
     K.ACK_SILENT: _fire_ack_silent,
     K.MEASURE_OVERDUE: fire_measure_overdue,
+    K.AFTER_EVENT_OVERDUE: fire_measure_overdue,
 }
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from incidents import services as incident_services
 from incidents.policies import SYSTEM_USER
+from teams import selectors as team_selectors
 
 from .. import audience as audience_module
 from .. import channels, messages
@@ -45,7 +46,11 @@ def notify(
             audience,
         )
         return []
-    subject, body = messages.render(event=event, incident=incident, context=context)
+    languages = _languages(targets)
+    rendered = {
+        language: messages.render(event=event, incident=incident, context=context, language=language)
+        for language in sorted(set(languages.values()))
+    }
     now = timezone.now()
     batch = uuid.uuid4()
     is_drill = bool(getattr(incident, "is_drill", False) or context.get("is_drill"))
@@ -61,8 +66,9 @@ def notify(
                 channel=target.channel,
                 address=target.address,
                 secret=target.secret,
-                subject=subject,
-                body=body,
+                subject=rendered[languages[target]][0],
+                body=rendered[languages[target]][1],
+                language=languages[target],
                 is_drill=is_drill,
                 status=Notification.Status.SENT if target.channel == "inbox" else Notification.Status.PENDING,
                 sent_at=now if target.channel == "inbox" else None,
@@ -83,6 +89,26 @@ def notify(
     if outgoing:
         transaction.on_commit(lambda: _enqueue_deliveries(outgoing), robust=True)
     return rows
+
+
+def _languages(targets: list[tuple[str, Any]]) -> dict[Any, str]:
+    """Each target's language (issue 12): the preference of the user whose inbox it is, or of the person
+    whose mailbox or phone it is; shared mailboxes, robots, webhooks and people without an account get the
+    default (``LANGUAGE_CODE``, zh-hans)."""
+    preferred = team_selectors.preferred_languages(
+        user_ids=[t.user_id for _key, t in targets if t.user_id is not None],
+        person_ids=[t.person_id for _key, t in targets if t.person_id is not None],
+    )
+    default = settings.LANGUAGE_CODE
+    return {
+        target: (
+            preferred["users"].get(target.user_id)
+            if target.user_id is not None
+            else preferred["people"].get(target.person_id)
+        )
+        or default
+        for _key, target in targets
+    }
 
 
 def _enqueue_deliveries(ids: Iterable[int]) -> None:

@@ -12,6 +12,7 @@ from incidents.forms import (
     ChecklistDoneForm,
     DeclareForm,
     EventStartForm,
+    KindForm,
     ProgressUpdateForm,
     RegulatorDecisionForm,
     RegulatorSubmissionForm,
@@ -35,6 +36,7 @@ DeclareSerializer = serializer_for_form(DeclareForm, "DeclareIncident")
 ProgressUpdateInputSerializer = serializer_for_form(ProgressUpdateForm, "ProgressUpdateInput")
 RegulatorDecisionInputSerializer = serializer_for_form(RegulatorDecisionForm, "RegulatorDecisionInput")
 EventStartInputSerializer = serializer_for_form(EventStartForm, "EventStartInput")
+KindInputSerializer = serializer_for_form(KindForm, "KindCorrectionInput")
 RegulatorWaiverInputSerializer = serializer_for_form(RegulatorWaiverForm, "RegulatorWaiverInput")
 
 
@@ -102,8 +104,9 @@ class IncidentListSerializer(ReadModelSerializer):
         """The same dict DRF's field-by-field walk makes (``test_api_list_fast_path`` compares them), built
         directly: the list endpoint's time was mostly that walk (issue 12 profile)."""
         lead_group = incident.lead_group
+        zone = timezone.get_current_timezone()  # what DRF's DateTimeField looks up twice per value
         times = {
-            name: None if (value := getattr(incident, name)) is None else _DATETIME.to_representation(value)
+            name: None if (value := getattr(incident, name)) is None else _iso(value, zone)
             for name in _LIST_TIMES
         }
         return {
@@ -120,7 +123,13 @@ class IncidentListSerializer(ReadModelSerializer):
         }
 
 
-_DATETIME = serializers.DateTimeField()
+def _iso(value: Any, zone: Any) -> str:
+    """``serializers.DateTimeField().to_representation`` for an aware datetime with the default ISO 8601
+    format: in the current time zone, ``Z`` for UTC."""
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 _LIST_TIMES = (
     "detected_at",
     "reported_at",
@@ -150,6 +159,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
     class Meta(IncidentListSerializer.Meta):
         fields = [
             *IncidentListSerializer.Meta.fields,
+            "kind",
             "description",
             "grade_evidence",
             "affected_system",
@@ -249,6 +259,7 @@ class ChecklistItemSerializer(ReadModelSerializer):
             "done_by",
             "evidence",
             "template_version",
+            "kinds",
         ]
         read_only_fields = fields
 

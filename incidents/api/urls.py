@@ -47,4 +47,5 @@ urlpatterns = [
         name="incident-regulator-waiver-approve",
     ),
     path("incidents/<int:pk>/event-start/", views.EventStartView.as_view(), name="incident-event-start"),
+    path("incidents/<int:pk>/kind/", views.KindView.as_view(), name="incident-kind"),
 ]

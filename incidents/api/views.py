@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.datastructures import MultiValueDict
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -37,6 +37,7 @@ from .serializers import (
     EventStartInputSerializer,
     IncidentDetailSerializer,
     IncidentListSerializer,
+    KindInputSerializer,
     ProgressUpdateInputSerializer,
     ProgressUpdateSerializer,
     RegulatorDeadlineSerializer,
@@ -100,6 +101,14 @@ def _visible_incident(request: Request, pk: int) -> Incident:
     return incident
 
 
+@extend_schema_view(
+    get=extend_schema(
+        description=(
+            "The incidents the caller may read, newest first, 50 a page, filtered by state, category, plan, "
+            "grade, is_drill and detection time. `count` is exact: the number of incidents that match."
+        )
+    )
+)
 class IncidentListView(generics.ListAPIView):
     serializer_class = IncidentListSerializer
     filterset_class = IncidentFilter
@@ -261,6 +270,18 @@ class EventStartView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         _visible_incident(request, pk)
         services.incident_correct_event_start(incident_id=pk, user=request.user, data=_data(request))
+        incident = selectors.incident_detail(user=request.user, incident_id=pk)
+        return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
+
+
+class KindView(APIView):
+    """Art. 14: the Leadership Group corrects the kind of sudden event, with a reason; while the plan runs
+    the checklist follows (the new kind's measures added, the open ones of other kinds removed)."""
+
+    @extend_schema(request=KindInputSerializer, responses={200: IncidentDetailSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        _visible_incident(request, pk)
+        services.incident_correct_kind(incident_id=pk, user=request.user, data=_data(request))
         incident = selectors.incident_detail(user=request.user, incident_id=pk)
         return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
 

@@ -4,10 +4,11 @@ at activation so that editing a template never changes a running incident."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from incidents.plans import Plan
+from incidents.plans import IncidentKind, Plan
 
 
 class OwnerRole(models.TextChoices):
@@ -23,6 +24,17 @@ class OwnerRole(models.TextChoices):
 class Recurrence(models.TextChoices):
     NONE = "", _("一次")
     WEEKLY_FRIDAY = "weekly_friday", _("每周五")  # Art. 14 (2): disinfection every Friday
+
+
+def kinds_field() -> ArrayField:
+    """The kinds of event a measure applies to (Art. 14); empty: every kind (a measure common to all)."""
+    return ArrayField(
+        models.CharField(max_length=30, choices=IncidentKind.choices),
+        verbose_name=_("适用事件种类"),
+        default=list,
+        blank=True,
+        help_text=_("留空表示适用于所有种类"),
+    )
 
 
 class ChecklistTemplate(models.Model):
@@ -55,6 +67,7 @@ class ChecklistTemplateItem(models.Model):
     recurrence = models.CharField(
         _("重复"), max_length=20, choices=Recurrence.choices, default="", blank=True
     )
+    kinds = kinds_field()
 
     class Meta:
         verbose_name = _("模板措施")
@@ -100,6 +113,7 @@ class ChecklistItem(models.Model):
         related_name="+",
     )
     evidence = models.TextField(_("完成情况/证据"), blank=True)
+    kinds = kinds_field()
 
     class Meta:
         verbose_name = _("预案措施")
@@ -112,3 +126,13 @@ class ChecklistItem(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+    @property
+    def kinds_display(self) -> list[str]:
+        return [str(IncidentKind(kind).label) for kind in self.kinds if kind in IncidentKind.values]
+
+
+def applies_to(kinds: list[str], kind: str) -> bool:
+    """A measure applies to an incident of ``kind`` when it is common (no kinds) or tagged with that kind;
+    while the kind is not known (blank) every measure applies, so none is missed (docs/decisions.md)."""
+    return not kinds or not kind or kind in kinds

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, transition
 
 from incidents import policies
-from incidents.plans import Category, Grade, Plan, lead_group_for, required_approvals
+from incidents.plans import Category, Grade, IncidentKind, Plan, lead_group_for, required_approvals
 from incidents.states import OPEN_STATES, State
 
 __all__ = ["OPEN_STATES", "Incident", "RegulatorDecision", "State"]
@@ -41,6 +41,8 @@ class Incident(models.Model):
     description = models.TextField(_("情况描述"), blank=True)
     category = models.CharField(_("事件类别"), max_length=30, choices=Category.choices)
     plan = models.CharField(_("应急预案"), max_length=20, choices=Plan.choices, blank=True)
+    # The kind of sudden event (Art. 14): which of the plan's measures apply. Blank: not known yet.
+    kind = models.CharField(_("突发事件种类"), max_length=30, choices=IncidentKind.choices, blank=True)
     lead_group = models.ForeignKey(
         "teams.Team",
         verbose_name=_("牵头工作小组"),

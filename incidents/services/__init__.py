@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .acting import IncidentAction, incident_action, incident_locked, incidents_locked
 from .acting import _plain as json_safe
-from .checklists import checklist_instantiate, checklist_item_complete
+from .checklists import checklist_instantiate, checklist_item_complete, incident_correct_kind
 from .records import (
     incident_add_attachment,
     incident_add_update,
@@ -31,6 +31,7 @@ __all__ = [
     "incident_add_attachment",
     "incident_add_update",
     "incident_correct_event_start",
+    "incident_correct_kind",
     "incident_declare",
     "incident_locked",
     "incidents_locked",

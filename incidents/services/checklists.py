@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core import errors as refusals
@@ -14,9 +15,10 @@ from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid
 from teams import selectors as team_selectors
 from teams.models import Party, Person, Team
 
-from .. import events, policies
-from ..forms import ChecklistDoneForm
+from .. import events, policies, presentation
+from ..forms import ChecklistDoneForm, KindForm
 from ..models import ChecklistItem, ChecklistTemplate, Incident, OwnerRole, Recurrence
+from ..models.checklist import ChecklistTemplateItem, applies_to
 from .acting import incident_action
 
 
@@ -37,34 +39,98 @@ def _next_friday(after: datetime) -> datetime:
     return (local + timedelta(days=days)).replace(hour=18, minute=0, second=0, microsecond=0)
 
 
+def _copy(item: ChecklistTemplateItem, *, version: int, incident: Incident, at: datetime) -> ChecklistItem:
+    due = at + timedelta(minutes=item.due_after_minutes)
+    if item.recurrence == Recurrence.WEEKLY_FRIDAY:
+        due = _next_friday(at)
+    return ChecklistItem(
+        incident=incident,
+        template_item=item,
+        template_version=version,
+        position=item.position,
+        code=item.code,
+        title=item.title,
+        article=item.article,
+        owner_role=item.owner_role,
+        owner=_owner_for(item.owner_role, incident),
+        due_at=due,
+        recurrence=item.recurrence,
+        kinds=item.kinds,
+    )
+
+
 def checklist_instantiate(*, incident: Incident, at: datetime) -> list[ChecklistItem]:
-    """Copy the plan's current template onto the incident at activation (Art. 11)."""
+    """Copy the plan's current template onto the incident at activation (Art. 11): the measures common to
+    every kind of event and those of the incident's kind (Art. 14) — all of them while the kind is unknown."""
     template = (
         ChecklistTemplate.objects.filter(plan=incident.plan, is_active=True).order_by("-version").first()
     )
     if template is None:
         return []
-    items = []
-    for item in template.items.order_by("position"):
-        due = at + timedelta(minutes=item.due_after_minutes)
-        if item.recurrence == Recurrence.WEEKLY_FRIDAY:
-            due = _next_friday(at)
-        items.append(
-            ChecklistItem(
-                incident=incident,
-                template_item=item,
-                template_version=template.version,
-                position=item.position,
-                code=item.code,
-                title=item.title,
-                article=item.article,
-                owner_role=item.owner_role,
-                owner=_owner_for(item.owner_role, incident),
-                due_at=due,
-                recurrence=item.recurrence,
+    items = [
+        _copy(item, version=template.version, incident=incident, at=at)
+        for item in template.items.order_by("position")
+        if applies_to(item.kinds, incident.kind)
+    ]
+    return ChecklistItem.objects.bulk_create(items)
+
+
+def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) -> Incident:
+    """Art. 14: the Leadership Group corrects the kind of sudden event, with a reason. While the plan runs
+    (activated, executing, termination requested) the checklist follows: the new kind's measures missing
+    from it are added (from the template version the checklist came from, due from now), and the open
+    measures that apply only to other kinds are removed; done ones stay, as done. The timeline keeps the old
+    and the new kind, the reason, and what was added and removed."""
+    with incident_action(incident_id, user=user, may=policies.may_correct_kind) as act:
+        incident = act.incident
+        form = KindForm(data)
+        if not form.is_valid():
+            raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
+        previous, kind = incident.kind, form.cleaned_data["kind"]
+        if kind == previous:
+            raise Invalid(
+                refusals.invalid_fields_message(),
+                detail={"kind": [{"message": _("事件种类未改变。"), "code": "unchanged"}]},
+            )
+        now = timezone.now()
+        incident.kind = kind
+        incident.save(update_fields=["kind", "updated_at"])
+        added: list[ChecklistItem] = []
+        removed: list[ChecklistItem] = []
+        if incident.activated_at is not None and incident.is_open:
+            current = list(ChecklistItem.objects.select_for_update(of=("self",)).filter(incident=incident))
+            removed = [i for i in current if i.done_at is None and not applies_to(i.kinds, kind)]
+            ChecklistItem.objects.filter(pk__in=[i.pk for i in removed]).delete()
+            version = next((i.template_version for i in current if i.template_version), None)
+            templates = ChecklistTemplate.objects.filter(plan=incident.plan)
+            template = (
+                templates.filter(version=version).first()
+                if version
+                else templates.filter(is_active=True).order_by("-version").first()
+            )
+            present = {i.code for i in current if i not in removed}
+            if template is not None:
+                added = ChecklistItem.objects.bulk_create(
+                    _copy(item, version=template.version, incident=incident, at=now)
+                    for item in template.items.order_by("position")
+                    if item.kinds and kind in item.kinds and item.code not in present
+                )
+        payload = {
+            "from": previous,
+            "to": kind,
+            "reason": form.cleaned_data["reason"],
+            "added": [item.title for item in added],
+            "removed": [item.title for item in removed],
+        }
+        with translation.override(settings.LANGUAGE_CODE):  # the record's text, in the plan's language
+            comment = presentation.kind_correction_text(payload)
+        act.record("kind_corrected", comment=comment, payload=payload, at=now)
+        events.publish(
+            events.IncidentKindCorrected(
+                incident=incident, actor=user, added=added, removed_ids=[i.pk for i in removed]
             )
         )
-    return ChecklistItem.objects.bulk_create(items)
+        return incident
 
 
 def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) -> ChecklistItem:
@@ -76,11 +142,9 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
         checklist_item = (
             ChecklistItem.objects.select_for_update(of=("self",)).select_related("owner").get(pk=item_id)
         )
-        if not policies.may_complete_checklist_item(incident, checklist_item, user):
-            raise Forbidden(
-                _("只有责任人（%(owner)s）、牵头小组组长或领导小组可以完成此项措施。")
-                % {"owner": checklist_item.owner or checklist_item.get_owner_role_display()}
-            )
+        refusal = policies.measure_refusal(incident, checklist_item, user)
+        if refusal:
+            raise Forbidden(refusal)
         if checklist_item.done_at:
             raise Conflict(
                 _("该措施已由 %(who)s 完成。") % {"who": checklist_item.done_by}, current_state=incident.state

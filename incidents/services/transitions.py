@@ -51,6 +51,7 @@ def incident_declare(
     incident = Incident(
         title=cleaned["title"],
         category=cleaned["category"],
+        kind=cleaned["kind"],
         description=cleaned["description"],
         detected_at=cleaned["detected_at"],
         started_at=started_at or cleaned["started_at"] or cleaned["detected_at"],

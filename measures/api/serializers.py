@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from incidents.models import ChecklistItem
 from measures.models import (
     ClarificationStatement,
     ComplaintCase,
-    ComplaintClock,
+    ComplaintCloseWaiver,
     DisputePlan,
+    FrontLineMove,
     LegalReferral,
     MediaReport,
     Remedy,
@@ -63,18 +65,69 @@ MediaReportSerializer = _model(MediaReport)
 ReputationAssessmentSerializer = _model(ReputationAssessment)
 DisputePlanSerializer = _model(DisputePlan)
 LegalReferralSerializer = _model(LegalReferral)
-ComplaintCaseSerializer = _model(ComplaintCase)
+ComplaintCloseWaiverSerializer = _model(ComplaintCloseWaiver)
+
+
+class ComplaintCaseSerializer(serializers.ModelSerializer):
+    """One complaint with its clock: how many days, and when it is due (issue 13)."""
+
+    limit_days = serializers.IntegerField(read_only=True)
+    due_at = serializers.DateTimeField(read_only=True)
+    extension_pending = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ComplaintCase
+        fields = "__all__"
+
+
 RemedySerializer = _model(Remedy)
 ClarificationStatementSerializer = _model(ClarificationStatement)
 
 
-class ComplaintClockSerializer(serializers.ModelSerializer):
-    limit_days = serializers.IntegerField(read_only=True)
-    due_at = serializers.DateTimeField(read_only=True)
+class FrontLineMoveSerializer(serializers.ModelSerializer):
+    """Art. 14 (1): one second-line person moved to the front for this incident (ended: ``ended_at``)."""
+
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
 
     class Meta:
-        model = ComplaintClock
-        fields = "__all__"
+        model = FrontLineMove
+        fields = [
+            "id",
+            "incident",
+            "person",
+            "person_name",
+            "moved_at",
+            "moved_by",
+            "note",
+            "is_active",
+            "ended_at",
+            "ended_reason",
+        ]
+
+
+class AfterEventMeasureSerializer(serializers.ModelSerializer):
+    """Art. 18: one after-event measure (a checklist item of the incident), with its owner and evidence."""
+
+    owner_name = serializers.CharField(source="owner.name", read_only=True, allow_null=True, default=None)
+    is_done = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ChecklistItem
+        fields = [
+            "id",
+            "incident",
+            "code",
+            "title",
+            "article",
+            "owner",
+            "owner_name",
+            "due_at",
+            "is_done",
+            "done_at",
+            "done_by",
+            "evidence",
+        ]
 
 
 class MeasuresSerializer(serializers.Serializer):
@@ -89,4 +142,5 @@ class MeasuresSerializer(serializers.Serializer):
     cases = ComplaintCaseSerializer(many=True)
     remedies = RemedySerializer(many=True)
     statements = ClarificationStatementSerializer(many=True)
-    clock = ComplaintClockSerializer(allow_null=True)
+    second_line = FrontLineMoveSerializer(many=True)
+    after_event = AfterEventMeasureSerializer(many=True)

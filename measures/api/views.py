@@ -20,6 +20,8 @@ from rest_framework.views import APIView
 
 from incidents.api.schema import serializer_for_form
 from incidents.api.views import ERRORS, _data, _visible_incident
+from incidents.forms import ChecklistDoneForm
+from incidents.models import ChecklistItem
 from measures import forms as measure_forms
 from measures import selectors, services
 from measures.models import ClarificationStatement, ComplaintCase, DisputePlan, RollCall, RollCallEntry
@@ -34,6 +36,8 @@ class MeasuresView(APIView):
         records = selectors.complaint_records(incident=incident)
         records["roster"] = selectors.latest_roster(incident=incident)
         records["roll_call"] = selectors.roll_call_current(incident=incident)
+        records["second_line"] = selectors.front_line_moves(incident=incident)
+        records["after_event"] = selectors.after_event_measures(incident=incident)
         return Response(out.MeasuresSerializer(records).data)
 
 
@@ -46,9 +50,33 @@ class Write:
     answer: type[serializers.Serializer]
     # an item-level write: the model whose row ``item`` names and how it reaches its incident
     item: tuple[type[Model], str, str] | None = None
+    many: bool = False  # the write answers a list (several rows written at once)
 
 
 WRITES = [
+    Write(
+        "second-line",
+        "second-line",
+        measure_forms.SecondLineForm,
+        services.second_line_move,
+        out.FrontLineMoveSerializer,
+        many=True,
+    ),
+    Write(
+        "after-event",
+        "after-event",
+        measure_forms.AfterEventMeasureForm,
+        services.after_event_record,
+        out.AfterEventMeasureSerializer,
+    ),
+    Write(
+        "after-event/<int:item>/done",
+        "after-event-done",
+        ChecklistDoneForm,
+        services.after_event_complete,
+        out.AfterEventMeasureSerializer,
+        (ChecklistItem, "incident_id", "item_id"),
+    ),
     Write(
         "roster", "roster", measure_forms.RosterForm, services.roster_generate, out.RotationRosterSerializer
     ),
@@ -105,6 +133,14 @@ WRITES = [
         (DisputePlan, "incident_id", "plan_id"),
     ),
     Write(
+        "dispute-plans/<int:item>/done",
+        "dispute-plan-done",
+        measure_forms.DisputePlanDoneForm,
+        services.dispute_plan_complete,
+        out.DisputePlanSerializer,
+        (DisputePlan, "incident_id", "plan_id"),
+    ),
+    Write(
         "legal-referrals",
         "legal-referral",
         measure_forms.LegalReferralForm,
@@ -128,25 +164,35 @@ WRITES = [
     ),
     Write("remedies", "remedy", measure_forms.RemedyForm, services.remedy_record, out.RemedySerializer),
     Write(
-        "complaint-clock",
-        "complaint-clock",
-        measure_forms.ComplaintClockForm,
-        services.complaint_clock_start,
-        out.ComplaintClockSerializer,
+        "complaint-cases/<int:item>/close",
+        "complaint-case-close",
+        measure_forms.CaseCloseForm,
+        services.complaint_case_close,
+        out.ComplaintCaseSerializer,
+        (ComplaintCase, "incident_id", "case_id"),
     ),
     Write(
-        "complaint-clock/extension",
-        "complaint-clock-extension",
+        "complaint-cases/<int:item>/extension",
+        "complaint-case-extension",
         measure_forms.ExtensionRequestForm,
-        services.complaint_clock_request_extension,
-        out.ComplaintClockSerializer,
+        services.complaint_case_extension_request,
+        out.ComplaintCaseSerializer,
+        (ComplaintCase, "incident_id", "case_id"),
     ),
     Write(
-        "complaint-clock/extension/decide",
-        "complaint-clock-extension-decide",
+        "complaint-cases/<int:item>/extension/decide",
+        "complaint-case-extension-decide",
         measure_forms.DecisionForm,
-        services.complaint_clock_decide_extension,
-        out.ComplaintClockSerializer,
+        services.complaint_case_extension_decide,
+        out.ComplaintCaseSerializer,
+        (ComplaintCase, "incident_id", "case_id"),
+    ),
+    Write(
+        "complaint-close-waiver",
+        "complaint-close-waiver",
+        measure_forms.CloseWaiverForm,
+        services.complaint_close_waive,
+        out.ComplaintCloseWaiverSerializer,
     ),
     Write(
         "statements",
@@ -182,7 +228,7 @@ def write_view(write: Write) -> Callable[..., Any]:
         @extend_schema(
             operation_id=f"measures_{write.name.replace('-', '_')}",
             request=request_schema,
-            responses={200: write.answer, **ERRORS},
+            responses={200: write.answer(many=True) if write.many else write.answer, **ERRORS},
         )
         def post(self, request: Request, pk: int, item: int | None = None) -> Response:
             _visible_incident(request, pk)
@@ -194,7 +240,7 @@ def write_view(write: Write) -> Callable[..., Any]:
                 if not model._default_manager.filter(pk=item, **{to_incident: pk}).exists():
                     raise Http404
                 result = write.service(**{keyword: item}, user=request.user, data=data)
-            return Response(write.answer(result).data)
+            return Response(write.answer(result, many=write.many).data)
 
     WriteView.__name__ = WriteView.__qualname__ = f"Measures{write.name.title().replace('-', '')}View"
     return WriteView.as_view()

@@ -1,6 +1,5 @@
 from .complaint import (
     ComplaintCase,
-    ComplaintClock,
     ComplaintCloseWaiver,
     DisputePlan,
     LegalReferral,
@@ -8,6 +7,7 @@ from .complaint import (
     Remedy,
     ReputationAssessment,
 )
+from .front_line import FrontLineMove
 from .roll_call import RollCall, RollCallEntry
 from .roster import RosterAssignment, RotationRoster
 from .statement import ClarificationStatement
@@ -15,9 +15,9 @@ from .statement import ClarificationStatement
 __all__ = [
     "ClarificationStatement",
     "ComplaintCase",
-    "ComplaintClock",
     "ComplaintCloseWaiver",
     "DisputePlan",
+    "FrontLineMove",
     "LegalReferral",
     "MediaReport",
     "Remedy",

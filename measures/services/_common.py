@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy
 
 from core import errors as refusals
 from core.errors import Invalid
+from escalation.models import TimerKind
+from escalation.states import states_keeping
 from incidents import policies
 from incidents import services as incident_services
 from incidents.models import Incident, State
@@ -25,11 +27,15 @@ ROLL_CALL_STATES = (State.MONITORING, State.REPORTED, *MEASURE_STATES)
 MISSING_UPDATE_STATES = (*ROLL_CALL_STATES, State.TERMINATED, State.INVESTIGATING)
 # Complaints go on after the incident terminates (Art. 14-bis 7, issue 13): until the case is closed.
 COMPLAINT_STATES = (*MEASURE_STATES, State.TERMINATED, State.INVESTIGATING)
+# Art. 18's after-event work: recorded while its overdue clock runs — after the termination, until the close
+# (the clock table ``escalation.states`` is the one place that says so).
+AFTER_EVENT_STATES = states_keeping(TimerKind.AFTER_EVENT_OVERDUE)
 
 _STATE_REFUSALS: dict[tuple[str, ...], Any] = {
     MEASURE_STATES: gettext_lazy("当前状态为“%(state)s”，预案措施只能在启动后、终止前登记。"),
     ROLL_CALL_STATES: gettext_lazy("当前状态为“%(state)s”，撤离点名只能在事件登记后、终止前开始。"),
     COMPLAINT_STATES: gettext_lazy("当前状态为“%(state)s”，投诉处理只能在启动后、结案前登记。"),
+    AFTER_EVENT_STATES: gettext_lazy("当前状态为“%(state)s”，事后工作（第十八条）只能在终止后、结案前登记。"),
 }
 
 

@@ -11,20 +11,23 @@ from core.errors import Invalid
 from teams import selectors as team_selectors
 from teams.models import Person
 
+from .. import selectors
 from ..forms import RosterForm
 from ..models import RosterAssignment, RotationRoster
 from ._common import measure_action, record, valid
 
 
-def roster_split(people: list[Person]) -> dict[int, str]:
+def roster_split(people: list[Person], front_line: frozenset[int] = frozenset()) -> dict[int, str]:
     """Split everyone into A and B, balanced by line first (Art. 14: second line moves to the front) and
     then by main skill: within each line, people of the same skill alternate between the groups, and each
-    line starts with the group that is smaller so far, so the totals never differ by more than one."""
+    line starts with the group that is smaller so far, so the totals never differ by more than one.
+    ``front_line``: the second-line people moved to the front for this incident count as front line."""
     groups: dict[int, str] = {}
     totals = {"A": 0, "B": 0}
     by_line: dict[str, list[Person]] = {}
     for person in people:
-        by_line.setdefault(person.line, []).append(person)
+        line = Person.Line.FIRST if person.pk in front_line else person.line
+        by_line.setdefault(line, []).append(person)
     for line in sorted(by_line):
         members = sorted(by_line[line], key=lambda p: ((p.skills or "~").split(",")[0].strip(), p.name, p.pk))
         first = "A" if totals["A"] <= totals["B"] else "B"
@@ -51,7 +54,7 @@ def roster_generate(*, incident_id: int, user: Any, data: dict[str, Any]) -> Rot
             created_by=user,
             created_at=timezone.now(),
         )
-        split = roster_split(people)
+        split = roster_split(people, front_line=selectors.front_line_people(incident=incident))
         RosterAssignment.objects.bulk_create(
             RosterAssignment(roster=roster, person=p, group=split[p.pk], line=p.line, skills=p.skills)
             for p in people

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +20,7 @@ from ..forms import (
     RollCallCloseForm,
     RollCallStartForm,
     RosterForm,
+    SecondLineForm,
 )
 from ..models import RollCallEntry
 from ._common import _incident, _may_write
@@ -26,51 +28,97 @@ from ._common import _incident, _may_write
 # --- A/B rotation roster (Art. 14 (1)) ---------------------------------------------------------------
 
 
-@login_required
-def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
+def _roster_page(
+    request: HttpRequest,
+    incident_id: int,
+    form: RosterForm | None = None,
+    second_line_form: SecondLineForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     incident = _incident(request, incident_id)
-    form = RosterForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        failed = run_for_page(
-            request,
-            lambda: services.roster_generate(
-                incident_id=incident_id, user=request.user, data=request.POST.dict()
-            ),
-            _("A/B轮换排班已生成。"),
-            fields_shown=True,
-        ).invalid
-        if failed is None:
-            return redirect("measures:roster", incident_id=incident_id)
-        bind_errors(form, failed)
-        status = 400
     current = selectors.latest_roster(incident=incident)
+    moves = selectors.front_line_moves(incident=incident)
+    # Art. 14 (1): a second-line person moved to the front serves there for this incident; an ended move
+    # shows beside their own line
+    move_of: dict[int, Any] = {}
+    for each in moves:  # newest first: the latest move of each person
+        move_of.setdefault(each.person_id, each)
     groups: dict[str, list[Any]] = {"A": [], "B": []}
     if current is not None:
         for assignment in current.ordered_assignments:  # type: ignore[attr-defined]
+            move = move_of.get(assignment.person_id)
+            assignment.move = move
+            assignment.serving_line = "first" if move is not None and move.is_active else assignment.line
             groups[assignment.group].append(assignment)
     balance = {
         g: {
-            "first": sum(1 for a in groups[g] if a.line == "first"),
-            "second": sum(1 for a in groups[g] if a.line == "second"),
+            "first": sum(1 for a in groups[g] if a.serving_line == "first"),
+            "second": sum(1 for a in groups[g] if a.serving_line == "second"),
             "total": len(groups[g]),
         }
         for g in groups
     }
+    may_write = _may_write(request, incident)
+    second_line_form = second_line_form or SecondLineForm()
+    people = second_line_form.fields["people"]
+    # who is on the front line for this incident already is not offered again
+    people.queryset = people.queryset.exclude(  # type: ignore[attr-defined]
+        pk__in=[move.person_id for move in moves if move.is_active]
+    )
     return render(
         request,
         "measures/roster.html",
         {
             "incident": incident,
-            "form": dress(form),
+            "form": dress(form or RosterForm()),
+            "second_line_form": dress(second_line_form) if may_write else None,
             "roster": current,
             "groups": groups,
             "balance": balance,
+            "moves": moves,
             "schedule": current.schedule(periods=6) if current else [],
-            "may_write": _may_write(request, incident),
+            "may_write": may_write,
         },
         status=status,
     )
+
+
+@login_required
+def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
+    if request.method != "POST":
+        return _roster_page(request, incident_id)
+    _incident(request, incident_id)
+    form = RosterForm(request.POST)
+    failed = run_for_page(
+        request,
+        lambda: services.roster_generate(
+            incident_id=incident_id, user=request.user, data=request.POST.dict()
+        ),
+        _("A/B轮换排班已生成。"),
+        fields_shown=True,
+    ).invalid
+    if failed is None:
+        return redirect("measures:roster", incident_id=incident_id)
+    bind_errors(form, failed)
+    return _roster_page(request, incident_id, form=form, status=400)
+
+
+@login_required
+@require_POST
+def second_line_move(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Art. 14 (1): move named second-line people to the front line for this incident."""
+    _incident(request, incident_id)
+    form = SecondLineForm(request.POST)
+    failed = run_for_page(
+        request,
+        lambda: services.second_line_move(incident_id=incident_id, user=request.user, data=request.POST),
+        _("已将所选二线人员调入一线（本事件期间）。"),
+        fields_shown=True,
+    ).invalid
+    if failed is None:
+        return redirect(reverse("measures:roster", args=[incident_id]) + "#second-line")
+    bind_errors(form, failed)
+    return _roster_page(request, incident_id, second_line_form=form, status=400)
 
 
 # --- evacuation roll call (Art. 14 (3)) --------------------------------------------------------------

@@ -26,7 +26,7 @@ from ..models import (
     SystemEvent,
     SystemStatus,
 )
-from .validation import add_error, parse_time, require_integrator
+from .validation import add_error, clean_code, parse_time, require_integrator
 from .warnings import audience_of, incident_for_warning
 
 
@@ -50,14 +50,17 @@ def system_event_record(*, user: Any, data: Any, now: datetime | None = None) ->
         raise Invalid(
             _("请求体须为 JSON 对象。"), detail={"non_field_errors": [{"message": _("格式错误。")}]}
         )
-    code = data.get("system")
+    sent = data.get("system")
+    code = clean_code(sent)
     status = data.get("status")
     at = parse_time(data.get("at"))
     system = None
-    if not isinstance(code, str) or not code.strip():
+    if not isinstance(sent, str) or not sent.strip():
         add_error(errors, "system", _("必填。"), "required")
+    elif code is None:
+        add_error(errors, "system", _("系统代码须为 1 到 50 个字符，且不含空字符。"))
     else:
-        system = MonitoredSystem.objects.filter(code=code.strip(), is_active=True).first()
+        system = MonitoredSystem.objects.filter(code=code, is_active=True).first()
         if system is None:
             add_error(
                 errors,

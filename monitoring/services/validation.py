@@ -54,6 +54,16 @@ def add_error(errors: dict[str, list[dict[str, str]]], key: str, message: str, c
     errors.setdefault(key, []).append({"message": message, "code": code})
 
 
+def clean_code(value: Any, *, max_length: int = 50) -> str | None:
+    """A code an integrator sent (a queue, a system), stripped; None when it is not a string, blank, too long,
+    or holds a NUL character (PostgreSQL can neither store nor compare one: it was a 500, found by the
+    every-role fuzz run of issue 14)."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip()
+    return code if code and len(code) <= max_length and "\x00" not in code else None
+
+
 def parse_time(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         parsed = value
@@ -125,8 +135,8 @@ def figure_values_from(raw: Any, *, prefix: str, errors: dict, now: datetime) ->
         add_error(errors, prefix.rstrip("."), _("每条时段指标须为 JSON 对象。"))
         return None
     before = len(errors)
-    queue = raw.get("queue")
-    if not isinstance(queue, str) or not queue.strip() or len(queue.strip()) > 50:
+    queue = clean_code(raw.get("queue"))
+    if queue is None:
         add_error(errors, prefix + "queue", _("须为 1 到 50 个字符的队列代码。"), "required")
     start = parse_time(raw.get("interval_start"))
     minutes = raw.get("interval_minutes", 15)
@@ -179,6 +189,6 @@ def figure_values_from(raw: Any, *, prefix: str, errors: dict, now: datetime) ->
     if len(errors) > before:
         return None
     values.update(derived_rates(values))
-    values["queue"] = queue.strip()  # type: ignore[union-attr]
+    values["queue"] = queue
     values["interval_start"] = start
     return values

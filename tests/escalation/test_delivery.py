@@ -196,3 +196,56 @@ def test_smtp_server_down_fails_visibly(org, incident, settings):
     row = Notification.objects.get(incident=incident, channel="email", event="decision_pending")
     assert services.notification_deliver(notification_id=row.pk) == "failed"
     assert "ConnectionRefused" in Notification.objects.get(pk=row.pk).last_error
+
+
+def test_each_recipient_reads_the_message_in_their_own_language(org, incident, smtp_server, settings):
+    """Issue 12: the leader prefers English, the deputy Chinese; the group's shared mailbox has no language
+    of its own (zh-hans). Each row stores the words it was sent with."""
+    from teams.models import UserPreference
+
+    UserPreference.objects.update_or_create(user=org["gm"], defaults={"language": "en"})
+    UserPreference.objects.update_or_create(user=org["supervisor"], defaults={"language": "zh-hans"})
+    Person.objects.filter(user=org["gm"]).update(preferred_channels=["email"])
+    services.notify(
+        incident=incident,
+        audience=["leadership_deciders", "group:phone"],
+        event="decision_waiting",
+        context={"by": "李现场"},
+    )
+    rows = Notification.objects.filter(incident=incident, event="decision_waiting")
+
+    english = rows.get(channel="inbox", recipient=org["gm"])
+    assert english.language == "en"
+    assert english.subject.startswith("Your decision: an incident was reported to the Leadership Group")
+    assert "Incident: IVR 中断 (#" in english.body and "/inbox/" in english.body  # the title stays as typed
+    chinese = rows.get(channel="inbox", recipient=org["supervisor"])
+    assert chinese.language == "zh-hans"
+    assert chinese.subject == "待您决策：事件已上报领导小组，请决定是否启动应急预案"
+    assert "事件：IVR 中断（#" in chinese.body
+    shared = rows.get(channel="email", address="phone-group@bank.example")
+    assert shared.language == "zh-hans" and shared.subject == chinese.subject
+
+    # The leader's e-mail goes out in English, word for word what the row keeps, with an English ack link.
+    mail = rows.get(channel="email", person__user=org["gm"])
+    assert mail.language == "en" and mail.subject == english.subject
+    assert services.notification_deliver(notification_id=mail.pk) == "sent"
+    ((_sender, recipients, raw),) = smtp_server.messages
+    assert recipients == ["gm@bank.example"]
+    message = message_from_bytes(raw)
+    assert str(make_header(decode_header(message["Subject"]))) == english.subject
+    body = message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+    body = body.replace("\r\n", "\n")  # SMTP's line ends
+    assert body.startswith(mail.body) and "\nAcknowledge: http" in body
+
+
+def test_a_drill_reads_drill_in_the_readers_language(org, declare):
+    from teams.models import UserPreference
+
+    drill = Incident.objects.get(pk=declare(category="system_outage", title="演练中断", is_drill=True)["id"])
+    UserPreference.objects.update_or_create(user=org["gm"], defaults={"language": "en"})
+    services.notify(
+        incident=drill, audience=["leadership_deciders"], event="decision_pending", context={"step": 2}
+    )
+    rows = Notification.objects.filter(incident=drill, channel="inbox")
+    assert rows.get(recipient=org["gm"]).subject.startswith("[Drill] Decision pending")
+    assert rows.get(recipient=org["supervisor"]).subject.startswith("【演练】待决策提醒")

@@ -184,3 +184,51 @@ def test_the_investigation_endpoints_have_real_schemas(api):
         "application/pdf"
         in schema["paths"]["/api/v1/incidents/{id}/report.pdf"]["get"]["responses"]["200"]["content"]
     )
+
+
+def test_the_people_endpoint_lists_directory_employees_apart_and_without_contact_details(api, org):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from teams.models import Person
+
+    clerk = Person.objects.create(
+        name="赵通讯", in_directory=True, phone="13800138000", email="zhao@example.com", employee_no="E-9001"
+    )
+    found = ok(api("phone_lead").get("/api/v1/people/", {"search": "赵通讯"}))["results"]
+    assert found == [
+        {
+            "id": clerk.pk,
+            "name": "赵通讯",
+            "line": "first",
+            "teams": [],
+            "parties": [],
+            "in_organisation": False,
+            "in_directory": True,
+            "has_login": False,
+        }
+    ]
+    outside = ok(api("gm").get("/api/v1/people/", {"in_organisation": "false"}))
+    outside = {p["name"] for p in outside["results"]}
+    inside = ok(api("gm").get("/api/v1/people/", {"in_organisation": "true"}))
+    assert inside["count"] <= 50  # one page holds the demo organisation
+    assert "赵通讯" in outside and "王建国" not in outside
+    assert "赵通讯" not in {p["name"] for p in inside["results"]}
+    assert all(p["in_organisation"] for p in inside["results"])
+    assert {"王建国", "吴保卫"} <= {p["name"] for p in inside["results"]}  # the leader; a co-approving party
+    bad = api("gm").get("/api/v1/people/", {"in_organisation": "maybe"})
+    assert bad.status_code == 400 and bad.json() == {"in_organisation": ["须为 true 或 false。"]}
+    nul = api("gm").get("/api/v1/people/", {"search": "赵\x00"})  # PostgreSQL refuses a NUL: was a 500
+    assert nul.status_code == 400 and list(nul.json()) == ["search"]
+
+    # An employee who signs in but holds no role in the plan reads nobody (being in the directory grants
+    # no rights), and no role ever gets a phone number or an e-mail address here.
+    login = org["agent"].__class__.objects.create_user("zhao_clerk", password="x-unused-123")
+    clerk.user = login
+    clerk.save(update_fields=["user"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=login).key}")
+    assert ok(client.get("/api/v1/people/")) == {"count": 0, "next": None, "previous": None, "results": []}
+    for username in ("gm", "agent", "auditor", "admin", "hq_office"):
+        body = api(username).get("/api/v1/people/", {"search": "赵通讯"}).content
+        assert b"13800138000" not in body and b"zhao@example.com" not in body and b"E-9001" not in body

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import Incident, TimelineEntry
+from teams.models import Team
 from tests.incidents.lifecycle import body_for
 
 pytestmark = pytest.mark.django_db
@@ -316,3 +317,30 @@ def test_inbox_queries_do_not_grow_with_the_cards(web, org):
     page = client.get("/inbox/").content.decode()
     assert page.count('<article class="card decision compact"') == 11
     assert many == few, (few, many)
+
+
+def test_top_bar_waiting_count_stops_at_99_and_costs_the_same_queries(web, org):
+    """The badge is on every page: counting what waits is one bounded query, so a backlog of reports
+    (the benchmark's 12,500) neither slows every page nor adds queries — it reads "99+"."""
+    client = web("gm")
+    lead = Team.objects.get(code="phone")
+
+    def nav() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/help/").content.decode()
+        return page.split('id="nav-waiting"')[1].split("</a>")[0], len(captured)
+
+    def reported(count: int) -> None:
+        Incident.objects.bulk_create(
+            Incident(title=f"待决定 {i}", category="system_outage", plan="phone", lead_group=lead,
+                     detected_at=timezone.now() - timedelta(minutes=i), state="reported")
+            for i in range(count)
+        )  # fmt: skip
+
+    reported(3)
+    few, few_queries = nav()
+    assert ">3</span>" in few
+    reported(120)
+    many, many_queries = nav()
+    assert ">99+</span>" in many
+    assert many_queries <= few_queries  # past 99 the measures awaiting a decision are not even asked

@@ -173,6 +173,7 @@ def test_ingest_query_count_does_not_grow_with_the_batch(api):
         ([figure("2026-01-05T09:15:00+08:00"), figure("2026-01-05T09:15:00+08:00")], "[1].interval_start"),
         ("just a string", "[0]"),
         ([], "non_field_errors"),
+        (figure("2026-01-05T09:15:00+08:00", queue="P\x00S"), "[0].queue"),  # was a 500 (NUL)
     ],
 )
 def test_bad_figures_are_refused_with_a_reason_and_nothing_is_stored(api, body, field):
@@ -263,6 +264,8 @@ def test_down_opens_one_incident_second_down_is_a_no_op_and_up_records_recovery(
         (event("down", minutes_ago=-60), "at"),  # future
         (event("down", minutes_ago=60 * 24 * 3), "at"),  # far past
         ({"status": "down", "at": timezone.now().isoformat()}, "system"),
+        (event("down", system="\x00crm"), "system"),  # PostgreSQL cannot compare a NUL: was a 500
+        (event("down", system="c" * 51), "system"),
     ],
 )
 def test_bad_system_events_are_refused_with_a_reason(api, body, field):

@@ -51,7 +51,7 @@ class Command(BaseCommand):
         )
 
         fire = declare(
-            "sudden_lead", title="三楼火警疏散演练", category="disaster", is_drill=True,
+            "sudden_lead", title="三楼火警疏散演练", category="disaster", kind="fire", is_drill=True,
             description="季度消防疏散演练", detected_at=now - timedelta(hours=2),
         )  # fmt: skip
         move(
