@@ -102,6 +102,7 @@ def test_english_roster_and_roll_call_pages_use_their_own_words(client, org):
     roster = client.get(f"/measures/{incident.pk}/roster/").content.decode()
     assert "Group A" in roster and "Group B" in roster
     assert "AGroup" not in roster and "A组" not in roster
+    assert "：" not in roster.split("<main", 1)[1]  # English punctuation after English words
     roll_call = client.get(f"/measures/{incident.pk}/roll-call/").content.decode()
     assert "Not yet accounted for" in roll_call  # a person, not a notification: never "Not acknowledged"
     assert "Not acknowledged" not in roll_call and "未确认" not in roll_call
