@@ -171,7 +171,39 @@ _SYSTEM_COMMENTS = {
     "recurrence_linked": lambda p: (
         _("事后观察期内再次预警，已关联已终止事件 #%(id)s（第十八条）") % {"id": p["related_incident"]}
     ),
+    "roster_generated": lambda p: (
+        _("生成A/B轮换排班：A组 %(a)d 人，B组 %(b)d 人，每 %(days)d 天轮换。")
+        % {"a": p["counts"]["A"], "b": p["counts"]["B"], "days": p["period_days"]}
+    ),
+    "roll_call_started": lambda p: (
+        _("撤离点名开始，集合地点：%(point)s，应到 %(n)d 人。") % {"point": p["point"], "n": p["expected"]}
+    ),
+    "roll_call_marked": lambda p: roll_call_mark_text(p),
+    "roll_call_missing_found": lambda p: roll_call_mark_text(p),
+    "roll_call_closed": lambda p: roll_call_close_text(p),
 }
+
+
+def roll_call_mark_text(payload: dict[str, Any]) -> str:
+    """ "王五：已到" — the status word is the catalogue label the service stored beside the code."""
+    return f"{payload['person']['name']}{gettext('：')}{gettext(payload['status_label'])}"
+
+
+def roll_call_close_text(payload: dict[str, Any]) -> str:
+    counts = payload["counts"]
+    text = str(
+        _("撤离点名结束：已到 %(safe)d，不在岗 %(absent)d，失联 %(missing)d。")
+        % {"safe": counts["safe"], "absent": counts["absent"], "missing": counts["missing"]}
+    )
+    if payload.get("missing"):
+        text += str(
+            _("失联：%(names)s。理由：%(reason)s")
+            % {
+                "names": gettext("、").join(m["name"] for m in payload["missing"]),
+                "reason": payload.get("reason", ""),
+            }
+        )
+    return text
 
 
 def timeline_comment(action: str, comment: str, payload: dict[str, Any] | None) -> str:

@@ -70,6 +70,15 @@ def valid(form: forms.BaseForm) -> dict[str, Any]:
     return form.cleaned_data
 
 
+def in_plan_language() -> Any:
+    """``with in_plan_language(): record(...)`` — a system-written timeline text is stored in the plan's
+    language (the record the hash chain covers); pages rebuild it for the reader from the payload."""
+    from django.conf import settings
+    from django.utils import translation
+
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 def record(act: Any, action: str, comment: str = "", **payload: Any) -> None:
     act.record(action, comment=comment, payload=payload)
 
