@@ -15,7 +15,7 @@ HOUR = 3600
 DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
     "measure_overdue": {
         "name": "预案措施逾期提醒与升级",
-        "description": "Issue 13：预案措施清单的每一项到完成时限仍未完成，提醒责任人；15 分钟后提醒牵头小组组长；30 分钟后提醒组长和副组长。完成即停止计时。步骤从该项的完成时限起算；owner 为该项责任人。",
+        "description": "Issue 13：每一项措施（预案清单项、纠纷解决方案、澄清声明的待审核/待发布步骤、单笔投诉、整改措施）到完成时限仍未完成，提醒责任人；15 分钟后提醒牵头小组组长；30 分钟后提醒组长和副组长。完成即停止计时。步骤从该措施的完成时限起算；owner 为该措施的责任人。",
         "steps": [
             {"after_seconds": 0, "audience": ["owner"], "event": "measure_overdue"},
             {"after_seconds": 15 * MINUTE, "audience": ["lead_group_lead"], "event": "measure_overdue"},

@@ -66,6 +66,7 @@ def on_transitioned(event: events.IncidentTransitioned) -> None:
         return  # a partial termination approval: the approvals-missing reminder keeps running
     incident = event.incident
     services.timers_cancel_out_of_state(incident=incident, reason=f"{event.name} → {event.to_state}")
+    services.measure_clocks_cancel_out_of_state(incident=incident, reason=f"{event.name} → {event.to_state}")
     state = State(event.to_state)
     for kind in CLOCKS[state].start:
         STARTERS.get(kind, _chain(kind))(incident)
@@ -77,7 +78,7 @@ def on_transitioned(event: events.IncidentTransitioned) -> None:
 
 def on_checklist_done(event: events.ChecklistItemDone) -> None:
     """A measure is done: its overdue clock stops; a recurring one's next occurrence gets its own."""
-    services.measure_clock_stop(incident=event.incident, item_id=event.item.pk)
+    services.measure_clock_stop(incident=event.incident, measure="checklist_item", record_id=event.item.pk)
     if event.next_item is not None:
         services.measure_clocks_start(incident=event.incident, items=[event.next_item])
 
@@ -85,7 +86,9 @@ def on_checklist_done(event: events.ChecklistItemDone) -> None:
 def on_kind_corrected(event: events.IncidentKindCorrected) -> None:
     """The kind of event changed (Art. 14): the removed measures' clocks stop, the added ones' start."""
     for item_id in event.removed_ids:
-        services.measure_clock_stop(incident=event.incident, item_id=item_id)
+        services.measure_clock_stop(
+            incident=event.incident, measure="checklist_item", record_id=item_id, reason="removed"
+        )
     if event.added:
         services.measure_clocks_start(incident=event.incident, items=event.added)
 

@@ -32,13 +32,20 @@ REGULATOR_DEADLINES = frozenset(
 )
 REGULATOR = REGULATOR_DEADLINES | {K.REGULATOR_DECISION_MISSING}
 
-# Art. 14-bis (7): complaints go on after the incident terminates, until the case is closed.
-COMPLAINTS = frozenset({K.COMPLAINT_CLOCK_DUE, K.COMPLAINT_CASE_REMINDER, K.COMPLAINT_CASE_DUE})
-# Issue 13: a plan's measures are chased while the plan runs (activation → termination).
+# Art. 14-bis (7): complaints go on after the incident terminates, until the case is closed (the reminder
+# before the due time; the overdue clock is a measure's, below). ``complaint_clock_due``,
+# ``complaint_case_due`` and ``corrective_action_overdue`` are kept as kinds for the rows written before
+# issue 13 folded them into ``measure_overdue`` (decisions.md); no state keeps them and none is written.
+COMPLAINTS = frozenset({K.COMPLAINT_CASE_REMINDER})
+# Issue 13: every measure's overdue clock. Which measures are chased in which state is the measure kind's
+# own (``services.measure_clocks.MeasureKind.states``: checklist items until termination, complaints until
+# the close, corrective actions while investigated); the kind survives every open state after activation.
 MEASURES = frozenset({K.MEASURE_OVERDUE})
 # Art. 18: the after-event work (restore order, positive publicity) is recorded and chased after the
 # termination, until the case closes — like the complaints. The measures' pages and API allow recording it
-# exactly in the states that keep this clock (``states_keeping``), so this table is the one place.
+# exactly in the states that keep this clock (``states_keeping``), so this table is the one place. Its
+# timers are the one measure clock's (``services.measure_clocks``: same policy, steps, payload and handler),
+# written with this kind so that the table, not the measure kind, says where they run.
 AFTER_EVENT = frozenset({K.AFTER_EVENT_OVERDUE})
 
 CLOCKS: dict[State, StateClocks] = {
@@ -60,15 +67,20 @@ CLOCKS: dict[State, StateClocks] = {
     ),
     State.TERMINATED: StateClocks(
         start=(K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH),
-        keep=REGULATOR | COMPLAINTS | AFTER_EVENT | {K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH},
+        keep=REGULATOR
+        | COMPLAINTS
+        | MEASURES
+        | AFTER_EVENT
+        | {K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH},
     ),
     # Art. 19: corrective actions are written while the case is investigated and chased until it closes.
     State.INVESTIGATING: StateClocks(
         start=(K.INVESTIGATION_NOT_CLOSED,),
         keep=REGULATOR
         | COMPLAINTS
+        | MEASURES
         | AFTER_EVENT
-        | {K.INVESTIGATION_NOT_CLOSED, K.POST_EVENT_WATCH, K.CORRECTIVE_ACTION_OVERDUE},
+        | {K.INVESTIGATION_NOT_CLOSED, K.POST_EVENT_WATCH},
     ),
     State.CLOSED: StateClocks(keep=REGULATOR_DEADLINES | {K.POST_EVENT_WATCH}),
     State.DISMISSED: StateClocks(),

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -50,16 +53,25 @@ def ack_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if request.method == "POST":
             notification = acks.acknowledge_by_link(token=token)
-            return render(request, "escalation/ack_link.html", {"done": True, "notification": notification})
+            return _ack_page(request, {"done": True, "notification": notification})
         notification = acks.notification_for_link(token)
     except acks.LinkRefused as refused:
-        return render(
-            request,
-            "escalation/ack_link.html",
-            {"refused": refused.reason, "notification": refused.notification},
-            status=refused.status,
+        return _ack_page(
+            request, {"refused": refused.reason, "notification": refused.notification}, status=refused.status
         )
-    return render(request, "escalation/ack_link.html", {"notification": notification})
+    return _ack_page(request, {"notification": notification})
+
+
+def _ack_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """A reader who is not signed in reads the page in the language the message was written in (issue 12);
+    a signed-in one in their own."""
+    notification = context.get("notification")
+    if request.user.is_authenticated or notification is None:
+        return render(request, "escalation/ack_link.html", context, status=status)
+    with translation.override(notification.language):
+        response = render(request, "escalation/ack_link.html", context, status=status)
+        response["Content-Language"] = notification.language
+    return response
 
 
 @login_required

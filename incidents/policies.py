@@ -156,17 +156,63 @@ REGULATOR_DECISION_STATES = frozenset(
 )
 
 
-def may_complete_checklist_item(incident: Incident, item: Any, user: Any) -> bool:
-    """Issue 13: a measure is completed by its owner, the lead group's lead, or the Leadership Group."""
+def directs_response(actor: OrgActor, incident: Incident) -> bool:
+    """The lead of the incident's lead group or the Leadership Group: who directs the response's people and
+    measures — completes anyone's measure, moves second-line staff to the front (Art. 14 (1)), records the
+    after-event work (Art. 18). A working group's members do not."""
+    return actor.in_leadership_group or actor.leads(_lead_group_code(incident))
+
+
+def may_direct_response(incident: Incident, user: Any) -> bool:
+    """``directs_response`` as a write check: not auditors, not once the case is closed."""
+    actor = _actor(user)
+    if actor.is_read_only or incident.state == State.CLOSED:
+        return False
+    return actor.is_system or directs_response(actor, incident)
+
+
+def may_complete_measure(incident: Incident, measure: Any, user: Any) -> bool:
+    """Issue 13, the one rule for every measure (a checklist item, a dispute plan, a statement's waiting
+    step, a complaint, a corrective action): it is completed by its owner — ``measure.owner`` (a person)
+    or ``measure.owner_role`` (a party, the leader, the deputy) — the lead group's lead, or the Leadership
+    Group. A step the plan gives to one body alone (``measure.owner_only``: the head-office general office
+    vets the statement) is taken by its owner only."""
     actor = _actor(user)
     if actor.is_read_only or incident.state == "closed":
         return False
-    if actor.is_system or actor.in_leadership_group or actor.leads(_lead_group_code(incident)):
+    owner_only = getattr(measure, "owner_only", False)
+    if actor.is_system and not owner_only:
         return True
-    owner = getattr(item, "owner", None)
+    if not owner_only and directs_response(actor, incident):
+        return True
+    owner = getattr(measure, "owner", None)
     if owner is not None and owner.user_id is not None and is_same_user(user, owner.user_id):
         return True
-    return item.owner_role in actor.parties
+    role = getattr(measure, "owner_role", "")
+    return bool(role) and role in actor.parties
+
+
+def measure_owner_label(measure: Any) -> str:
+    """Who owns the measure, in words: the person, else the role."""
+    owner = getattr(measure, "owner", None)
+    if owner is not None:
+        return str(owner)
+    from .models import OwnerRole
+
+    role = getattr(measure, "owner_role", "") or OwnerRole.LEAD_GROUP_LEAD
+    return str(OwnerRole(role).label) if role in OwnerRole.values else str(role)
+
+
+def measure_refusal(incident: Incident, measure: Any, user: Any) -> str:
+    """Why ``user`` may not complete ``measure`` — naming its owner — or ``""``: one wording for the
+    services, the pages and the API (403)."""
+    if may_complete_measure(incident, measure, user):
+        return ""
+    if getattr(measure, "owner_only", False):
+        return _("只有责任人（%(owner)s）可以办理此项措施。") % {"owner": measure_owner_label(measure)}
+    return _("只有责任人（%(owner)s）、牵头小组组长或领导小组可以完成此项措施。") % {
+        "owner": measure_owner_label(measure)
+    }
 
 
 def may_record_regulator_decision(incident: Incident, user: Any) -> bool:

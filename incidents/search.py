@@ -85,12 +85,21 @@ def waiting_for(*, user: Any) -> Q:
     """Incidents where a decision waits for this user: a report to decide (leader or deputy, not the
     reporter — four-eyes), a termination whose approval slot the user holds and nobody has filled in this
     round (never the requester), an investigation the user is assigned to."""
+    waits = Q(pk__in=[])
+    for branch in waiting_branches(user=user):
+        waits |= branch
+    return waits
+
+
+def waiting_branches(*, user: Any) -> list[Q]:
+    """``waiting_for`` as its separate conditions — each on one state, so none overlaps another: counted one
+    by one, each starts from the state index and stops at a limit (the top bar's count)."""
     actor = actor_for(user)
     if actor.is_read_only or not getattr(user, "pk", None):
-        return Q(pk__in=[])
-    waits = Q(pk__in=[])
+        return []
+    waits: list[Q] = []
     if actor.is_leadership_decider:
-        waits |= Q(state="reported") & ~Q(reported_by_id=user.pk)
+        waits.append(Q(state="reported") & ~Q(reported_by_id=user.pk))
     held = [ApprovalSlot.LEADERSHIP] if actor.is_leadership_decider else []
     held += [
         slot
@@ -111,7 +120,7 @@ def waiting_for(*, user: Any) -> Q:
             slot=slot,
             decision=TerminationApproval.Decision.APPROVE,
         )
-        waits |= (
+        waits.append(
             Q(state="termination_requested")
             & plan_needs_slot
             & ~Q(termination_requested_by_id=user.pk)
@@ -121,7 +130,7 @@ def waiting_for(*, user: Any) -> Q:
     if actor.person_id is not None:
         # A subquery, not a join: every branch then starts from the state index (no scan of all incidents).
         assigned = Incident.investigators.through.objects.filter(person_id=actor.person_id)
-        waits |= Q(state="investigating", pk__in=assigned.values("incident_id"))
+        waits.append(Q(state="investigating", pk__in=assigned.values("incident_id")))
     return waits
 
 

@@ -263,17 +263,19 @@ WAITING_COUNT_LIMIT = 99
 
 def decisions_waiting_count(*, user: Any) -> int:
     """How many decisions wait for this user (the top bar's badge on every page): the same rule as
-    ``decisions_waiting_for`` (``search.waiting_for`` plus what the apps above register), counted in SQL and
-    stopped at ``WAITING_COUNT_LIMIT`` + 1 ("99+"), so every page costs one small query however much waits —
-    building the inbox's items for 12,500 waiting reports took 17 s a page (issue 12 profile)."""
+    ``decisions_waiting_for`` (``search.waiting_branches`` plus what the apps above register), counted in SQL
+    and stopped at ``WAITING_COUNT_LIMIT`` + 1 ("99+"), so every page costs one small query however much
+    waits — building the inbox's items for 12,500 waiting reports took 17 s a page (issue 12 profile)."""
     from . import search
 
-    waiting = (
-        incidents_visible_to(user=user)
-        .filter(search.waiting_for(user=user))
-        .order_by()[: WAITING_COUNT_LIMIT + 1]
-        .count()
-    )
+    visible = incidents_visible_to(user=user).order_by().values("pk")
+    # One sub-select per condition, each on one state's index and stopped at the limit, then their UNION
+    # (an incident in two conditions counts once); one OR over them would make PostgreSQL collect every
+    # reported and investigating incident first.
+    branches = [
+        visible.filter(branch)[: WAITING_COUNT_LIMIT + 1] for branch in search.waiting_branches(user=user)
+    ]
+    waiting = branches[0].union(*branches[1:]).count() if branches else 0
     if waiting <= WAITING_COUNT_LIMIT and actor_for(user).is_leadership_decider:
         waiting += sum(1 for item in contributions.decisions_awaiting(user) if not item.get("own"))
     return min(waiting, WAITING_COUNT_LIMIT + 1)

@@ -4,7 +4,6 @@ from core.admin import ReadOnlyAdmin  # records are written by services only
 
 from .models import (
     ComplaintCase,
-    ComplaintClock,
     DisputePlan,
     LegalReferral,
     MediaReport,
@@ -23,6 +22,5 @@ for model in (
     LegalReferral,
     ComplaintCase,
     Remedy,
-    ComplaintClock,
 ):
     admin.site.register(model, ReadOnlyAdmin)

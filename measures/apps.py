@@ -18,9 +18,8 @@ class MeasuresConfig(AppConfig):
         from .services import front_line
 
         contributions.add_decision_source(lambda user: selectors.pending_decisions(user=user))
-        escalation_services.timer_handler(clocks.KIND, clocks.fire_complaint_clock_due)
-        escalation_services.timer_handler(clocks.CASE_REMINDER, clocks.fire_complaint_case)
-        escalation_services.timer_handler(clocks.CASE_DUE, clocks.fire_complaint_case)
+        escalation_services.timer_handler(clocks.CASE_REMINDER, clocks.fire_complaint_case_reminder)
+        clocks.register()  # the complaint, the dispute plan and the statement on the one overdue clock
         events.guard_transition("close", complaints.require_closed_or_waived)
         # Art. 14 (1): second-line people moved to the front go back when the incident terminates
         events.subscribe(events.IncidentTransitioned, front_line.second_line_end)

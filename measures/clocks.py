@@ -1,13 +1,24 @@
-"""The complaint clock (Art. 14-bis (7): close in 15 days, complex ones in 30, longer only on an approved
-extension) as an escalation ``Timer``, fired by the one sweep: when the clock runs out, the incident's lead
-group and the Leadership Group's deciders are told. Starting the clock writes the timer, an approved
-extension moves it, and the states that keep it are in ``escalation.states.CLOCKS``."""
+"""The measures' clocks, all on the one overdue clock of every measure (issue 13,
+``escalation.services.measure_clock_start``: ``measure_overdue`` timers from the admin-edited policy — the
+owner, then the lead group's lead, then the leader and deputy, each once; completion stops it):
+
+- a complaint (Art. 14-bis 5 and 7): owner = its handler, due = registration + 15 days (30 if complex) +
+  approved extensions; besides, one ``complaint_case_reminder`` to the handler ``REMINDER_BEFORE`` the due
+  time. Chased until the incident closes.
+- a dispute plan (14-bis 2): owner = the plan's owner (the lead group's lead unless named), due = the plan's
+  due time; done when carried out with evidence, stopped when rejected.
+- a clarification statement (14-bis 3): the waiting step — a draft waits for the head-office general office
+  to vet it (``VET_WITHIN``), a vetted statement for its author to publish it (``PUBLISH_WITHIN``).
+
+Each kind is registered in ``apps.py`` (``register``): how the clock finds the record while it still waits,
+and the states it is chased in."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
 from escalation import services as escalation_services
@@ -15,83 +26,100 @@ from escalation.models import Timer, TimerKind
 from incidents.models import Incident
 from security.masking import NAME, mask_value
 
-from .models import ComplaintCase, ComplaintClock
+from .models import ClarificationStatement, ComplaintCase, DisputePlan
 
-KIND = TimerKind.COMPLAINT_CLOCK_DUE
+COMPLAINT_CASE = "complaint_case"
+DISPUTE_PLAN = "dispute_plan"
+STATEMENT = "statement"
 
-
-def complaint_clock_follow(*, incident: Incident, clock: ComplaintClock) -> None:
-    """(Re)write the clock's timer at its current due time (called in the write's transaction)."""
-    escalation_services.record_clock_start(
-        incident=incident,
-        kind=KIND,
-        record_id=clock.pk,
-        due_at=clock.due_at,
-        payload={"days": clock.limit_days},
-    )
-
-
-def fire_complaint_clock_due(timer: Timer, incident: Any) -> str:
-    clock = ComplaintClock.objects.filter(pk=timer.payload.get("record")).first()
-    if clock is None:
-        return "gone"
-    lead = [f"group:{incident.lead_group.code}"] if incident.lead_group_id else []
-    rows = escalation_services.notify(
-        incident=incident,
-        audience=[*lead, "leadership_deciders"],
-        event="complaint_clock_due",
-        context={"days": clock.limit_days, "due_at": clock.due_at.isoformat()},
-        timer=timer,
-    )
-    return f"notified {len(rows)}"
-
-
-# --- issue 13: each complaint of a mass complaint has its own clock from its registration ---------------
-CASE_DUE = TimerKind.COMPLAINT_CASE_DUE
 CASE_REMINDER = TimerKind.COMPLAINT_CASE_REMINDER
 # the handler is reminded this long before the due time (decisions.md, issue 13)
 REMINDER_BEFORE = timedelta(days=3)
+# where the issue is silent (decisions.md, issue 13): a dispute plan is carried out within 3 days unless
+# its proposer says otherwise; the general office vets a statement within 2 hours, its author publishes a
+# vetted statement within 2 hours
+DISPUTE_PLAN_WITHIN = timedelta(days=3)
+VET_WITHIN = timedelta(hours=2)
+PUBLISH_WITHIN = timedelta(hours=2)
+
+
+def register() -> None:
+    from .services._common import COMPLAINT_STATES
+
+    states = frozenset(COMPLAINT_STATES)
+    for code, find in (
+        (COMPLAINT_CASE, lambda pk: ComplaintCase.objects.filter(pk=pk, is_open=True).first()),
+        (
+            DISPUTE_PLAN,
+            lambda pk: (
+                DisputePlan.objects.select_related("owner")
+                .filter(pk=pk, done_at__isnull=True)
+                .exclude(status=DisputePlan.Status.REJECTED)
+                .first()
+            ),
+        ),
+        (
+            STATEMENT,
+            lambda pk: ClarificationStatement.objects.filter(
+                pk=pk, status__in=(ClarificationStatement.Status.DRAFT, ClarificationStatement.Status.VETTED)
+            ).first(),
+        ),
+    ):
+        escalation_services.measure_kind_register(
+            escalation_services.MeasureKind(code=code, find=find, states=states)
+        )
+
+
+def _page(incident: Incident, anchor: str) -> str:
+    return reverse("measures:complaint", args=[incident.pk]) + f"#{anchor}"
+
+
+# --- complaints one by one ---------------------------------------------------------------------------
+
+
+def _case_title(case: ComplaintCase) -> str:
+    return f"{TimerKind(TimerKind.COMPLAINT_CASE_DUE).label} · {mask_value(NAME, case.customer)}"
 
 
 def complaint_case_follow(*, incident: Incident, case: ComplaintCase) -> None:
-    """(Re)write one complaint's reminder and due timers (registration, approved extension)."""
-    payload = {
-        "days": case.limit_days,
-        "label": f"{TimerKind(CASE_DUE).label} · {mask_value(NAME, case.customer)}",
-    }
+    """(Re)write one complaint's reminder and overdue clock (registration, approved extension)."""
     escalation_services.record_clock_start(
         incident=incident,
         kind=CASE_REMINDER,
         record_id=case.pk,
         due_at=case.due_at - REMINDER_BEFORE,
-        payload=payload,
+        payload={"days": case.limit_days, "label": _case_title(case)},
     )
-    escalation_services.record_clock_start(
-        incident=incident, kind=CASE_DUE, record_id=case.pk, due_at=case.due_at, payload=payload
+    escalation_services.measure_clock_start(
+        incident=incident,
+        measure=COMPLAINT_CASE,
+        record=case,
+        title=_case_title(case),
+        article="第十四条之二（七）",
+        path=_page(incident, "case"),
     )
 
 
 def complaint_case_stop(*, incident: Incident, case: ComplaintCase, reason: str) -> None:
-    for kind in (CASE_REMINDER, CASE_DUE):
-        escalation_services.record_clock_stop(incident=incident, kind=kind, record_id=case.pk, reason=reason)
+    escalation_services.record_clock_stop(
+        incident=incident, kind=CASE_REMINDER, record_id=case.pk, reason=reason
+    )
+    escalation_services.measure_clock_stop(
+        incident=incident, measure=COMPLAINT_CASE, record_id=case.pk, reason=reason
+    )
 
 
-def fire_complaint_case(timer: Timer, incident: Any) -> str:
-    """Reminder: the handler. Due: the handler, the lead group and the Leadership Group's deciders."""
+def fire_complaint_case_reminder(timer: Timer, incident: Any) -> str:
+    """Before the due time: the handler is reminded."""
     case = ComplaintCase.objects.filter(pk=timer.payload.get("record"), is_open=True).first()
     if case is None:
         return "gone"
-    reminder = timer.kind == CASE_REMINDER
-    audience = [f"person:{case.handler_id}"]
-    if not reminder:
-        audience += [f"group:{incident.lead_group.code}"] if incident.lead_group_id else []
-        audience.append("leadership_deciders")
     rows = escalation_services.notify(
         incident=incident,
-        audience=audience,
+        audience=[f"person:{case.handler_id}"],
         event="complaint_case_due",
         context={
-            "reminder": reminder,
+            "reminder": True,
             "customer": mask_value(NAME, case.customer),
             "days": case.limit_days,
             "due_at": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M"),
@@ -99,3 +127,41 @@ def fire_complaint_case(timer: Timer, incident: Any) -> str:
         timer=timer,
     )
     return f"notified {len(rows)}"
+
+
+# --- dispute plan and clarification statement --------------------------------------------------------
+
+
+def dispute_plan_follow(*, incident: Incident, plan: DisputePlan) -> None:
+    escalation_services.measure_clock_start(
+        incident=incident,
+        measure=DISPUTE_PLAN,
+        record=plan,
+        title=str(DisputePlan._meta.verbose_name),
+        article="第十四条之二（二）",
+        path=_page(incident, "dispute_plan"),
+    )
+
+
+def dispute_plan_stop(*, incident: Incident, plan: DisputePlan, reason: str) -> None:
+    escalation_services.measure_clock_stop(
+        incident=incident, measure=DISPUTE_PLAN, record_id=plan.pk, reason=reason
+    )
+
+
+def statement_follow(*, incident: Incident, statement: ClarificationStatement) -> None:
+    """The statement moved to a waiting step (drafted, vetted): that step's clock (re)starts; any other
+    step (returned, published) stops it."""
+    escalation_services.measure_clock_stop(  # the step that waited is done (vetted, returned, published)
+        incident=incident, measure=STATEMENT, record_id=statement.pk, reason=statement.status
+    )
+    if not statement.is_waiting:
+        return
+    escalation_services.measure_clock_start(
+        incident=incident,
+        measure=STATEMENT,
+        record=statement,
+        title=statement.step_title,
+        article="第十四条之二（三）",
+        path=_page(incident, "statement"),
+    )

@@ -107,8 +107,29 @@ class ReputationAssessmentForm(forms.ModelForm):
 class DisputePlanForm(forms.ModelForm):
     class Meta:
         model = DisputePlan
-        fields = ["text"]
+        fields = ["text", "owner", "due_at"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"due_at": _("留空为提出后 3 天")}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # issue 13: who carries the plan out — from the complaint group or the Leadership Group
+        self.fields["owner"] = DutyPersonField(
+            holds=Q(team__code__in=("complaint", "leadership")),
+            label=self.fields["owner"].label,
+            required=False,
+            help_text=_("留空为牵头工作小组组长"),
+        )
+
+    def clean_due_at(self) -> Any:
+        value = self.cleaned_data.get("due_at")
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError(_("完成时限须晚于现在。"))
+        return value
+
+
+class DisputePlanDoneForm(forms.Form):
+    evidence = forms.CharField(label=_("实施情况/证据"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 DECISION_CHOICES = [("approve", _("批准")), ("reject", _("不批准"))]
@@ -152,11 +173,6 @@ class CaseCloseForm(forms.Form):
     outcome = forms.CharField(label=_("办结情况"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CaseExtensionForm(forms.Form):
-    extension_days = forms.IntegerField(label=_("批准延期（天）"), min_value=1, max_value=60)
-    extension_reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class CloseWaiverForm(forms.Form):
     reason = forms.CharField(label=_("未办结投诉时结案的理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -170,10 +186,6 @@ class RemedyForm(forms.ModelForm):
         model = Remedy
         fields = ["kind", "customer", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
-
-
-class ComplaintClockForm(forms.Form):
-    is_complex = forms.BooleanField(label=_("复杂投诉（30日）"), required=False)
 
 
 class ExtensionRequestForm(forms.Form):

@@ -10,7 +10,6 @@ from .forms import AFTER_EVENT_MEASURES
 from .models import (
     ClarificationStatement,
     ComplaintCase,
-    ComplaintClock,
     DisputePlan,
     FrontLineMove,
     LegalReferral,
@@ -89,14 +88,15 @@ def complaint_records(*, incident: Incident) -> dict[str, Any]:
             ReputationAssessment.objects.filter(incident=incident).select_related("recorded_by")
         ),
         "dispute_plans": list(
-            DisputePlan.objects.filter(incident=incident).select_related("recorded_by", "decided_by")
+            DisputePlan.objects.filter(incident=incident).select_related(
+                "recorded_by__person", "decided_by__person", "owner"
+            )
         ),
         "referrals": list(LegalReferral.objects.filter(incident=incident).select_related("recorded_by")),
         "cases": list(
             ComplaintCase.objects.filter(incident=incident).select_related("recorded_by", "handler")
         ),
         "remedies": list(Remedy.objects.filter(incident=incident).select_related("recorded_by")),
-        "clock": ComplaintClock.objects.filter(incident=incident).first(),
         "statements": list(
             ClarificationStatement.objects.filter(incident=incident).select_related(
                 "drafted_by__person", "vetted_by__person", "published_by__person"
@@ -106,7 +106,7 @@ def complaint_records(*, incident: Incident) -> dict[str, Any]:
 
 
 def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
-    """Measures awaiting a Leadership decision (dispute plans, complaint-clock extensions), oldest first;
+    """Measures awaiting a Leadership decision (dispute plans, complaints' extension requests), oldest first;
     ``own`` marks what ``user`` asked for themselves (four-eyes: someone else decides). The caller decides
     whether ``user`` is a decider."""
     items: list[dict[str, Any]] = []
@@ -116,11 +116,15 @@ def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
         items.append(
             {"kind": "dispute_plan", "at": plan.recorded_at, "incident": plan.incident, "record": plan}
         )
-    for clock in ComplaintClock.objects.filter(
-        extension_status=ComplaintClock.Extension.REQUESTED
-    ).select_related("incident", "extension_requested_by"):
+    asking = ComplaintCase.objects.filter(extension_requested_at__isnull=False, is_open=True)
+    for case in asking.select_related("incident", "extension_requested_by"):
         items.append(
-            {"kind": "extension", "at": clock.started_at, "incident": clock.incident, "record": clock}
+            {
+                "kind": "extension",
+                "at": case.extension_requested_at,
+                "incident": case.incident,
+                "record": case,
+            }
         )
     for item in items:
         record = item["record"]

@@ -31,7 +31,7 @@ urlpatterns = [
         "<int:incident_id>/cases/<int:case_id>/escalate/", views.complaint_case_escalate, name="case_escalate"
     ),
     path("<int:incident_id>/cases/<int:case_id>/<str:action>/", views.complaint_case_act, name="case_act"),
-    path("<int:incident_id>/extension/decide/", views.extension_decide, name="extension_decide"),
+    path("<int:incident_id>/dispute-plans/<int:plan_id>/done/", views.dispute_plan_done, name="dispute_done"),
     path("<int:incident_id>/statements/<int:statement_id>/vet/", views.statement_vet, name="statement_vet"),
     path(
         "<int:incident_id>/statements/<int:statement_id>/publish/",

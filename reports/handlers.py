@@ -1,12 +1,11 @@
 """What reports does when an incident changes (``incidents.events``), subscribed in ``apps.py``
 ``ready()``: ``close`` is guarded by the investigation being complete, and the special report is filed,
 frozen and hashed in the close transaction (DESIGN §6) — after escalation's handler has stopped the
-clocks, so the filed copy shows them as they ended. And the sweep fires the corrective-action clock's
-timers through ``clocks.fire_action_overdue``."""
+clocks, so the filed copy shows them as they ended. And corrective actions are registered as a kind of
+measure on the one overdue clock (``clocks.register``)."""
 
 from __future__ import annotations
 
-from escalation import services as escalation_services
 from incidents import events
 from incidents.models import Incident, State
 
@@ -25,4 +24,4 @@ def on_transitioned(event: events.IncidentTransitioned) -> None:
 def connect() -> None:
     events.guard_transition("close", require_complete_investigation)
     events.subscribe(events.IncidentTransitioned, on_transitioned)
-    escalation_services.timer_handler(clocks.KIND, clocks.fire_action_overdue)
+    clocks.register()

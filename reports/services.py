@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import errors as refusals
-from core.errors import Conflict, IncidentNotFound, Invalid
+from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid
+from incidents import policies
 from incidents import services as incident_services
 from incidents.models import Incident, State
 from teams.selectors import actor_for
@@ -139,7 +140,8 @@ def corrective_action_add(*, incident_id: int, user: Any, data: dict[str, Any]) 
 
 def corrective_action_update(*, action_id: int, user: Any, data: dict[str, Any]) -> CorrectiveAction:
     """Follow an action to closure: status, closure evidence, re-test. The action's owner may record its
-    own progress besides the leader, deputy and investigators."""
+    own progress besides the leader, deputy and investigators; marking it done is the owner's, the lead
+    group's lead's or the Leadership Group's (the rule of every measure, issue 13)."""
     row = (
         CorrectiveAction.objects.filter(pk=action_id).values("investigation__incident_id", "owner_id").first()
     )
@@ -147,13 +149,27 @@ def corrective_action_update(*, action_id: int, user: Any, data: dict[str, Any])
         raise IncidentNotFound(_("整改措施不存在。"))
     actor = actor_for(user)
     is_owner = actor.person_id is not None and actor.person_id == row["owner_id"]
-    with _investigation_action(row["investigation__incident_id"], user, owner=is_owner) as act:
-        action = CorrectiveAction.objects.select_for_update().get(pk=action_id)
+    # marking it done is judged by the measure rule inside (its refusal names the owner)
+    completing_asked = data.get("status") == CorrectiveAction.Status.DONE
+    with _investigation_action(
+        row["investigation__incident_id"], user, owner=is_owner or completing_asked
+    ) as act:
+        action = (
+            CorrectiveAction.objects.select_for_update(of=("self",)).select_related("owner").get(pk=action_id)
+        )
         form = ActionProgressForm(data, action=action)
         if not form.is_valid():
             raise _invalid(form)
         now = timezone.now()
         cleaned = {name: value for name, value in form.cleaned_data.items() if name in data}
+        completing = cleaned.get("status") == CorrectiveAction.Status.DONE != action.status
+        refusal = policies.measure_refusal(act.incident, action, user) if completing else ""
+        if refusal:  # issue 13: only its owner, the lead group's lead or the Leadership Group completes it
+            raise Forbidden(refusal)
+        beyond_completing = not completing or bool(set(cleaned) - {"status", "closure_evidence"})
+        if completing_asked and not is_owner and beyond_completing and not _may_write(act.incident, user):
+            # the rest of the follow-up stays the investigators' (as without the completion)
+            raise Forbidden(_("只有组长、副组长或指定的调查人员可以填写调查报告。"))
         for name, value in cleaned.items():
             setattr(action, name, value)
         if action.status == CorrectiveAction.Status.DONE and action.done_at is None:

@@ -23,10 +23,10 @@ class TimerKind(models.TextChoices):
     REGULATOR_IMPORTANT_SYSTEM = "regulator_important_system", _("重要信息系统事件报告时限")
     REGULATOR_MAJOR_RISK = "regulator_major_risk", _("重大操作风险事件报告时限")
     POST_EVENT_WATCH = "post_event_watch", _("事后观察期结束")  # Art. 18
-    CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue", _("整改措施逾期提醒")  # Art. 19
-    COMPLAINT_CLOCK_DUE = "complaint_clock_due", _("投诉办结时限")  # Art. 14-bis (7)
+    CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue", _("整改措施逾期提醒")  # old rows only (issue 13)
+    COMPLAINT_CLOCK_DUE = "complaint_clock_due", _("投诉办结时限")  # old rows only (issue 13)
     COMPLAINT_CASE_REMINDER = "complaint_case_reminder", _("单笔投诉办结提醒")  # issue 13
-    COMPLAINT_CASE_DUE = "complaint_case_due", _("单笔投诉办结时限")  # issue 13
+    COMPLAINT_CASE_DUE = "complaint_case_due", _("单笔投诉办结时限")  # old rows only (issue 13)
     REMINDER = "reminder", _("提醒")
     ACK_SILENT = "ack_silent", _("未确认收到，转下一渠道/下一人")  # issue 13
     MEASURE_OVERDUE = "measure_overdue", _("预案措施逾期提醒")  # issue 13
@@ -98,4 +98,20 @@ class Timer(models.Model):
 
     @property
     def label(self) -> str:
-        return str(self.payload.get("label") or self.get_kind_display())
+        return timer_label(self.kind, self.payload)
+
+
+def timer_label(kind: str, payload: dict | None) -> str:
+    """A clock's name in the reader's language. The stored ``label`` is the Chinese the system wrote when it
+    set the clock (``"<measure title>（逾期提醒）"``); it is rebuilt from the measure's catalogue title, or
+    translated as a catalogue msgid, or — with no label — the kind's own name."""
+    from django.utils.translation import gettext
+
+    payload = payload or {}
+    stored = payload.get("label")
+    title = (payload.get("context") or {}).get("title")
+    if stored and title and stored == f"{title}（逾期提醒）":
+        return str(_("%(title)s（逾期提醒）") % {"title": gettext(title)})
+    if stored:
+        return gettext(stored)
+    return str(dict(TimerKind.choices).get(kind, kind))

@@ -37,7 +37,15 @@ from .firing import (
     timers_fire_ids,
     timers_sweep,
 )
-from .measure_clocks import measure_clock_stop, measure_clocks_start
+from .measure_clocks import (
+    MeasureKind,
+    measure_clock_due,
+    measure_clock_start,
+    measure_clock_stop,
+    measure_clocks_cancel_out_of_state,
+    measure_clocks_start,
+    measure_kind_register,
+)
 from .notifications import (
     notification_deliver,
     notification_mark_read,
@@ -61,8 +69,13 @@ from .timers import (
 )
 
 __all__ = [
+    "MeasureKind",
+    "measure_clock_due",
+    "measure_clock_start",
     "measure_clock_stop",
+    "measure_clocks_cancel_out_of_state",
     "measure_clocks_start",
+    "measure_kind_register",
     "FIRE_MAX_ATTEMPTS",
     "HANDLERS",
     "OUTAGE_KINDS",

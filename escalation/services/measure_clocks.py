@@ -1,37 +1,131 @@
-"""Overdue measures (issue 13): every checklist item of an activated plan has an owner and a due time; when
-it is not done by then, its owner is reminded, then the lead group's lead, then the leader and deputy —
-each step once, as ``measure_overdue`` timer rows (the one clock, fired by the sweep), from the admin-edited
-policy ``measure_overdue`` snapshotted at the activation. Completing the item stops its clock."""
+"""The overdue clock of every measure (issue 13): a checklist item, a dispute plan, a clarification
+statement's waiting step, a complaint, a corrective action. Each has an owner (``owner`` — a person — or
+``owner_role``, resolved from the organisation) and a due time (``due_at``); when it is not done by then, its
+owner is reminded, then the lead group's lead, then the leader and deputy — each step once, as
+``measure_overdue`` timer rows (the one clock, fired by the sweep), from the admin-edited policy
+``measure_overdue`` snapshotted when the measure's clock starts. Completing the measure stops its clock.
+
+A timer's payload says which kind of measure and which record (``measure``, ``record``). The app that owns a
+kind registers it (``measure_kind_register``, in its ``ready()``): how to find the record while it is still
+open, and the incident states in which it is chased. Checklist items are registered here (they live below)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 
-from incidents.models import ChecklistItem, Incident
+from incidents.models import ChecklistItem, Incident, State
+from incidents.policies import measure_owner_label as owner_label
 
 from ..models import Timer, TimerKind
 from .notifications import notify
 from .policies import policy_snapshot
 from .timers import _pending, timer_schedule
 
-OWNER = "owner"  # the policy's audience key for the item's owner, resolved when the clock starts
+OWNER = "owner"  # the policy's audience key for the measure's owner, resolved when the clock starts
 PARTY_ROLES = ("tech_support", "hq_general_office", "building_security", "legal")
-# The plan's measures run on ``measure_overdue`` (activation → termination); Art. 18's after-event work
-# on ``after_event_overdue`` (termination → close, ``states.AFTER_EVENT``). Same policy, same steps.
+CHECKLIST_ITEM = "checklist_item"
+# a plan's measures are chased while the plan runs (activation → termination approved)
+PLAN_STATES = frozenset({State.ACTIVATED, State.EXECUTING, State.TERMINATION_REQUESTED})
+# The timer kinds of this one clock: ``measure_overdue``, whose measure kinds say where they run, and
+# ``after_event_overdue`` — Art. 18's after-event checklist items (termination → close), which the state
+# table (``states.AFTER_EVENT``) places. Same policy, steps, payload and handler.
 KINDS = (TimerKind.MEASURE_OVERDUE, TimerKind.AFTER_EVENT_OVERDUE)
 
 
-def _owner_audience(item: ChecklistItem) -> list[str]:
-    if item.owner_id is not None:
-        return [f"person:{item.owner_id}"]
-    if item.owner_role in ("deputy", "leader"):
-        return [item.owner_role]
-    if item.owner_role in PARTY_ROLES:
-        return [f"party:{item.owner_role}"]
+@dataclass(frozen=True)
+class MeasureKind:
+    """One kind of measure: ``find(record_id)`` returns the record while it still waits (None once done,
+    withdrawn or gone); its clock is chased only while the incident is in ``states``."""
+
+    code: str
+    find: Callable[[int], Any]
+    states: frozenset[str]
+
+
+MEASURE_KINDS: dict[str, MeasureKind] = {}
+
+
+def measure_kind_register(kind: MeasureKind) -> None:
+    MEASURE_KINDS[kind.code] = kind
+
+
+measure_kind_register(
+    MeasureKind(
+        code=CHECKLIST_ITEM,
+        find=lambda pk: (
+            ChecklistItem.objects.select_related("owner").filter(pk=pk, done_at__isnull=True).first()
+        ),
+        states=PLAN_STATES,
+    )
+)
+
+
+def _owner_audience(measure: Any) -> list[str]:
+    owner = getattr(measure, "owner", None)
+    if owner is not None:
+        return [f"person:{owner.pk}"]
+    role = getattr(measure, "owner_role", "")
+    if role in ("deputy", "leader"):
+        return [role]
+    if role in PARTY_ROLES:
+        return [f"party:{role}"]
     return ["lead_group_lead"]
+
+
+def measure_clock_start(
+    *,
+    incident: Incident,
+    measure: str,
+    record: Any,
+    title: str,
+    article: str = "",
+    due_at: datetime | None = None,
+    path: str = "",
+    snapshot: dict[str, Any] | None = None,
+    restart: bool = True,
+    kind: str = TimerKind.MEASURE_OVERDUE,
+) -> list[Timer]:
+    """(Re)start one measure's clock in the caller's transaction: its pending reminders are cancelled and
+    one timer per policy step written, counted from its due time (``record.due_at`` unless given);
+    ``path`` is the page where it is completed (the message links to it; the checklist by default)."""
+    if restart:
+        measure_clock_stop(incident=incident, measure=measure, record_id=record.pk, reason="restarted")
+    snapshot = snapshot or policy_snapshot(code="measure_overdue")
+    if snapshot is None or not snapshot["steps"]:
+        return []
+    due = due_at or record.due_at
+    owner = _owner_audience(record)
+    timers = []
+    for number, step in enumerate(snapshot["steps"], start=1):
+        audience = [key for entry in step["audience"] for key in (owner if entry == OWNER else [entry])]
+        timers.append(
+            timer_schedule(
+                incident=incident,
+                kind=kind,
+                due_at=due + timedelta(seconds=int(step.get("after_seconds") or 0)),
+                payload={
+                    "measure": measure,
+                    "record": record.pk,
+                    "step": number,
+                    "audience": audience,
+                    "event": step.get("event") or "measure_overdue",
+                    "label": f"{title}（逾期提醒）",
+                    "context": {
+                        "title": title,
+                        "article": article,
+                        "due_at": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+                        "path": path,
+                    },
+                    "policy": snapshot["code"],
+                },
+            )
+        )
+    return timers
 
 
 def measure_clocks_start(
@@ -41,67 +135,80 @@ def measure_clocks_start(
     kind: str = TimerKind.MEASURE_OVERDUE,
 ) -> list[Timer]:
     """At activation (or for a new recurring item, or an after-event measure with ``kind``
-    ``after_event_overdue``): one timer per item and policy step, counted from the item's due time, in the
-    caller's transaction."""
-    snapshot = policy_snapshot(code="measure_overdue")
-    if snapshot is None or not snapshot["steps"]:
-        return []
+    ``after_event_overdue``): every open checklist item's clock."""
     if items is None:
-        items = list(ChecklistItem.objects.filter(incident=incident, done_at__isnull=True))
-    timers = []
+        items = list(
+            ChecklistItem.objects.filter(incident=incident, done_at__isnull=True).select_related("owner")
+        )
+    snapshot = policy_snapshot(code="measure_overdue")  # once for all: the items are new, nothing to restart
+    timers: list[Timer] = []
     for item in items:
-        for number, step in enumerate(snapshot["steps"], start=1):
-            audience = [
-                key
-                for entry in step["audience"]
-                for key in (_owner_audience(item) if entry == OWNER else [entry])
-            ]
-            timers.append(
-                timer_schedule(
-                    incident=incident,
-                    kind=kind,
-                    due_at=item.due_at + timedelta(seconds=int(step.get("after_seconds") or 0)),
-                    payload={
-                        "item": item.pk,
-                        "step": number,
-                        "audience": audience,
-                        "event": step.get("event") or "measure_overdue",
-                        "label": f"{item.title}（逾期提醒）",
-                        "context": {
-                            "title": item.title,
-                            "article": item.article,
-                            "due_at": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
-                        },
-                        "policy": snapshot["code"],
-                    },
-                )
-            )
+        timers += measure_clock_start(
+            incident=incident,
+            measure=CHECKLIST_ITEM,
+            record=item,
+            title=item.title,
+            article=item.article,
+            snapshot=snapshot,
+            restart=False,
+            kind=kind,
+        )
     return timers
 
 
-def measure_clock_stop(*, incident: Any, item_id: int) -> int:
-    """The item is done: its pending reminders are cancelled (the clock stops)."""
-    return Timer.objects.filter(_pending(), incident=incident, kind__in=KINDS, payload__item=item_id).update(
-        cancelled_at=timezone.now(), outcome="done"
+def _of(measure: str, record_id: int) -> Any:
+    return Timer.objects.filter(payload__measure=measure, payload__record=record_id)
+
+
+def measure_clock_stop(*, incident: Any, measure: str, record_id: int, reason: str = "done") -> int:
+    """The measure is done (or withdrawn, or moved on): its pending reminders are cancelled."""
+    return (
+        _of(measure, record_id)
+        .filter(_pending(), incident=incident, kind__in=KINDS)
+        .update(cancelled_at=timezone.now(), outcome=reason[:200])
     )
 
 
+def measure_clock_due(*, incident: Any, measure: str, record_id: int) -> datetime | None:
+    """When the measure's running clock counts from (its first pending step), or None if none runs."""
+    first = (
+        _of(measure, record_id)
+        .filter(_pending(), incident=incident, kind__in=KINDS, payload__step=1)
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    return first
+
+
+def measure_clocks_cancel_out_of_state(*, incident: Incident, reason: str) -> int:
+    """After a transition: the measures whose kind is not chased in the new state stop being chased (a
+    checklist item at termination; a complaint keeps going until the close)."""
+    stale = [code for code, kind in MEASURE_KINDS.items() if incident.state not in kind.states]
+    if not stale:
+        return 0
+    return Timer.objects.filter(
+        _pending(), incident=incident, kind=TimerKind.MEASURE_OVERDUE, payload__measure__in=stale
+    ).update(cancelled_at=timezone.now(), outcome=reason[:200])
+
+
 def fire_measure_overdue(timer: Timer, incident: Incident) -> str:
-    """Remind (or escalate) unless the item was done meanwhile."""
-    item = ChecklistItem.objects.filter(pk=timer.payload.get("item")).first()
-    if item is None or item.done_at is not None:
-        measure_clock_stop(incident=incident, item_id=timer.payload.get("item", 0))
-        return "done"
+    """Remind (or escalate) unless the measure was done meanwhile, or is no longer chased in this state."""
     payload = timer.payload
+    code = payload.get("measure", "")
+    record_id = int(payload.get("record", 0))
+    kind = MEASURE_KINDS.get(code)
+    measure = kind.find(record_id) if kind is not None else None
+    if measure is None:
+        measure_clock_stop(incident=incident, measure=code, record_id=record_id, reason="done")
+        return "done"
+    # (an after-event item's timer kind is placed by the state table, which ``timer_fire`` checked)
+    if timer.kind == TimerKind.MEASURE_OVERDUE and incident.state not in kind.states:  # type: ignore[union-attr]
+        return "ended"
     rows = notify(
         incident=incident,
         audience=payload["audience"],
         event=payload.get("event") or "measure_overdue",
-        context={
-            **payload.get("context", {}),
-            "step": payload.get("step", 1),
-            "owner": str(item.owner or item.get_owner_role_display()),
-        },
+        context={**payload.get("context", {}), "step": payload.get("step", 1), "owner": owner_label(measure)},
         timer=timer,
     )
     return f"step {payload.get('step')}: notified {len(rows)}"

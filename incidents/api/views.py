@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.datastructures import MultiValueDict
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -101,6 +101,14 @@ def _visible_incident(request: Request, pk: int) -> Incident:
     return incident
 
 
+@extend_schema_view(
+    get=extend_schema(
+        description=(
+            "The incidents the caller may read, newest first, 50 a page, filtered by state, category, plan, "
+            "grade, is_drill and detection time. `count` is exact: the number of incidents that match."
+        )
+    )
+)
 class IncidentListView(generics.ListAPIView):
     serializer_class = IncidentListSerializer
     filterset_class = IncidentFilter

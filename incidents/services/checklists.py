@@ -142,11 +142,9 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
         checklist_item = (
             ChecklistItem.objects.select_for_update(of=("self",)).select_related("owner").get(pk=item_id)
         )
-        if not policies.may_complete_checklist_item(incident, checklist_item, user):
-            raise Forbidden(
-                _("只有责任人（%(owner)s）、牵头小组组长或领导小组可以完成此项措施。")
-                % {"owner": checklist_item.owner or checklist_item.get_owner_role_display()}
-            )
+        refusal = policies.measure_refusal(incident, checklist_item, user)
+        if refusal:
+            raise Forbidden(refusal)
         if checklist_item.done_at:
             raise Conflict(
                 _("该措施已由 %(who)s 完成。") % {"who": checklist_item.done_by}, current_state=incident.state

@@ -9,7 +9,7 @@ from incidents.models import ChecklistItem
 from measures.models import (
     ClarificationStatement,
     ComplaintCase,
-    ComplaintClock,
+    ComplaintCloseWaiver,
     DisputePlan,
     FrontLineMove,
     LegalReferral,
@@ -65,18 +65,23 @@ MediaReportSerializer = _model(MediaReport)
 ReputationAssessmentSerializer = _model(ReputationAssessment)
 DisputePlanSerializer = _model(DisputePlan)
 LegalReferralSerializer = _model(LegalReferral)
-ComplaintCaseSerializer = _model(ComplaintCase)
-RemedySerializer = _model(Remedy)
-ClarificationStatementSerializer = _model(ClarificationStatement)
+ComplaintCloseWaiverSerializer = _model(ComplaintCloseWaiver)
 
 
-class ComplaintClockSerializer(serializers.ModelSerializer):
+class ComplaintCaseSerializer(serializers.ModelSerializer):
+    """One complaint with its clock: how many days, and when it is due (issue 13)."""
+
     limit_days = serializers.IntegerField(read_only=True)
     due_at = serializers.DateTimeField(read_only=True)
+    extension_pending = serializers.BooleanField(read_only=True)
 
     class Meta:
-        model = ComplaintClock
+        model = ComplaintCase
         fields = "__all__"
+
+
+RemedySerializer = _model(Remedy)
+ClarificationStatementSerializer = _model(ClarificationStatement)
 
 
 class FrontLineMoveSerializer(serializers.ModelSerializer):
@@ -137,6 +142,5 @@ class MeasuresSerializer(serializers.Serializer):
     cases = ComplaintCaseSerializer(many=True)
     remedies = RemedySerializer(many=True)
     statements = ClarificationStatementSerializer(many=True)
-    clock = ComplaintClockSerializer(allow_null=True)
     second_line = FrontLineMoveSerializer(many=True)
     after_event = AfterEventMeasureSerializer(many=True)

@@ -1,6 +1,5 @@
 from .complaint import (
     ComplaintCase,
-    ComplaintClock,
     ComplaintCloseWaiver,
     DisputePlan,
     LegalReferral,
@@ -16,7 +15,6 @@ from .statement import ClarificationStatement
 __all__ = [
     "ClarificationStatement",
     "ComplaintCase",
-    "ComplaintClock",
     "ComplaintCloseWaiver",
     "DisputePlan",
     "FrontLineMove",

@@ -90,6 +90,28 @@ class DisputePlan(_Recorded):
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_comment = models.TextField(_("审批意见"), blank=True)
+    # Issue 13: the plan is a measure — an owner carries it out by a due time, with evidence when done.
+    owner = models.ForeignKey(
+        "teams.Person",
+        verbose_name=_("责任人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("留空为牵头工作小组组长"),
+    )
+    owner_role = models.CharField(_("责任角色"), max_length=30, blank=True, default="lead_group_lead")
+    due_at = models.DateTimeField(_("完成时限"), null=True, blank=True)
+    done_at = models.DateTimeField(_("实施完成时间"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("完成登记人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    evidence = models.TextField(_("实施情况/证据"), blank=True)
 
     class Meta(_Recorded.Meta):
         verbose_name = _("纠纷解决方案")
@@ -142,6 +164,18 @@ class ComplaintCase(_Recorded):
         related_name="+",
     )
     outcome = models.TextField(_("办结情况"), blank=True)
+    # an extension is asked for (by the complaint's owner) and approved by the Leadership Group (four-eyes)
+    extension_requested_days = models.PositiveSmallIntegerField(_("申请延期（天）"), default=0)
+    extension_request_reason = models.TextField(_("延期理由"), blank=True)
+    extension_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("延期申请人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    extension_requested_at = models.DateTimeField(_("延期申请时间"), null=True, blank=True)
 
     class Meta(_Recorded.Meta):
         verbose_name = _("投诉专人处理")
@@ -150,7 +184,7 @@ class ComplaintCase(_Recorded):
     def __str__(self) -> str:
         return super().__str__()
 
-    # the measure-owner policy (``incidents.policies.may_complete_checklist_item``) reads these two
+    # the measure-owner rule (``incidents.policies.may_complete_measure``) reads these two
     @property
     def owner(self) -> Any:
         return self.handler
@@ -160,6 +194,10 @@ class ComplaintCase(_Recorded):
     @property
     def limit_days(self) -> int:
         return (30 if self.is_complex else 15) + self.extension_days
+
+    @property
+    def extension_pending(self) -> bool:
+        return self.extension_requested_at is not None
 
     @property
     def due_at(self) -> Any:
@@ -200,59 +238,3 @@ class Remedy(_Recorded):
 
     def __str__(self) -> str:
         return super().__str__()
-
-
-class ComplaintClock(models.Model):
-    """Art. 14-bis (7) and the bank's complaint rules: close in 15 days, complex ones in 30; an extension
-    needs the Leadership Group's approval."""
-
-    class Extension(models.TextChoices):
-        NONE = "", _("无")
-        REQUESTED = "requested", _("延期待批准")
-        APPROVED = "approved", _("延期已批准")
-        REJECTED = "rejected", _("延期未批准")
-
-    incident = models.OneToOneField(
-        "incidents.Incident", verbose_name=_("事件"), on_delete=models.PROTECT, related_name="complaint_clock"
-    )
-    started_at = models.DateTimeField(_("起算时间"))
-    is_complex = models.BooleanField(_("复杂投诉（30日）"), default=False)
-    extension_days = models.PositiveSmallIntegerField(_("申请延期（天）"), default=0)
-    extension_reason = models.TextField(_("延期理由"), blank=True)
-    extension_status = models.CharField(
-        _("延期状态"), max_length=10, choices=Extension.choices, default=Extension.NONE, blank=True
-    )
-    extension_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("延期申请人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    extension_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("延期审批人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("投诉办结时限")
-        verbose_name_plural = _("投诉办结时限")
-
-    def __str__(self) -> str:
-        return f"#{self.incident_id} {self.limit_days}d"
-
-    @property
-    def limit_days(self) -> int:
-        days = 30 if self.is_complex else 15
-        if self.extension_status == self.Extension.APPROVED:
-            days += self.extension_days
-        return days
-
-    @property
-    def due_at(self):
-        return self.started_at + timedelta(days=self.limit_days)

@@ -5,6 +5,8 @@ acknowledgement."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +56,8 @@ class ClarificationStatement(models.Model):
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     channel = models.CharField(_("发布渠道"), max_length=200, blank=True)
+    # Issue 13: the step that waits (vetting, then publication) has an owner and this due time
+    step_due_at = models.DateTimeField(_("当前步骤完成时限"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("澄清声明")
@@ -62,3 +66,31 @@ class ClarificationStatement(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.incident_id} {self.get_status_display()}"
+
+    # The waiting step as a measure (``incidents.policies.may_complete_measure``): a draft waits for the
+    # head-office general office alone (it vets; four-eyes), a vetted statement for its author to publish.
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.VETTED)
+
+    @property
+    def owner_only(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def owner_role(self) -> str:
+        return "hq_general_office" if self.status == self.Status.DRAFT else ""
+
+    @property
+    def owner(self) -> Any:
+        if self.status == self.Status.DRAFT:
+            return None
+        return getattr(self.drafted_by, "person", None) if self.drafted_by_id else None
+
+    @property
+    def due_at(self) -> Any:
+        return self.step_due_at
+
+    @property
+    def step_title(self) -> str:
+        return str(_("澄清声明待总行办公室审核") if self.status == self.Status.DRAFT else _("澄清声明待发布"))

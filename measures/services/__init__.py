@@ -13,9 +13,7 @@ from .after_event import after_event_complete, after_event_record
 from .complaint import (
     complaint_case_assign,
     complaint_case_escalate,
-    complaint_clock_decide_extension,
-    complaint_clock_request_extension,
-    complaint_clock_start,
+    dispute_plan_complete,
     dispute_plan_decide,
     dispute_plan_propose,
     legal_referral_record,
@@ -23,7 +21,12 @@ from .complaint import (
     remedy_record,
     reputation_assess,
 )
-from .complaint_cases import complaint_case_close, complaint_case_extend, complaint_close_waive
+from .complaint_cases import (
+    complaint_case_close,
+    complaint_case_extension_decide,
+    complaint_case_extension_request,
+    complaint_close_waive,
+)
 from .front_line import second_line_end, second_line_move
 from .roll_call import roll_call_close, roll_call_mark, roll_call_start
 from .roster import roster_generate, roster_split
@@ -41,12 +44,11 @@ __all__ = [
     "ROLL_CALL_STATES",
     "complaint_case_assign",
     "complaint_case_close",
-    "complaint_case_extend",
+    "complaint_case_extension_decide",
+    "complaint_case_extension_request",
     "complaint_close_waive",
     "complaint_case_escalate",
-    "complaint_clock_decide_extension",
-    "complaint_clock_request_extension",
-    "complaint_clock_start",
+    "dispute_plan_complete",
     "dispute_plan_decide",
     "dispute_plan_propose",
     "legal_referral_record",

@@ -19,17 +19,16 @@ from incidents.models import Incident
 from .. import clocks
 from ..forms import (
     ComplaintCaseForm,
-    ComplaintClockForm,
     DecisionForm,
+    DisputePlanDoneForm,
     DisputePlanForm,
     EscalationForm,
-    ExtensionRequestForm,
     LegalReferralForm,
     MediaReportForm,
     RemedyForm,
     ReputationAssessmentForm,
 )
-from ..models import ComplaintCase, ComplaintClock, DisputePlan
+from ..models import ComplaintCase, DisputePlan
 from ._common import COMPLAINT_STATES, may_decide, measure_action, record, valid
 
 
@@ -85,24 +84,69 @@ def reputation_assess(*, incident_id: int, user: Any, data: dict[str, Any]) -> A
 
 def dispute_plan_propose(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
     """Art. 14-bis (2): proposed by the group; carried out only after the Leadership Group approves, who
-    are called at once (issue 12)."""
+    are called at once (issue 12). Issue 13: the plan has an owner (the lead group's lead unless named) and
+    a due time (``clocks.DISPUTE_PLAN_WITHIN`` unless given); its overdue clock starts now."""
+
+    def started(plan: DisputePlan) -> None:
+        changed = []
+        if plan.owner_id is not None:
+            plan.owner_role = ""
+            changed.append("owner_role")
+        if plan.due_at is None:
+            plan.due_at = plan.recorded_at + clocks.DISPUTE_PLAN_WITHIN
+            changed.append("due_at")
+        if changed:
+            plan.save(update_fields=changed)
+        clocks.dispute_plan_follow(incident=plan.incident, plan=plan)
+
     plan = _record_model_form(
         incident_id=incident_id,
         user=user,
         data=data,
         form_class=DisputePlanForm,
         action="dispute_plan_proposed",
+        then=started,
     )
     escalation_calls.call_dispute_plan(incident=plan.incident, plan=plan, user=user)
     return plan
 
 
-def dispute_plan_decide(*, plan_id: int, user: Any, data: dict[str, Any]) -> DisputePlan:
-    """Leader or deputy approve or reject; four-eyes: never the person who proposed it."""
+def _plan_incident(plan_id: int) -> int:
     row = DisputePlan.objects.filter(pk=plan_id).values("incident_id").first()
     if row is None:
         raise IncidentNotFound(_("方案不存在。"))
-    with measure_action(row["incident_id"], user, check=may_decide, states=COMPLAINT_STATES) as act:
+    return int(row["incident_id"])
+
+
+def dispute_plan_complete(*, plan_id: int, user: Any, data: dict[str, Any]) -> DisputePlan:
+    """Issue 13: the approved plan is carried out — recorded with its evidence by its owner, the lead
+    group's lead or the Leadership Group (others: 403 naming the owner); its clock stops."""
+    with measure_action(_plan_incident(plan_id), user, states=COMPLAINT_STATES) as act:
+        plan = DisputePlan.objects.select_for_update(of=("self",)).select_related("owner").get(pk=plan_id)
+        refusal = policies.measure_refusal(act.incident, plan, user)
+        if refusal:
+            raise Forbidden(refusal)
+        if plan.done_at is not None:
+            raise Conflict(_("该方案已登记实施完成。"), current_state=act.incident.state)
+        if plan.status != DisputePlan.Status.APPROVED:
+            raise Conflict(
+                _("方案须经领导小组批准后才能实施（当前：%(status)s）。")
+                % {"status": plan.get_status_display()},
+                current_state=act.incident.state,
+            )
+        cleaned = valid(DisputePlanDoneForm(data))
+        plan.done_at = timezone.now()
+        plan.done_by = user
+        plan.evidence = cleaned["evidence"]
+        plan.save(update_fields=["done_at", "done_by", "evidence"])
+        clocks.dispute_plan_stop(incident=act.incident, plan=plan, reason="done")
+        record(act, "dispute_plan_done", plan.evidence, record=plan.pk)
+        return plan
+
+
+def dispute_plan_decide(*, plan_id: int, user: Any, data: dict[str, Any]) -> DisputePlan:
+    """Leader or deputy approve or reject; four-eyes: never the person who proposed it."""
+    with measure_action(_plan_incident(plan_id), user, check=may_decide, states=COMPLAINT_STATES) as act:
         incident = act.incident
         plan = DisputePlan.objects.select_for_update().get(pk=plan_id)
         if plan.recorded_by_id == getattr(user, "pk", None):
@@ -116,6 +160,8 @@ def dispute_plan_decide(*, plan_id: int, user: Any, data: dict[str, Any]) -> Dis
         plan.decided_at = timezone.now()
         plan.decision_comment = cleaned["comment"]
         plan.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+        if not approved:  # a rejected plan is not carried out: nobody is chased for it
+            clocks.dispute_plan_stop(incident=incident, plan=plan, reason="rejected")
         record(
             act,
             "dispute_plan_approved" if approved else "dispute_plan_rejected",
@@ -199,85 +245,3 @@ def remedy_record(*, incident_id: int, user: Any, data: dict[str, Any]) -> Any:
     return _record_model_form(
         incident_id=incident_id, user=user, data=data, form_class=RemedyForm, action="remedy_recorded"
     )
-
-
-def complaint_clock_start(*, incident_id: int, user: Any, data: dict[str, Any]) -> ComplaintClock:
-    """The complaint clock runs from activation: 15 days, 30 for a complex complaint."""
-    with measure_action(incident_id, user, states=COMPLAINT_STATES) as act:
-        incident = act.incident
-        cleaned = valid(ComplaintClockForm(data))
-        if ComplaintClock.objects.filter(incident=incident).exists():
-            raise Conflict(_("投诉办结时限已在计时。"), current_state=incident.state)
-        clock = ComplaintClock.objects.create(
-            incident=incident,
-            started_at=incident.activated_at or timezone.now(),
-            is_complex=cleaned["is_complex"],
-        )
-        clocks.complaint_clock_follow(incident=incident, clock=clock)
-        record(
-            act,
-            "complaint_clock_started",
-            _("投诉办结时限 %(days)d 日，截至 %(due)s。")
-            % {"days": clock.limit_days, "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")},
-            limit_days=clock.limit_days,
-            due_at=clock.due_at.isoformat(),
-        )
-        return clock
-
-
-def _clock_action(incident_id: int, user: Any, check: Callable[[Incident, Any], bool]) -> Any:
-    return measure_action(incident_id, user, check=check, states=COMPLAINT_STATES)
-
-
-def _clock_of(incident: Incident) -> ComplaintClock:
-    clock = ComplaintClock.objects.select_for_update().filter(incident=incident).first()
-    if clock is None:
-        raise Conflict(_("投诉办结时限尚未开始计时。"), current_state=incident.state)
-    return clock
-
-
-def complaint_clock_request_extension(*, incident_id: int, user: Any, data: dict[str, Any]) -> ComplaintClock:
-    with _clock_action(incident_id, user, policies.may_act_on) as act:
-        incident, clock = act.incident, _clock_of(act.incident)
-        if clock.extension_status in (ComplaintClock.Extension.REQUESTED, ComplaintClock.Extension.APPROVED):
-            raise Conflict(_("已申请过延期。"), current_state=incident.state)
-        cleaned = valid(ExtensionRequestForm(data))
-        clock.extension_days = cleaned["extension_days"]
-        clock.extension_reason = cleaned["extension_reason"]
-        clock.extension_status = ComplaintClock.Extension.REQUESTED
-        clock.extension_requested_by = user
-        clock.save()
-        record(
-            act,
-            "complaint_extension_requested",
-            clock.extension_reason,
-            extension_days=clock.extension_days,
-        )
-        return clock
-
-
-def complaint_clock_decide_extension(*, incident_id: int, user: Any, data: dict[str, Any]) -> ComplaintClock:
-    """An extension needs the Leadership Group's approval; four-eyes: not by the one who asked."""
-    with _clock_action(incident_id, user, may_decide) as act:
-        incident, clock = act.incident, _clock_of(act.incident)
-        if clock.extension_status != ComplaintClock.Extension.REQUESTED:
-            raise Conflict(_("没有待审批的延期申请（可能已有他人处理）。"), current_state=incident.state)
-        if clock.extension_requested_by_id == getattr(user, "pk", None):
-            raise Forbidden(_("四眼原则：延期申请人不能批准自己的申请。"))
-        cleaned = valid(DecisionForm(data))
-        approved = cleaned["decision"] == "approve"
-        clock.extension_status = (
-            ComplaintClock.Extension.APPROVED if approved else ComplaintClock.Extension.REJECTED
-        )
-        clock.extension_decided_by = user
-        clock.save()
-        if approved:
-            clocks.complaint_clock_follow(incident=incident, clock=clock)
-        record(
-            act,
-            "complaint_extension_approved" if approved else "complaint_extension_rejected",
-            cleaned["comment"],
-            limit_days=clock.limit_days,
-            due_at=clock.due_at.isoformat(),
-        )
-        return clock

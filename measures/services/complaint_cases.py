@@ -1,9 +1,10 @@
 """Complaints one by one (issue 13): a mass complaint holds many complaints, each registered through
 ``complaint.complaint_case_assign`` with its own clock (``clocks.complaint_case_follow``: a reminder before
 the due time, then the due time — escalation ``Timer`` rows fired by the one sweep). A complaint is closed
-by its owner (the handler, the lead group's lead or the Leadership Group), which stops its clock; the
-Leadership Group approves an extension; the incident closes while complaints are open only when the
-Leadership Group has recorded why (the ``close`` guard ``require_closed_or_waived``)."""
+by its owner (the handler, the lead group's lead or the Leadership Group), which stops its clock; its owner
+asks for an extension and the Leadership Group approves it (four-eyes); the incident closes while
+complaints are open only when the Leadership Group has recorded why (the ``close`` guard
+``require_closed_or_waived``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from incidents import policies
 from incidents.models import Incident
 
 from .. import clocks
-from ..forms import CaseCloseForm, CaseExtensionForm, CloseWaiverForm
+from ..forms import CaseCloseForm, CloseWaiverForm, DecisionForm, ExtensionRequestForm
 from ..models import ComplaintCase, ComplaintCloseWaiver
 from ._common import COMPLAINT_STATES, may_decide, measure_action, record, valid
 
@@ -40,8 +41,9 @@ def complaint_case_close(*, case_id: int, user: Any, data: dict[str, Any]) -> Co
     """Close one complaint: only its owner — the handler, the lead group's lead, the Leadership Group."""
     with measure_action(_incident_of(case_id), user, states=COMPLAINT_STATES) as act:
         case = _locked_case(act, case_id)
-        if not policies.may_complete_checklist_item(act.incident, case, user):
-            raise Forbidden(_("只有该投诉的处理人、牵头组组长或领导小组可以办结该投诉。"))
+        refusal = policies.measure_refusal(act.incident, case, user)
+        if refusal:
+            raise Forbidden(refusal)
         cleaned = valid(CaseCloseForm(data))
         case.is_open = False
         case.closed_at = timezone.now()
@@ -53,19 +55,74 @@ def complaint_case_close(*, case_id: int, user: Any, data: dict[str, Any]) -> Co
         return case
 
 
-def complaint_case_extend(*, case_id: int, user: Any, data: dict[str, Any]) -> ComplaintCase:
-    """An extension of one complaint's clock, approved by the Leadership Group (leader or deputy)."""
-    with measure_action(_incident_of(case_id), user, check=may_decide, states=COMPLAINT_STATES) as act:
+def complaint_case_extension_request(*, case_id: int, user: Any, data: dict[str, Any]) -> ComplaintCase:
+    """The complaint's owner (its handler, the lead group's lead or the Leadership Group) asks for more
+    days; the Leadership Group decides (``complaint_case_extension_decide``). One request at a time."""
+    with measure_action(_incident_of(case_id), user, states=COMPLAINT_STATES) as act:
         case = _locked_case(act, case_id)
-        cleaned = valid(CaseExtensionForm(data))
-        case.extension_days += cleaned["extension_days"]
-        case.save(update_fields=["extension_days"])
-        clocks.complaint_case_follow(incident=act.incident, case=case)
+        refusal = policies.measure_refusal(act.incident, case, user)
+        if refusal:
+            raise Forbidden(refusal)
+        if case.extension_pending:
+            raise Conflict(_("该投诉已有待审批的延期申请。"), current_state=act.incident.state)
+        cleaned = valid(ExtensionRequestForm(data))
+        case.extension_requested_days = cleaned["extension_days"]
+        case.extension_request_reason = cleaned["extension_reason"]
+        case.extension_requested_by = user
+        case.extension_requested_at = timezone.now()
+        case.save(
+            update_fields=[
+                "extension_requested_days",
+                "extension_request_reason",
+                "extension_requested_by",
+                "extension_requested_at",
+            ]
+        )
         record(
             act,
-            "complaint_case_extended",
-            cleaned["extension_reason"],
+            "complaint_extension_requested",
+            case.extension_request_reason,
             record=case.pk,
+            extension_days=case.extension_requested_days,
+        )
+        return case
+
+
+def complaint_case_extension_decide(*, case_id: int, user: Any, data: dict[str, Any]) -> ComplaintCase:
+    """The leader or deputy approve or refuse the pending request — never the one who asked (four-eyes);
+    approved, the complaint's clock moves (its reminder and overdue steps are rewritten)."""
+    with measure_action(_incident_of(case_id), user, check=may_decide, states=COMPLAINT_STATES) as act:
+        case = _locked_case(act, case_id)
+        if not case.extension_pending:
+            raise Conflict(_("没有待审批的延期申请（可能已有他人处理）。"), current_state=act.incident.state)
+        if case.extension_requested_by_id == getattr(user, "pk", None):
+            raise Forbidden(_("四眼原则：延期申请人不能批准自己的申请。"))
+        cleaned = valid(DecisionForm(data))
+        approved = cleaned["decision"] == "approve"
+        days = case.extension_requested_days
+        if approved:
+            case.extension_days += days
+        case.extension_requested_days = 0
+        case.extension_request_reason = ""
+        case.extension_requested_by = None
+        case.extension_requested_at = None
+        case.save(
+            update_fields=[
+                "extension_days",
+                "extension_requested_days",
+                "extension_request_reason",
+                "extension_requested_by",
+                "extension_requested_at",
+            ]
+        )
+        if approved:
+            clocks.complaint_case_follow(incident=act.incident, case=case)
+        record(
+            act,
+            "complaint_extension_approved" if approved else "complaint_extension_rejected",
+            cleaned["comment"],
+            record=case.pk,
+            extension_days=days,
             limit_days=case.limit_days,
             due_at=case.due_at.isoformat(),
         )

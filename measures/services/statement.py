@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Forbidden, IncidentNotFound
 from escalation import services as escalation_services
+from incidents import policies
 from incidents.models import Incident
 from teams import selectors as team_selectors
 
+from .. import clocks
 from ..forms import StatementDraftForm, StatementPublishForm, StatementVetForm
 from ..models import ClarificationStatement
 from ._common import COMPLAINT_STATES, measure_action, record, valid
@@ -43,9 +45,15 @@ def statement_draft(*, incident_id: int, user: Any, data: dict[str, Any]) -> Cla
     with measure_action(incident_id, user, check=may_draft, states=COMPLAINT_STATES) as act:
         incident = act.incident
         cleaned = valid(StatementDraftForm(data))
+        now = timezone.now()
         statement = ClarificationStatement.objects.create(
-            incident=incident, text=cleaned["text"], drafted_by=user, drafted_at=timezone.now()
+            incident=incident,
+            text=cleaned["text"],
+            drafted_by=user,
+            drafted_at=now,
+            step_due_at=now + clocks.VET_WITHIN,
         )
+        clocks.statement_follow(incident=incident, statement=statement)
         record(act, "statement_drafted", statement.text[:500], record=statement.pk)
         escalation_services.notify(
             incident=incident,
@@ -58,15 +66,19 @@ def statement_draft(*, incident_id: int, user: Any, data: dict[str, Any]) -> Cla
 
 
 def statement_vet(*, statement_id: int, user: Any, data: dict[str, Any]) -> ClarificationStatement:
-    """The head-office general office approves or returns it; never the author (four-eyes)."""
+    """The head-office general office approves or returns it (the waiting step's owner, alone: 403 naming
+    it otherwise); never the author (four-eyes)."""
     incident_id = _statement_incident(statement_id)
-    with measure_action(incident_id, user, check=may_vet, states=COMPLAINT_STATES) as act:
+    with measure_action(incident_id, user, states=COMPLAINT_STATES) as act:
         incident = act.incident
         statement = ClarificationStatement.objects.select_for_update().get(pk=statement_id)
-        if statement.drafted_by_id == getattr(user, "pk", None):
-            raise Forbidden(_("四眼原则：声明起草人不能审核自己的声明。"))
         if statement.status != ClarificationStatement.Status.DRAFT:
             raise Conflict(_("该声明已审核（可能已有他人处理）。"), current_state=incident.state)
+        refusal = policies.measure_refusal(incident, statement, user)
+        if refusal:
+            raise Forbidden(refusal)
+        if statement.drafted_by_id == getattr(user, "pk", None):
+            raise Forbidden(_("四眼原则：声明起草人不能审核自己的声明。"))
         cleaned = valid(StatementVetForm(data))
         approved = cleaned["decision"] == "approve"
         statement.status = (
@@ -75,7 +87,9 @@ def statement_vet(*, statement_id: int, user: Any, data: dict[str, Any]) -> Clar
         statement.vetted_by = user
         statement.vetted_at = timezone.now()
         statement.vet_comment = cleaned["comment"]
-        statement.save(update_fields=["status", "vetted_by", "vetted_at", "vet_comment"])
+        statement.step_due_at = statement.vetted_at + clocks.PUBLISH_WITHIN if approved else None
+        statement.save(update_fields=["status", "vetted_by", "vetted_at", "vet_comment", "step_due_at"])
+        clocks.statement_follow(incident=incident, statement=statement)
         record(
             act,
             "statement_vetted" if approved else "statement_returned",
@@ -92,22 +106,32 @@ def statement_vet(*, statement_id: int, user: Any, data: dict[str, Any]) -> Clar
 
 
 def statement_publish(*, statement_id: int, user: Any, data: dict[str, Any]) -> ClarificationStatement:
-    """Only a vetted statement is published, by the complaint group's lead or the Leadership Group."""
+    """Only a vetted statement is published — by the waiting step's owner (its author), the lead group's
+    lead or the Leadership Group (403 naming the owner otherwise)."""
     incident_id = _statement_incident(statement_id)
-    with measure_action(incident_id, user, check=may_draft, states=COMPLAINT_STATES) as act:
-        statement = ClarificationStatement.objects.select_for_update().get(pk=statement_id)
+    with measure_action(incident_id, user, states=COMPLAINT_STATES) as act:
+        statement = (
+            ClarificationStatement.objects.select_for_update(of=("self",))
+            .select_related("drafted_by__person")
+            .get(pk=statement_id)
+        )
         if statement.status != ClarificationStatement.Status.VETTED:
             raise Conflict(
                 _("只有经总行办公室审核通过的声明才能发布（当前：%(status)s）。")
                 % {"status": statement.get_status_display()},
                 current_state=act.incident.state,
             )
+        refusal = policies.measure_refusal(act.incident, statement, user)
+        if refusal:
+            raise Forbidden(refusal)
         cleaned = valid(StatementPublishForm(data))
         statement.status = ClarificationStatement.Status.PUBLISHED
         statement.published_by = user
         statement.published_at = cleaned["published_at"] or timezone.now()
         statement.channel = cleaned["channel"]
-        statement.save(update_fields=["status", "published_by", "published_at", "channel"])
+        statement.step_due_at = None
+        statement.save(update_fields=["status", "published_by", "published_at", "channel", "step_due_at"])
+        clocks.statement_follow(incident=act.incident, statement=statement)
         record(
             act,
             "statement_published",

@@ -8,7 +8,7 @@ from .complaint import (
     complaint_case_escalate,
     complaint_reveal,
     dispute_plan_decide,
-    extension_decide,
+    dispute_plan_done,
     statement_publish,
     statement_vet,
 )
@@ -29,7 +29,7 @@ __all__ = [
     "dispute_plan_decide",
     "complaint_case_escalate",
     "complaint_case_act",
-    "extension_decide",
+    "dispute_plan_done",
     "statement_vet",
     "statement_publish",
     "complaint_reveal",

@@ -30,11 +30,10 @@ from teams import selectors as team_selectors
 from .. import selectors, services
 from ..forms import (
     CaseCloseForm,
-    CaseExtensionForm,
     CloseWaiverForm,
     ComplaintCaseForm,
-    ComplaintClockForm,
     DecisionForm,
+    DisputePlanDoneForm,
     DisputePlanForm,
     EscalationForm,
     ExtensionRequestForm,
@@ -58,8 +57,6 @@ COMPLAINT_WRITES: dict[str, tuple[type[forms.BaseForm], Callable[..., Any], Any]
     "legal": (LegalReferralForm, services.legal_referral_record, _("已移交法律事务管理部门。")),
     "case": (ComplaintCaseForm, services.complaint_case_assign, _("已指定投诉处理人。")),
     "remedy": (RemedyForm, services.remedy_record, _("补救措施已登记。")),
-    "clock": (ComplaintClockForm, services.complaint_clock_start, _("投诉办结时限开始计时。")),
-    "extension": (ExtensionRequestForm, services.complaint_clock_request_extension, _("延期申请已提交。")),
     "statement": (StatementDraftForm, services.statement_draft, _("澄清声明已提交总行办公室审核。")),
     "waiver": (CloseWaiverForm, services.complaint_close_waive, _("已登记带未办结投诉结案的理由。")),
 }
@@ -108,6 +105,12 @@ def complaint(
     for name in ("cases", "remedies"):  # complainants' personal data: masked unless revealed (issue 16)
         masking.mask_instances(records[name], revealed=shown)
     actor = team_selectors.actor_for(request.user)
+    for measure in (*records["dispute_plans"], *records["statements"], *records["cases"]):
+        # issue 13: who owns it, and whether this user may complete it (the one rule)
+        measure.owner_label = policies.measure_owner_label(measure)
+        measure.may_complete = incident.state in services.COMPLAINT_STATES and policies.may_complete_measure(
+            incident, measure, request.user
+        )
     return render(
         request,
         "measures/complaint.html",
@@ -117,7 +120,8 @@ def complaint(
             "decision_form": DecisionForm(),
             "escalation_form": EscalationForm(),
             "case_close_form": dress(CaseCloseForm()),
-            "case_extension_form": dress(CaseExtensionForm()),
+            "case_extension_form": dress(ExtensionRequestForm()),
+            "plan_done_form": dress(DisputePlanDoneForm()),
             "open_cases": sum(1 for case in records["cases"] if case.is_open),
             "close_pending": incident.state in (State.TERMINATED, State.INVESTIGATING),
             "may_write": _may_write(request, incident, services.COMPLAINT_STATES),
@@ -125,8 +129,6 @@ def complaint(
             and _may_write(request, incident, services.COMPLAINT_STATES),
             "may_draft_statement": incident.state in services.COMPLAINT_STATES
             and statement_policies.may_draft(incident, request.user),
-            "may_vet_statement": incident.state in services.COMPLAINT_STATES
-            and statement_policies.may_vet(incident, request.user),
             "vet_form": dress(vet_form or StatementVetForm()),
             "publish_form": dress(publish_form or StatementPublishForm()),
             "failed_statement": failed_statement,
@@ -167,14 +169,16 @@ def complaint_case_escalate(request: HttpRequest, incident_id: int, case_id: int
 
 CASE_ACTIONS: dict[str, tuple[Callable[..., Any], Any]] = {
     "close": (services.complaint_case_close, _("投诉已办结，计时已停止。")),
-    "extend": (services.complaint_case_extend, _("已批准延期，办结时限已顺延。")),
+    "extension": (services.complaint_case_extension_request, _("延期申请已提交领导小组审批。")),
+    "extension_decide": (services.complaint_case_extension_decide, _("已审批延期申请。")),
 }
 
 
 @login_required
 @require_POST
 def complaint_case_act(request: HttpRequest, incident_id: int, case_id: int, action: str) -> HttpResponse:
-    """Close one complaint (its owner) or extend its clock (the Leadership Group) — issue 13."""
+    """Close one complaint or ask for an extension (its owner), decide the extension (the Leadership
+    Group) — issue 13."""
     if action not in CASE_ACTIONS:
         raise Http404(_("没有这个操作。"))
     service, message = CASE_ACTIONS[action]
@@ -186,15 +190,15 @@ def complaint_case_act(request: HttpRequest, incident_id: int, case_id: int, act
 
 @login_required
 @require_POST
-def extension_decide(request: HttpRequest, incident_id: int) -> HttpResponse:
+def dispute_plan_done(request: HttpRequest, incident_id: int, plan_id: int) -> HttpResponse:
+    """Issue 13: the approved plan carried out, with its evidence (its owner, the lead, the Leadership
+    Group)."""
     run_for_page(
         request,
-        lambda: services.complaint_clock_decide_extension(
-            incident_id=incident_id, user=request.user, data=request.POST.dict()
-        ),
-        _("已审批延期申请。"),
+        lambda: services.dispute_plan_complete(plan_id=plan_id, user=request.user, data=request.POST.dict()),
+        _("纠纷解决方案已登记实施完成，计时已停止。"),
     )
-    return redirect(reverse("measures:complaint", args=[incident_id]) + "#clock")
+    return redirect(reverse("measures:complaint", args=[incident_id]) + "#dispute_plan")
 
 
 def _statement_step(request: HttpRequest, incident_id: int, statement_id: int, step: str) -> HttpResponse:

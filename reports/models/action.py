@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -52,6 +53,15 @@ class CorrectiveAction(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    # the measure-owner rule (``incidents.policies.may_complete_measure``) reads ``owner`` and these two
+    owner_role = ""
+
+    @property
+    def due_at(self) -> datetime:
+        """When the action becomes overdue: the first moment after its due date, local time."""
+        day_after = self.due_date + timedelta(days=1)
+        return timezone.make_aware(datetime.combine(day_after, time.min), timezone.get_current_timezone())
 
     def is_overdue(self, today: date) -> bool:
         return self.status != self.Status.DONE and self.due_date < today

@@ -185,3 +185,29 @@ def test_with_a_real_worker_an_unacknowledged_message_reaches_the_deputy(org, ce
     assert not Notification.objects.filter(
         incident=incident, event="ack_silent", recipient__username="gm"
     ).exists()
+
+
+def test_the_link_page_reads_in_the_language_the_message_was_written_in(org, client, settings):
+    """Issue 12: the phone lead prefers English; the e-mail is English, and so is the page its link opens for
+    a reader who is not signed in (the page cannot know them otherwise)."""
+    from teams.models import UserPreference
+
+    _policy()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    UserPreference.objects.update_or_create(user=org["phone_lead"], defaults={"language": "en"})
+    incident = _declare(org)
+    with transaction.atomic():
+        services.notify(
+            incident=incident, audience=["group_lead:phone"], event="decision_pending", needs_ack=True
+        )
+    email = Notification.objects.get(incident=incident, channel="email")
+    assert email.language == "en" and email.subject.startswith("Decision pending")
+    assert services.notification_deliver(notification_id=email.pk) == "sent"
+    assert mail.outbox[0].subject == email.subject and "\nAcknowledge: http" in mail.outbox[0].body
+    link = re.search(r"https?://\S+/escalation/ack/\S+/", mail.outbox[0].body).group(0)
+    path = "/" + link.split("/", 3)[3]
+    page = client.get(path)
+    assert page.status_code == 200 and page["Content-Language"] == "en"
+    assert email.subject in page.content.decode() and ">Acknowledge</button>" in page.content.decode()
+    done = client.post(path).content.decode()
+    assert "Acknowledged" in done and "已确认收到" not in done

@@ -53,7 +53,12 @@ def _record(org, incident: Incident, measure: str, due_in_seconds: float) -> Che
 
 def _told(item: ChecklistItem) -> list[str]:
     return list(
-        Notification.objects.filter(event="measure_overdue", channel="inbox", timer__payload__item=item.pk)
+        Notification.objects.filter(
+            event="measure_overdue",
+            channel="inbox",
+            timer__payload__measure="checklist_item",
+            timer__payload__record=item.pk,
+        )
         .order_by("id")
         .values_list("recipient__username", flat=True)
     )

@@ -40,12 +40,19 @@ def _activated(org, category: str = "disaster") -> Incident:
 
 
 def _clock(item: ChecklistItem):
-    return Timer.objects.filter(kind=TimerKind.MEASURE_OVERDUE, payload__item=item.pk).order_by("due_at")
+    return Timer.objects.filter(
+        kind=TimerKind.MEASURE_OVERDUE, payload__measure="checklist_item", payload__record=item.pk
+    ).order_by("due_at")
 
 
 def _told(item: ChecklistItem) -> list[str]:
     return list(
-        Notification.objects.filter(event="measure_overdue", channel="inbox", timer__payload__item=item.pk)
+        Notification.objects.filter(
+            event="measure_overdue",
+            channel="inbox",
+            timer__payload__record=item.pk,
+            timer__payload__measure="checklist_item",
+        )
         .order_by("id")
         .values_list("recipient__username", flat=True)
     )

@@ -94,7 +94,9 @@ def test_an_unknown_kind_value_or_a_kind_on_another_plan_is_a_400_naming_the_fie
 def test_the_leadership_group_corrects_the_kind_and_the_measures_and_clocks_follow(api, declare, client, org):
     pk = _activated(api, declare, kind="fire")
     evacuation = ChecklistItem.objects.get(incident_id=pk, code="evacuation_roll_call")
-    assert Timer.objects.filter(kind=TimerKind.MEASURE_OVERDUE, payload__item=evacuation.pk).exists()
+    assert Timer.objects.filter(
+        kind=TimerKind.MEASURE_OVERDUE, payload__measure="checklist_item", payload__record=evacuation.pk
+    ).exists()
 
     refused = api("sudden_lead").post(f"/api/v1/incidents/{pk}/kind/", {"kind": "epidemic", "reason": "x"})
     assert refused.status_code == 403
@@ -113,12 +115,15 @@ def test_the_leadership_group_corrects_the_kind_and_the_measures_and_clocks_foll
     # the removed measure's reminders stop; the added ones have their own clocks
     assert not Timer.objects.filter(
         kind=TimerKind.MEASURE_OVERDUE,
-        payload__item=evacuation.pk,
+        payload__measure="checklist_item",
+        payload__record=evacuation.pk,
         fired_at__isnull=True,
         cancelled_at__isnull=True,
     ).exists()
     added = ChecklistItem.objects.get(incident_id=pk, code="medicine_supplements")
-    assert Timer.objects.filter(kind=TimerKind.MEASURE_OVERDUE, payload__item=added.pk).exists()
+    assert Timer.objects.filter(
+        kind=TimerKind.MEASURE_OVERDUE, payload__measure="checklist_item", payload__record=added.pk
+    ).exists()
 
     entry = TimelineEntry.objects.get(incident_id=pk, action="kind_corrected")
     assert entry.payload["from"] == "fire" and entry.payload["to"] == "epidemic"

@@ -142,3 +142,27 @@ def test_the_list_costs_the_same_queries_for_3_rows_and_25(org, client):
     many = [queries(""), queries("q=查询次数&needs_me=on&state=open"), queries("q=查询次数")]
     assert len(listed(client, "q=查询次数")) == 25
     assert few == many
+
+
+def test_the_top_bar_count_is_the_inbox_length_for_every_role(api, declare, org):
+    """The badge counts in SQL (one capped sub-select per condition) what the inbox lists item by item: a
+    report to decide, a termination approval whose slot is still open, neither for their own request."""
+    from incidents.selectors import decisions_waiting_count, decisions_waiting_for
+
+    from .lifecycle import move
+
+    reported = declare(title="待决定的报告")["id"]
+    assert move(api, "agent", reported, "report").status_code == 200
+    terminating = declare(title="待批准终止", category="disaster")["id"]
+    for username, name in (
+        ("agent", "report"),
+        ("gm", "activate"),
+        ("sudden_lead", "execute"),
+        ("sudden_lead", "request_termination"),
+        ("gm", "approve_termination"),  # the leadership slot filled: only building security still waits
+    ):
+        assert move(api, username, terminating, name).status_code == 200, name
+    expected = {"gm": 1, "supervisor": 1, "security_head": 1, "sudden_lead": 0, "auditor": 0, "agent": 0}
+    for username, count in expected.items():
+        user = org[username]
+        assert decisions_waiting_count(user=user) == len(decisions_waiting_for(user=user)) == count, username

@@ -24,8 +24,6 @@ from .test_handoffs import _activated
 
 pytestmark = pytest.mark.django_db
 
-CASE_KINDS = (TimerKind.COMPLAINT_CASE_REMINDER, TimerKind.COMPLAINT_CASE_DUE)
-
 
 def _register(org, incident, customer: str, **extra) -> ComplaintCase:
     handler = team_selectors.team_lead(team_code="complaint")
@@ -43,10 +41,14 @@ def _register(org, incident, customer: str, **extra) -> ComplaintCase:
     )
 
 
-def _pending(incident, kind=TimerKind.COMPLAINT_CASE_DUE):
-    return Timer.objects.filter(
+def _pending(incident, kind=TimerKind.MEASURE_OVERDUE):
+    """The complaints' reminders, or the first step of their overdue clocks (the one measure clock)."""
+    timers = Timer.objects.filter(
         incident=incident, kind=kind, fired_at__isnull=True, cancelled_at__isnull=True
     )
+    if kind == TimerKind.MEASURE_OVERDUE:
+        timers = timers.filter(payload__measure="complaint_case", payload__step=1)
+    return timers
 
 
 def test_three_complaints_have_three_clocks_each_from_its_registration(org):
@@ -63,20 +65,31 @@ def test_three_complaints_have_three_clocks_each_from_its_registration(org):
     assert all("张女士" not in t.label for t in _pending(incident))
 
 
-def test_reminder_tells_the_handler_and_the_due_time_the_lead_and_leadership_once(org):
+def test_reminder_tells_the_handler_and_the_overdue_clock_escalates_once_each(org):
     incident = _activated(org)
     case = _register(org, incident, "张女士")
-    for kind in CASE_KINDS:
-        timer = _pending(incident, kind).get()
+    overdue = Timer.objects.filter(
+        kind=TimerKind.MEASURE_OVERDUE, payload__measure="complaint_case", payload__record=case.pk
+    ).order_by("due_at")
+    assert [t.due_at - case.due_at for t in overdue] == [
+        timedelta(0),
+        timedelta(minutes=15),
+        timedelta(minutes=30),
+    ]
+    for timer in [_pending(incident, TimerKind.COMPLAINT_CASE_REMINDER).get(), *overdue]:
         Timer.objects.filter(pk=timer.pk).update(due_at=timezone.now() - timedelta(seconds=1))
         escalation_services.timer_fire(timer_id=timer.pk)
         escalation_services.timer_fire(timer_id=timer.pk)  # a second firing is a no-op
-    told = Notification.objects.filter(incident=incident, event="complaint_case_due", channel="inbox")
-    reminder, *due = told.order_by("id")
+    reminder = Notification.objects.get(incident=incident, event="complaint_case_due", channel="inbox")
     assert reminder.recipient == org["complaint_lead"] and "即将到期" in reminder.subject
     assert "张女士" not in reminder.body
-    assert {n.recipient.username for n in due} >= {"complaint_lead", "gm"}
-    assert told.filter(recipient=org["gm"]).count() == 1
+    told = Notification.objects.filter(incident=incident, event="measure_overdue", channel="inbox")
+    assert sorted(n.timer.payload["step"] for n in told.filter(recipient=org["complaint_lead"])) == [1, 2]
+    assert (
+        told.filter(recipient=org["gm"]).count() == 1
+        and told.filter(recipient=org["supervisor"]).count() == 1
+    )
+    assert all("张女士" not in n.body and "张女士" not in n.subject for n in told)
     assert ComplaintCase.objects.get(pk=case.pk).is_open
 
 
@@ -93,13 +106,38 @@ def test_only_the_owner_closes_a_complaint_and_closing_stops_its_clock(org):
     assert not _pending(incident, TimerKind.COMPLAINT_CASE_REMINDER).filter(payload__record=first.pk).exists()
 
 
-def test_an_extension_needs_the_leadership_group_and_moves_the_clock(org):
+def test_an_extension_is_asked_by_the_owner_approved_by_the_leadership_group_and_moves_the_clock(org):
     incident = _activated(org)
     case = _register(org, incident, "张女士")
     body = {"extension_days": 10, "extension_reason": "需调取分行录音"}
-    with pytest.raises(Forbidden):
-        services.complaint_case_extend(case_id=case.pk, user=org["complaint_lead"], data=body)
-    services.complaint_case_extend(case_id=case.pk, user=org["gm"], data=body)
+    with pytest.raises(Forbidden, match="赵投诉"):  # not the complaint's owner: the reason names the handler
+        services.complaint_case_extension_request(case_id=case.pk, user=org["agent"], data=body)
+    services.complaint_case_extension_request(case_id=case.pk, user=org["complaint_lead"], data=body)
+    with pytest.raises(Conflict):  # one request at a time
+        services.complaint_case_extension_request(case_id=case.pk, user=org["complaint_lead"], data=body)
+    assert _pending(incident).get().due_at == case.recorded_at + timedelta(days=15)  # not until approved
+    with pytest.raises(Forbidden):  # the complaint lead is no decider
+        services.complaint_case_extension_decide(
+            case_id=case.pk, user=org["complaint_lead"], data={"decision": "approve"}
+        )
+    services.complaint_case_extension_decide(case_id=case.pk, user=org["gm"], data={"decision": "approve"})
+    assert _pending(incident).get().due_at == case.recorded_at + timedelta(days=25)
+    assert _pending(incident, TimerKind.COMPLAINT_CASE_REMINDER).get().due_at == case.recorded_at + timedelta(
+        days=22
+    )
+    with pytest.raises(Conflict):  # nothing left to decide
+        services.complaint_case_extension_decide(
+            case_id=case.pk, user=org["gm"], data={"decision": "approve"}
+        )
+    # four-eyes: the decider who asked does not approve their own request
+    services.complaint_case_extension_request(case_id=case.pk, user=org["gm"], data=body)
+    with pytest.raises(Forbidden, match="四眼原则"):
+        services.complaint_case_extension_decide(
+            case_id=case.pk, user=org["gm"], data={"decision": "approve"}
+        )
+    services.complaint_case_extension_decide(
+        case_id=case.pk, user=org["supervisor"], data={"decision": "reject", "comment": "不予延期"}
+    )
     assert _pending(incident).get().due_at == case.recorded_at + timedelta(days=25)
 
 
@@ -124,3 +162,21 @@ def test_the_new_personal_fields_are_masked_for_readers_without_the_right(org):
         "measures.ComplaintCase", {"customer": "张女士", "contact": "13812345678", "amount": "1200.50"}
     )
     assert masked == {"customer": "张**", "contact": "138****5678", "amount": "***"}
+
+
+def test_an_extension_request_waits_on_the_deciders_inbox_until_decided(org, client):
+    from django.urls import reverse
+
+    incident = _activated(org)
+    case = _register(org, incident, "张女士")
+    services.complaint_case_extension_request(
+        case_id=case.pk,
+        user=org["complaint_lead"],
+        data={"extension_days": 7, "extension_reason": "需调取分行录音"},
+    )
+    client.force_login(org["supervisor"])
+    page = client.get(reverse("inbox")).content.decode()
+    assert "申请延期 7 天" in page and "需调取分行录音" in page
+    assert f"/measures/{incident.pk}/complaint/#case" in page
+    services.complaint_case_extension_decide(case_id=case.pk, user=org["gm"], data={"decision": "approve"})
+    assert "需调取分行录音" not in client.get(reverse("inbox")).content.decode()

@@ -13,7 +13,7 @@ from escalation.models import Notification
 from incidents import services as incident_services
 from incidents.models import TimelineEntry
 from measures import selectors, services
-from measures.models import ComplaintClock, DisputePlan, RollCall
+from measures.models import DisputePlan, RollCall
 from teams import selectors as team_selectors
 from tests.incidents.lifecycle import body_for
 
@@ -216,56 +216,6 @@ def test_dispute_plan_needs_another_leadership_decider(org):
     with pytest.raises(Conflict):
         services.dispute_plan_decide(plan_id=plan.pk, user=org["gm"], data={"decision": "approve"})
     assert _actions(incident)[-2:] == ["dispute_plan_proposed", "dispute_plan_approved"]
-
-
-def test_complaint_clock_15_or_30_days_and_extension_on_approval(org):
-    incident = _activated(org, "business_dispute")
-    clock = services.complaint_clock_start(incident_id=incident.pk, user=org["complaint_lead"], data={})
-    assert clock.limit_days == 15
-    assert clock.due_at == incident.__class__.objects.get(pk=incident.pk).activated_at + timedelta(days=15)
-    services.complaint_clock_request_extension(
-        incident_id=incident.pk,
-        user=org["complaint_lead"],
-        data={"extension_days": "10", "extension_reason": "需总行协调"},
-    )
-    assert ComplaintClock.objects.get(pk=clock.pk).limit_days == 15  # not until approved
-    with pytest.raises(Forbidden):
-        services.complaint_clock_decide_extension(
-            incident_id=incident.pk, user=org["complaint_lead"], data={"decision": "approve"}
-        )
-    services.complaint_clock_decide_extension(
-        incident_id=incident.pk, user=org["gm"], data={"decision": "approve"}
-    )
-    assert ComplaintClock.objects.get(pk=clock.pk).limit_days == 25
-
-
-def test_the_complaint_clock_is_a_timer_of_the_one_sweep(org):
-    """Issue 11 — one clock: starting the complaint clock writes an escalation timer at its due time, an
-    approved extension moves it, and when it runs out the sweep tells the lead group and the deciders once."""
-    from escalation import services as escalation_services
-    from escalation.models import Timer, TimerKind
-
-    incident = _activated(org, "business_dispute")
-    clock = services.complaint_clock_start(incident_id=incident.pk, user=org["complaint_lead"], data={})
-    timers = Timer.objects.filter(kind=TimerKind.COMPLAINT_CLOCK_DUE, payload__record=clock.pk)
-    assert [t.due_at for t in timers.filter(cancelled_at=None)] == [clock.due_at]
-    services.complaint_clock_request_extension(
-        incident_id=incident.pk,
-        user=org["complaint_lead"],
-        data={"extension_days": "10", "extension_reason": "需总行协调"},
-    )
-    services.complaint_clock_decide_extension(
-        incident_id=incident.pk, user=org["gm"], data={"decision": "approve"}
-    )
-    moved = ComplaintClock.objects.get(pk=clock.pk).due_at
-    assert [t.due_at for t in timers.filter(cancelled_at=None)] == [moved]  # the 15-day timer was cancelled
-    timers.filter(cancelled_at=None).update(due_at=timezone.now() - timedelta(seconds=1))  # time runs out
-    escalation_services.timers_sweep()
-    escalation_services.timers_sweep()
-    told = Notification.objects.filter(incident=incident, event="complaint_clock_due", channel="inbox")
-    assert {n.recipient.username for n in told} >= {"complaint_lead", "gm"}
-    assert told.filter(recipient=org["gm"]).count() == 1  # once, not once per sweep
-    assert "投诉办结时限已到" in told.first().subject
 
 
 def test_complaint_records_each_one_timeline_entry(org):

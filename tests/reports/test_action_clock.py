@@ -1,5 +1,6 @@
-"""The overdue-action reminder is an escalation timer fired by the one sweep, run by a real Celery worker and
-its beat against a real Redis (no eager mode, no scan of its own): the owner is reminded once."""
+"""The overdue corrective action is on the one measure clock (issue 13), fired by the one sweep run by a
+real Celery worker and its beat against a real Redis (no eager mode, no scan of its own): the owner, then
+the lead group's lead, then the leader and deputy are told, each once."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def worker(transactional_db, tmp_path):
     redis.stop()
 
 
-def test_the_sweep_reminds_the_owner_of_an_overdue_action_once(org, worker):
+def test_the_sweep_escalates_an_overdue_action_once_per_step(org, worker):
     incident = run_to_investigation(org, warned_in_advance=False)
     action = report_services.corrective_action_add(
         incident_id=incident.pk,
@@ -36,17 +37,26 @@ def test_the_sweep_reminds_the_owner_of_an_overdue_action_once(org, worker):
         data={
             "kind": "corrective",
             "title": "补齐备件",
-            "owner": person("phone_lead").pk,
+            "owner": person("agent").pk,
             "due_date": (timezone.localdate() - timedelta(days=1)).isoformat(),
         },
     )
-    reminders = Notification.objects.filter(event="action_overdue", recipient=org["phone_lead"])
+    told = Notification.objects.filter(
+        event="measure_overdue", channel="inbox", timer__payload__measure="corrective_action"
+    )
     worker.start()
-    assert wait_until(lambda: reminders.exists(), timeout=60), "the sweep never reminded the owner"
-    clock = Timer.objects.filter(kind=TimerKind.CORRECTIVE_ACTION_OVERDUE, payload__record=action.pk)
-    assert wait_until(lambda: clock.filter(fired_at__isnull=False).count() == 1, timeout=10)
-    next_one = clock.get(fired_at=None, cancelled_at=None)
-    assert next_one.due_at > timezone.now() + timedelta(hours=23)
-    first = set(reminders.values_list("pk", flat=True))
+    assert wait_until(lambda: told.filter(recipient=org["supervisor"]).exists(), timeout=60), told
+    clock = Timer.objects.filter(kind=TimerKind.MEASURE_OVERDUE, payload__record=action.pk)
+    assert wait_until(lambda: clock.filter(fired_at__isnull=False).count() == 3, timeout=10)
+    first = sorted(told.values_list("timer__payload__step", "recipient__username"))
     wait_until(lambda: False, timeout=3)  # several more sweeps (one a second)
-    assert set(reminders.values_list("pk", flat=True)) == first  # reminded once, not once per sweep
+    assert (
+        sorted(told.values_list("timer__payload__step", "recipient__username"))
+        == first
+        == [
+            (1, "agent"),
+            (2, "phone_lead"),
+            (3, "gm"),
+            (3, "supervisor"),
+        ]
+    )

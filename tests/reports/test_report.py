@@ -222,39 +222,53 @@ def test_writes_are_recorded_on_the_timeline(org):
     assert all(e.actor_name for e in entries)
 
 
-def test_overdue_action_reminders_run_once_per_period(org):
-    """An overdue action is an escalation timer fired by the one sweep (issue 11): the owner is reminded
-    once, the next reminder is a timer a period later, and completing the action stops its clock."""
+def test_an_overdue_action_reminds_its_owner_then_the_lead_then_the_deciders_once_each(org):
+    """A corrective action is a measure on the one overdue clock (issue 13): overdue, the sweep reminds its
+    owner, then the lead group's lead, then the leader and deputy — each once; only the owner (or the lead,
+    or the Leadership Group) marks it done, which stops the clock."""
     from escalation import selectors as escalation_selectors
     from escalation import services as escalation_services
     from escalation.models import Notification, Timer, TimerKind
 
     incident = run_to_investigation(org, warned_in_advance=False)
-    overdue = _add_action(org, incident, due_date=(timezone.localdate() - timedelta(days=2)).isoformat())
-    later = _add_action(org, incident)  # not yet due
-    clock = Timer.objects.filter(kind=TimerKind.CORRECTIVE_ACTION_OVERDUE)
-    assert clock.get(payload__record=later.pk).due_at > timezone.now()
-
-    def reminders() -> int:
-        return Notification.objects.filter(event="action_overdue", channel="inbox").count()
-
-    escalation_services.timers_sweep()
-    assert reminders() == 1
-    escalation_services.timers_sweep()  # safe to run twice: reminded once per period
-    assert reminders() == 1
-    following = clock.get(payload__record=overdue.pk, fired_at=None, cancelled_at=None)
-    assert following.due_at > timezone.now() + timedelta(hours=23)  # the next reminder, a period later
-    # The owner finds it in the in-app inbox, in the plan's words.
-    inbox = list(escalation_selectors.inbox_for(org["phone_lead"]).filter(event="action_overdue"))
-    assert len(inbox) == 1 and "整改措施已逾期" in inbox[0].subject and "已逾期 2 天" in inbox[0].body
-    assert list(selectors.overdue_actions()) == [overdue]
-    report_services.corrective_action_update(
-        action_id=overdue.pk, user=org["phone_lead"], data={"status": "done", "closure_evidence": "已完成"}
+    overdue = _add_action(
+        org,
+        incident,
+        owner=person("agent").pk,
+        due_date=(timezone.localdate() - timedelta(days=2)).isoformat(),
     )
-    assert not CorrectiveAction.objects.filter(pk=overdue.pk).exclude(status="done").exists()
+    later = _add_action(org, incident)  # not yet due
+    clock = Timer.objects.filter(kind=TimerKind.MEASURE_OVERDUE, payload__measure="corrective_action")
+    assert clock.get(payload__record=later.pk, payload__step=1).due_at == later.due_at > timezone.now()
+    told = Notification.objects.filter(
+        event="measure_overdue", channel="inbox", timer__payload__record=overdue.pk
+    ).order_by("timer__payload__step", "id")
+    escalation_services.timers_sweep()
+    escalation_services.timers_sweep()  # safe to run twice: each step once
+    assert sorted((n.timer.payload["step"], n.recipient.username) for n in told) == [
+        (1, "agent"),
+        (2, "phone_lead"),
+        (3, "gm"),
+        (3, "supervisor"),
+    ]
+    # The owner finds it in the in-app inbox, in the plan's words, with the page to complete it on.
+    inbox = list(escalation_selectors.inbox_for(org["agent"]).filter(event="measure_overdue"))
+    assert len(inbox) == 1 and "预案措施已逾期" in inbox[0].subject and "核心交换机" in inbox[0].subject
+    assert f"/reports/incidents/{incident.pk}/" in inbox[0].body and "第十九条" in inbox[0].body
+    assert list(selectors.overdue_actions()) == [overdue]
+    with pytest.raises(Forbidden, match="周坐席"):  # building security is no owner: the reason names it
+        report_services.corrective_action_update(
+            action_id=overdue.pk, user=org["security_head"], data={"status": "done", "closure_evidence": "x"}
+        )
+    report_services.corrective_action_update(
+        action_id=overdue.pk, user=org["agent"], data={"status": "done", "closure_evidence": "已完成"}
+    )
     assert list(selectors.overdue_actions()) == []
-    following.refresh_from_db()
-    assert following.cancelled_at is not None and following.outcome == "done"  # completion stops the clock
+    assert not clock.filter(payload__record=overdue.pk, fired_at=None, cancelled_at=None).exists()
+    report_services.corrective_action_update(
+        action_id=later.pk, user=org["phone_lead"], data={"status": "done", "closure_evidence": "已完成"}
+    )
+    assert set(clock.filter(payload__record=later.pk).values_list("outcome", flat=True)) == {"done"}
 
 
 def test_the_report_page_forms_write_through_the_services(org, client):

@@ -38,6 +38,8 @@ from config.wsgi import application
 from incidents.models import RegulatorDeadline
 from incidents.services import incident_record_regulator_decision as record_regulator_decision
 from incidents.services import incident_transition as transition
+from measures import services as measure_services
+from teams.models import Person
 from teams.roles import INTEGRATOR_GROUP
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
@@ -143,7 +145,21 @@ def _make_world(client_class) -> dict:
         incident_id=activated, user=users["gm"], data={"decision": "report", "comment": "须报告"}
     )
     deadline_id = RegulatorDeadline.objects.filter(incident_id=activated).values_list("pk", flat=True).first()
-    return {"headers": headers, "ids": {"id": [incident_id, activated], "deadline_id": [deadline_id]}}
+    # A complaint and a dispute plan on it, so the measures' item operations (close, extension, done…) are
+    # reached past the 404 too (issue 13).
+    handler = Person.objects.get(user__username="complaint_lead")
+    case = measure_services.complaint_case_assign(
+        incident_id=activated,
+        user=users["gm"],
+        data={"customer": "张女士", "description": "扣费", "handler": handler.pk},
+    )
+    plan = measure_services.dispute_plan_propose(
+        incident_id=activated, user=users["gm"], data={"text": "退费"}
+    )
+    return {
+        "headers": headers,
+        "ids": {"id": [incident_id, activated], "deadline_id": [deadline_id], "item": [case.pk, plan.pk]},
+    }
 
 
 def _operation_of(node) -> str:
@@ -218,8 +234,9 @@ def test_every_operation_answers_cleanly_and_as_documented(case, fuzz_context):
     for name, real in fuzz_context["ids"].items():
         if case.path_parameters and name in case.path_parameters and turn % 3:
             case.path_parameters[name] = real[turn % len(real)]
-    if case.path_parameters and "deadline_id" in case.path_parameters and turn % 3:
-        case.path_parameters["id"] = fuzz_context["ids"]["id"][1]  # the incident the deadline belongs to
+    if case.path_parameters and {"deadline_id", "item"} & set(case.path_parameters) and turn % 3:
+        # the incident the deadline, the complaint and the dispute plan belong to
+        case.path_parameters["id"] = fuzz_context["ids"]["id"][1]
     for role in _roles_for(turn):
         headers = fuzz_context["headers"][role]
         response = case.call(headers=headers)
