@@ -7,9 +7,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from .models import LateReport, Notification, Timer, TimerKind
-
-_LABELS = dict(TimerKind.choices)
+from .models import LateReport, Notification, Timer
+from .models.timer import timer_label
 
 
 def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -29,7 +28,7 @@ def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]
         if (incident_id, kind) in seen:
             continue
         seen.add((incident_id, kind))
-        label = (payload or {}).get("label") or str(_LABELS.get(kind, kind))
+        label = timer_label(kind, payload)
         result[incident_id].append(
             {"kind": kind, "due_at": due_at.isoformat(), "label": label, "source": "escalation"}
         )
