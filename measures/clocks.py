@@ -99,7 +99,11 @@ def complaint_case_follow(*, incident: Incident, case: ComplaintCase) -> None:
         kind=CASE_REMINDER,
         record_id=case.pk,
         due_at=case.due_at - REMINDER_BEFORE,
-        payload={"days": case.limit_days, "label": f"{CASE_TITLE} · {_case_name(case)}"},
+        payload={
+            "days": case.limit_days,
+            "label": f"{CASE_TITLE} · {_case_name(case)}",  # shown translated (``Timer.label``)
+            "context": {"title": CASE_TITLE, "name": _case_name(case)},
+        },
     )
     escalation_services.measure_clock_start(
         incident=incident,

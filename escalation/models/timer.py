@@ -104,15 +104,20 @@ class Timer(models.Model):
 
 def timer_label(kind: str, payload: dict | None) -> str:
     """A clock's name in the reader's language. The stored ``label`` is the Chinese the system wrote when it
-    set the clock (``"<measure title>（逾期提醒）"``); it is rebuilt from the measure's catalogue title, or
+    set the clock (``"<measure title>[ · <name>]（逾期提醒）"``, or ``"<title> · <name>"``); it is rebuilt
+    from the catalogue title and the name kept beside it (a masked complainant, never translated), or
     translated as a catalogue msgid, or — with no label — the kind's own name."""
     from django.utils.translation import gettext
 
     payload = payload or {}
     stored = payload.get("label")
-    title = (payload.get("context") or {}).get("title")
-    if stored and title and stored == f"{title}（逾期提醒）":
-        return str(_("%(title)s（逾期提醒）") % {"title": gettext(title)})
+    context = payload.get("context") or {}
+    title = context.get("title")
+    name = f" · {context['name']}" if context.get("name") else ""
+    if stored and title and stored == f"{title}{name}（逾期提醒）":
+        return str(_("%(title)s（逾期提醒）") % {"title": gettext(title) + name})
+    if stored and title and name and stored == f"{title}{name}":
+        return gettext(title) + name
     if stored:
         return gettext(stored)
     return str(dict(TimerKind.choices).get(kind, kind))

@@ -244,3 +244,9 @@ def test_the_overdue_message_names_the_complaint_in_each_recipients_language_who
     leader = told.get(recipient=org["gm"])
     assert leader.language == "en" and leader.subject.endswith(f"Complaint due · {masked}")
     assert "张女士" not in leader.subject + leader.body
+    # the incident page names the clocks in its reader's language too, the masked name as it is
+    reminder = Timer.objects.get(kind=TimerKind.COMPLAINT_CASE_REMINDER, payload__record=case.pk)
+    with translation.override("en"):
+        assert reminder.label == f"Complaint due · {masked}"
+        assert timer.label == f"Complaint due · {masked} (overdue reminder)"
+    assert timer.label == f"单笔投诉办结时限 · {masked}（逾期提醒）"
