@@ -66,7 +66,6 @@ def on_transitioned(event: events.IncidentTransitioned) -> None:
         return  # a partial termination approval: the approvals-missing reminder keeps running
     incident = event.incident
     services.timers_cancel_out_of_state(incident=incident, reason=f"{event.name} → {event.to_state}")
-    services.measure_clocks_cancel_out_of_state(incident=incident, reason=f"{event.name} → {event.to_state}")
     state = State(event.to_state)
     for kind in CLOCKS[state].start:
         STARTERS.get(kind, _chain(kind))(incident)

@@ -39,3 +39,13 @@ def measure_steps_write(
             },
         )
     return len(steps)
+
+
+def measure_timers_rekind(apps: Any, *, measures: tuple[str, ...], kind: str, back: bool = False) -> int:
+    """Move the pending ``measure_overdue`` timers of these kinds of measure (``payload.measure``) onto the
+    timer kind the state table places them by (issue 13 follow-up); ``back`` undoes it."""
+    Timer = apps.get_model("escalation", "Timer")
+    source, target = (kind, "measure_overdue") if back else ("measure_overdue", kind)
+    return Timer.objects.filter(
+        kind=source, payload__measure__in=measures, fired_at__isnull=True, cancelled_at__isnull=True
+    ).update(kind=target)

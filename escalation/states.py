@@ -32,21 +32,22 @@ REGULATOR_DEADLINES = frozenset(
 )
 REGULATOR = REGULATOR_DEADLINES | {K.REGULATOR_DECISION_MISSING}
 
-# Art. 14-bis (7): complaints go on after the incident terminates, until the case is closed (the reminder
-# before the due time; the overdue clock is a measure's, below). ``complaint_clock_due``,
-# ``complaint_case_due`` and ``corrective_action_overdue`` are kept as kinds for the rows written before
-# issue 13 folded them into ``measure_overdue`` (decisions.md); no state keeps them and none is written.
-COMPLAINTS = frozenset({K.COMPLAINT_CASE_REMINDER})
-# Issue 13: every measure's overdue clock. Which measures are chased in which state is the measure kind's
-# own (``services.measure_clocks.MeasureKind.states``: checklist items until termination, complaints until
-# the close, corrective actions while investigated); the kind survives every open state after activation.
+# The measures' overdue clocks (issue 13; ``services.measure_clocks``: one policy, steps, payload and fire
+# handler for every kind of measure). Each group of measures has its own timer kind, so that this table — and
+# nothing else — says in which states it is chased: leaving them cancels the timers
+# (``timers_cancel_out_of_state``), and a timer that fires in another state is dropped (``keeps``). The
+# measures' pages and API allow recording a measure exactly where its clock runs (``states_keeping``).
+#
+# The plan's checklist is chased while the plan runs: activation until the termination is approved.
 MEASURES = frozenset({K.MEASURE_OVERDUE})
-# Art. 18: the after-event work (restore order, positive publicity) is recorded and chased after the
-# termination, until the case closes — like the complaints. The measures' pages and API allow recording it
-# exactly in the states that keep this clock (``states_keeping``), so this table is the one place. Its
-# timers are the one measure clock's (``services.measure_clocks``: same policy, steps, payload and handler),
-# written with this kind so that the table, not the measure kind, says where they run.
+# Art. 14-bis: complaints, dispute plans and clarification statements go on after the incident terminates,
+# until the case is closed (Art. 14-bis 7) — their overdue clock and the complaint's reminder before its
+# due time. ``complaint_clock_due`` stays a kind only for the rows written before issue 13 (decisions.md).
+COMPLAINTS = frozenset({K.COMPLAINT_CASE_DUE, K.COMPLAINT_CASE_REMINDER})
+# Art. 18: the after-event work (restore order, positive publicity): after the termination, until the close.
 AFTER_EVENT = frozenset({K.AFTER_EVENT_OVERDUE})
+# Art. 19: corrective actions are written while the case is investigated and chased until it closes.
+CORRECTIVE_ACTIONS = frozenset({K.CORRECTIVE_ACTION_OVERDUE})
 
 CLOCKS: dict[State, StateClocks] = {
     # Art. 2: the outage clock runs only while the outage is a warning (started by the declaration or the
@@ -67,19 +68,14 @@ CLOCKS: dict[State, StateClocks] = {
     ),
     State.TERMINATED: StateClocks(
         start=(K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH),
-        keep=REGULATOR
-        | COMPLAINTS
-        | MEASURES
-        | AFTER_EVENT
-        | {K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH},
+        keep=REGULATOR | COMPLAINTS | AFTER_EVENT | {K.INVESTIGATION_NOT_STARTED, K.POST_EVENT_WATCH},
     ),
-    # Art. 19: corrective actions are written while the case is investigated and chased until it closes.
     State.INVESTIGATING: StateClocks(
         start=(K.INVESTIGATION_NOT_CLOSED,),
         keep=REGULATOR
         | COMPLAINTS
-        | MEASURES
         | AFTER_EVENT
+        | CORRECTIVE_ACTIONS
         | {K.INVESTIGATION_NOT_CLOSED, K.POST_EVENT_WATCH},
     ),
     State.CLOSED: StateClocks(keep=REGULATOR_DEADLINES | {K.POST_EVENT_WATCH}),
@@ -96,7 +92,8 @@ def keeps(kind: str, state: str) -> bool:
 
 
 def states_keeping(kind: str) -> tuple[State, ...]:
-    """The states in which a clock of this kind runs — for a measure, the states it may be recorded in."""
+    """The states in which a clock of this kind runs — for a measure, the states it may be recorded in
+    (in the order of ``State``)."""
     return tuple(state for state in State if keeps(kind, state))
 
 

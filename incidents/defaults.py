@@ -160,14 +160,8 @@ CHECKLIST_TEMPLATES: dict[str, list[tuple[str, str, str, str, int, str]]] = {
             2880,
             "",
         ),
-        (
-            "complaint_clock",
-            gettext_noop("投诉15日内办结（复杂投诉30日，延期须经批准）"),
-            gettext_noop("第十四条之二（七）"),
-            "lead_group_lead",
-            21600,
-            "",
-        ),
+        # Art. 14-bis (7), 15 days per complaint: each complaint's own clock (``measures``), not a line here
+        # (decisions.md; ``0006_drop_complaint_clock_template_item``)
     ],
 }
 

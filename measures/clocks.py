@@ -11,7 +11,8 @@ owner, then the lead group's lead, then the leader and deputy, each once; comple
   to vet it (``VET_WITHIN``), a vetted statement for its author to publish it (``PUBLISH_WITHIN``).
 
 Each kind is registered in ``apps.py`` (``register``): how the clock finds the record while it still waits,
-and the states it is chased in."""
+and its timer kind, ``complaint_case_due`` (``COMPLAINT_CLOCK``), which the state table
+(``escalation.states``) keeps from activation until the close."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from escalation import services as escalation_services
 from escalation.models import Timer, TimerKind
@@ -33,6 +35,8 @@ DISPUTE_PLAN = "dispute_plan"
 STATEMENT = "statement"
 
 CASE_REMINDER = TimerKind.COMPLAINT_CASE_REMINDER
+# the overdue clock of the complaint-side measures (complaint, dispute plan, statement)
+COMPLAINT_CLOCK = TimerKind.COMPLAINT_CASE_DUE
 # the handler is reminded this long before the due time (decisions.md, issue 13)
 REMINDER_BEFORE = timedelta(days=3)
 # where the issue is silent (decisions.md, issue 13): a dispute plan is carried out within 3 days unless
@@ -44,9 +48,6 @@ PUBLISH_WITHIN = timedelta(hours=2)
 
 
 def register() -> None:
-    from .services._common import COMPLAINT_STATES
-
-    states = frozenset(COMPLAINT_STATES)
     for code, find in (
         (COMPLAINT_CASE, lambda pk: ComplaintCase.objects.filter(pk=pk, is_open=True).first()),
         (
@@ -66,7 +67,7 @@ def register() -> None:
         ),
     ):
         escalation_services.measure_kind_register(
-            escalation_services.MeasureKind(code=code, find=find, states=states)
+            escalation_services.MeasureKind(code=code, find=find, timer_kind=COMPLAINT_CLOCK)
         )
 
 
@@ -77,8 +78,18 @@ def _page(incident: Incident, anchor: str) -> str:
 # --- complaints one by one ---------------------------------------------------------------------------
 
 
-def _case_title(case: ComplaintCase) -> str:
-    return f"{TimerKind(TimerKind.COMPLAINT_CASE_DUE).label} · {mask_value(NAME, case.customer)}"
+# The clocks' titles are catalogue msgids, stored untranslated and translated per recipient when the message
+# is rendered (``escalation.messages``); the complainant's masked name is kept beside the title, apart.
+CASE_TITLE = gettext_noop("单笔投诉办结时限")
+DISPUTE_PLAN_TITLE = gettext_noop("纠纷解决方案")
+STATEMENT_TITLES: dict[str, str] = {
+    ClarificationStatement.Status.DRAFT: gettext_noop("澄清声明待总行办公室审核"),
+    ClarificationStatement.Status.VETTED: gettext_noop("澄清声明待发布"),
+}
+
+
+def _case_name(case: ComplaintCase) -> str:
+    return mask_value(NAME, case.customer)
 
 
 def complaint_case_follow(*, incident: Incident, case: ComplaintCase) -> None:
@@ -88,13 +99,18 @@ def complaint_case_follow(*, incident: Incident, case: ComplaintCase) -> None:
         kind=CASE_REMINDER,
         record_id=case.pk,
         due_at=case.due_at - REMINDER_BEFORE,
-        payload={"days": case.limit_days, "label": _case_title(case)},
+        payload={
+            "days": case.limit_days,
+            "label": f"{CASE_TITLE} · {_case_name(case)}",  # shown translated (``Timer.label``)
+            "context": {"title": CASE_TITLE, "name": _case_name(case)},
+        },
     )
     escalation_services.measure_clock_start(
         incident=incident,
         measure=COMPLAINT_CASE,
         record=case,
-        title=_case_title(case),
+        title=CASE_TITLE,
+        name=_case_name(case),
         article="第十四条之二（七）",
         path=_page(incident, "case"),
     )
@@ -137,7 +153,7 @@ def dispute_plan_follow(*, incident: Incident, plan: DisputePlan) -> None:
         incident=incident,
         measure=DISPUTE_PLAN,
         record=plan,
-        title=str(DisputePlan._meta.verbose_name),
+        title=DISPUTE_PLAN_TITLE,
         article="第十四条之二（二）",
         path=_page(incident, "dispute_plan"),
     )
@@ -161,7 +177,7 @@ def statement_follow(*, incident: Incident, statement: ClarificationStatement) -
         incident=incident,
         measure=STATEMENT,
         record=statement,
-        title=statement.step_title,
+        title=STATEMENT_TITLES[statement.status],
         article="第十四条之二（三）",
         path=_page(incident, "statement"),
     )

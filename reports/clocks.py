@@ -1,19 +1,25 @@
 """The corrective-action clock (Art. 19 防范控制措施) on the one overdue clock of every measure (issue 13,
 ``escalation.services.measure_clock_start``): an open action is due at the start of the day after its due
 date (Asia/Shanghai); overdue, its owner is reminded, then the lead group's lead, then the leader and deputy,
-each once (``measure_overdue`` timers from the admin-edited policy). Completing the action stops its clock;
-it is chased while the case is investigated (closing the case cancels it)."""
+each once (timers of kind ``corrective_action_overdue`` from the admin-edited ``measure_overdue`` policy).
+Completing the action stops its clock; the state table (``escalation.states``) keeps that kind while the case
+is investigated (closing the case cancels it), and actions are added exactly there (``ACTION_STATES``)."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 
 from escalation import services as escalation_services
-from incidents.models import Incident, State
+from escalation.models import TimerKind
+from escalation.states import states_keeping
+from incidents.models import Incident
 
 from .models import CorrectiveAction
 
 MEASURE = "corrective_action"
+CLOCK = TimerKind.CORRECTIVE_ACTION_OVERDUE
+# the states in which corrective actions are added: those whose clocks keep theirs (the one table)
+ACTION_STATES = states_keeping(CLOCK)
 
 
 def register() -> None:
@@ -26,7 +32,7 @@ def register() -> None:
                 .exclude(status=CorrectiveAction.Status.DONE)
                 .first()
             ),
-            states=frozenset({State.INVESTIGATING}),
+            timer_kind=CLOCK,
         )
     )
 

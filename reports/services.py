@@ -115,8 +115,9 @@ def responsible_person_add(*, incident_id: int, user: Any, data: dict[str, Any])
 
 
 def corrective_action_add(*, incident_id: int, user: Any, data: dict[str, Any]) -> CorrectiveAction:
-    """A corrective or preventive action with its owner and due date (Art. 19 防范控制措施)."""
-    with _investigation_action(incident_id, user) as act:
+    """A corrective or preventive action with its owner and due date (Art. 19 防范控制措施), added where its
+    clock runs (``clocks.ACTION_STATES``: while the case is investigated)."""
+    with _investigation_action(incident_id, user, states=clocks.ACTION_STATES) as act:
         form = CorrectiveActionForm(data)
         if not form.is_valid():
             raise _invalid(form)

@@ -23,13 +23,14 @@ class TimerKind(models.TextChoices):
     REGULATOR_IMPORTANT_SYSTEM = "regulator_important_system", _("重要信息系统事件报告时限")
     REGULATOR_MAJOR_RISK = "regulator_major_risk", _("重大操作风险事件报告时限")
     POST_EVENT_WATCH = "post_event_watch", _("事后观察期结束")  # Art. 18
-    CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue", _("整改措施逾期提醒")  # old rows only (issue 13)
+    CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue", _("整改措施逾期提醒")  # Art. 19, issue 13
     COMPLAINT_CLOCK_DUE = "complaint_clock_due", _("投诉办结时限")  # old rows only (issue 13)
     COMPLAINT_CASE_REMINDER = "complaint_case_reminder", _("单笔投诉办结提醒")  # issue 13
-    COMPLAINT_CASE_DUE = "complaint_case_due", _("单笔投诉办结时限")  # old rows only (issue 13)
+    # Art. 14-bis: a complaint, a dispute plan or a clarification statement overdue (issue 13)
+    COMPLAINT_CASE_DUE = "complaint_case_due", _("投诉处置措施逾期提醒")
     REMINDER = "reminder", _("提醒")
     ACK_SILENT = "ack_silent", _("未确认收到，转下一渠道/下一人")  # issue 13
-    MEASURE_OVERDUE = "measure_overdue", _("预案措施逾期提醒")  # issue 13
+    MEASURE_OVERDUE = "measure_overdue", _("预案措施逾期提醒")  # the plan's checklist, issue 13
     AFTER_EVENT_OVERDUE = "after_event_overdue", _("事后工作逾期提醒")  # Art. 18, issue 13
     EMERGENCY_PACK = "emergency_pack", _("应急包夜间生成")  # about no incident: the desk's own clock
 
@@ -103,15 +104,20 @@ class Timer(models.Model):
 
 def timer_label(kind: str, payload: dict | None) -> str:
     """A clock's name in the reader's language. The stored ``label`` is the Chinese the system wrote when it
-    set the clock (``"<measure title>（逾期提醒）"``); it is rebuilt from the measure's catalogue title, or
+    set the clock (``"<measure title>[ · <name>]（逾期提醒）"``, or ``"<title> · <name>"``); it is rebuilt
+    from the catalogue title and the name kept beside it (a masked complainant, never translated), or
     translated as a catalogue msgid, or — with no label — the kind's own name."""
     from django.utils.translation import gettext
 
     payload = payload or {}
     stored = payload.get("label")
-    title = (payload.get("context") or {}).get("title")
-    if stored and title and stored == f"{title}（逾期提醒）":
-        return str(_("%(title)s（逾期提醒）") % {"title": gettext(title)})
+    context = payload.get("context") or {}
+    title = context.get("title")
+    name = f" · {context['name']}" if context.get("name") else ""
+    if stored and title and stored == f"{title}{name}（逾期提醒）":
+        return str(_("%(title)s（逾期提醒）") % {"title": gettext(title) + name})
+    if stored and title and name and stored == f"{title}{name}":
+        return gettext(title) + name
     if stored:
         return gettext(stored)
     return str(dict(TimerKind.choices).get(kind, kind))

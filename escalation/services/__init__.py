@@ -42,7 +42,6 @@ from .measure_clocks import (
     measure_clock_due,
     measure_clock_start,
     measure_clock_stop,
-    measure_clocks_cancel_out_of_state,
     measure_clocks_start,
     measure_kind_register,
 )
@@ -73,7 +72,6 @@ __all__ = [
     "measure_clock_due",
     "measure_clock_start",
     "measure_clock_stop",
-    "measure_clocks_cancel_out_of_state",
     "measure_clocks_start",
     "measure_kind_register",
     "FIRE_MAX_ATTEMPTS",

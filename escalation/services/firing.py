@@ -21,6 +21,7 @@ from incidents.policies import SYSTEM_USER
 from .. import audience as audiences
 from ..models import Timer, TimerKind
 from ..states import keeps
+from .measure_clocks import KINDS as MEASURE_TIMER_KINDS
 from .measure_clocks import fire_measure_overdue
 from .notifications import notifications_requeue, notify
 from .timers import FIRE_MAX_ATTEMPTS, OUTAGE_REPORT_REASON, _pending, timers_nudge_upcoming
@@ -107,8 +108,7 @@ HANDLERS: dict[str, TimerHandler] = {
     K.OUTAGE_LIMIT: _fire_outage_limit,
     K.POST_EVENT_WATCH: _fire_nothing,
     K.ACK_SILENT: _fire_ack_silent,
-    K.MEASURE_OVERDUE: fire_measure_overdue,
-    K.AFTER_EVENT_OVERDUE: fire_measure_overdue,
+    **dict.fromkeys(MEASURE_TIMER_KINDS, fire_measure_overdue),
 }
 
 

@@ -7,7 +7,9 @@ owner is reminded, then the lead group's lead, then the leader and deputy — ea
 
 A timer's payload says which kind of measure and which record (``measure``, ``record``). The app that owns a
 kind registers it (``measure_kind_register``, in its ``ready()``): how to find the record while it is still
-open, and the incident states in which it is chased. Checklist items are registered here (they live below)."""
+open, and the timer kind its clock is written with. Which states chase a timer kind is the state table's
+alone (``escalation.states``): a transition cancels what the new state does not keep, and the sweep drops a
+timer that fires in such a state. Checklist items are registered here (they live below)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from incidents.models import ChecklistItem, Incident, State
+from incidents.models import ChecklistItem, Incident
 from incidents.policies import measure_owner_label as owner_label
 
 from ..models import Timer, TimerKind
@@ -29,22 +31,26 @@ from .timers import _pending, timer_schedule
 OWNER = "owner"  # the policy's audience key for the measure's owner, resolved when the clock starts
 PARTY_ROLES = ("tech_support", "hq_general_office", "building_security", "legal")
 CHECKLIST_ITEM = "checklist_item"
-# a plan's measures are chased while the plan runs (activation → termination approved)
-PLAN_STATES = frozenset({State.ACTIVATED, State.EXECUTING, State.TERMINATION_REQUESTED})
-# The timer kinds of this one clock: ``measure_overdue``, whose measure kinds say where they run, and
-# ``after_event_overdue`` — Art. 18's after-event checklist items (termination → close), which the state
-# table (``states.AFTER_EVENT``) places. Same policy, steps, payload and handler.
-KINDS = (TimerKind.MEASURE_OVERDUE, TimerKind.AFTER_EVENT_OVERDUE)
+# The timer kinds of this one clock, one per group of measures, each placed by the state table: the plan's
+# checklist; Art. 18's after-event checklist items; complaints, dispute plans and statements; corrective
+# actions. Same policy, steps, payload and handler.
+KINDS = (
+    TimerKind.MEASURE_OVERDUE,
+    TimerKind.AFTER_EVENT_OVERDUE,
+    TimerKind.COMPLAINT_CASE_DUE,
+    TimerKind.CORRECTIVE_ACTION_OVERDUE,
+)
 
 
 @dataclass(frozen=True)
 class MeasureKind:
     """One kind of measure: ``find(record_id)`` returns the record while it still waits (None once done,
-    withdrawn or gone); its clock is chased only while the incident is in ``states``."""
+    withdrawn or gone); its clock's timers are of ``timer_kind`` (one of ``KINDS``), which the state table
+    places."""
 
     code: str
     find: Callable[[int], Any]
-    states: frozenset[str]
+    timer_kind: str
 
 
 MEASURE_KINDS: dict[str, MeasureKind] = {}
@@ -60,7 +66,7 @@ measure_kind_register(
         find=lambda pk: (
             ChecklistItem.objects.select_related("owner").filter(pk=pk, done_at__isnull=True).first()
         ),
-        states=PLAN_STATES,
+        timer_kind=TimerKind.MEASURE_OVERDUE,
     )
 )
 
@@ -83,16 +89,23 @@ def measure_clock_start(
     measure: str,
     record: Any,
     title: str,
+    name: str = "",
     article: str = "",
     due_at: datetime | None = None,
     path: str = "",
     snapshot: dict[str, Any] | None = None,
     restart: bool = True,
-    kind: str = TimerKind.MEASURE_OVERDUE,
+    kind: str = "",
 ) -> list[Timer]:
     """(Re)start one measure's clock in the caller's transaction: its pending reminders are cancelled and
-    one timer per policy step written, counted from its due time (``record.due_at`` unless given);
-    ``path`` is the page where it is completed (the message links to it; the checklist by default)."""
+    one timer per policy step written, counted from its due time (``record.due_at`` unless given), of its
+    measure kind's timer kind unless ``kind`` says otherwise (an after-event checklist item); ``path`` is the
+    page where it is completed (the message links to it; the checklist by default).
+
+    ``title`` is stored as written — a catalogue msgid (a seeded measure, a kind's name) or what a person
+    typed — and translated when each recipient's message is rendered; ``name`` (a masked complainant…) is
+    shown beside it untranslated. Never pass text already translated into the actor's language."""
+    kind = kind or MEASURE_KINDS[measure].timer_kind
     if restart:
         measure_clock_stop(incident=incident, measure=measure, record_id=record.pk, reason="restarted")
     snapshot = snapshot or policy_snapshot(code="measure_overdue")
@@ -114,9 +127,10 @@ def measure_clock_start(
                     "step": number,
                     "audience": audience,
                     "event": step.get("event") or "measure_overdue",
-                    "label": f"{title}（逾期提醒）",
+                    "label": f"{title}{f' · {name}' if name else ''}（逾期提醒）",
                     "context": {
                         "title": title,
+                        "name": name,
                         "article": article,
                         "due_at": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
                         "path": path,
@@ -132,7 +146,7 @@ def measure_clocks_start(
     *,
     incident: Incident,
     items: list[ChecklistItem] | None = None,
-    kind: str = TimerKind.MEASURE_OVERDUE,
+    kind: str = "",
 ) -> list[Timer]:
     """At activation (or for a new recurring item, or an after-event measure with ``kind``
     ``after_event_overdue``): every open checklist item's clock."""
@@ -180,19 +194,9 @@ def measure_clock_due(*, incident: Any, measure: str, record_id: int) -> datetim
     return first
 
 
-def measure_clocks_cancel_out_of_state(*, incident: Incident, reason: str) -> int:
-    """After a transition: the measures whose kind is not chased in the new state stop being chased (a
-    checklist item at termination; a complaint keeps going until the close)."""
-    stale = [code for code, kind in MEASURE_KINDS.items() if incident.state not in kind.states]
-    if not stale:
-        return 0
-    return Timer.objects.filter(
-        _pending(), incident=incident, kind=TimerKind.MEASURE_OVERDUE, payload__measure__in=stale
-    ).update(cancelled_at=timezone.now(), outcome=reason[:200])
-
-
 def fire_measure_overdue(timer: Timer, incident: Incident) -> str:
-    """Remind (or escalate) unless the measure was done meanwhile, or is no longer chased in this state."""
+    """Remind (or escalate) unless the measure was done meanwhile (the sweep has checked that the state
+    table still keeps the timer's kind in the incident's state)."""
     payload = timer.payload
     code = payload.get("measure", "")
     record_id = int(payload.get("record", 0))
@@ -201,9 +205,6 @@ def fire_measure_overdue(timer: Timer, incident: Incident) -> str:
     if measure is None:
         measure_clock_stop(incident=incident, measure=code, record_id=record_id, reason="done")
         return "done"
-    # (an after-event item's timer kind is placed by the state table, which ``timer_fire`` checked)
-    if timer.kind == TimerKind.MEASURE_OVERDUE and incident.state not in kind.states:  # type: ignore[union-attr]
-        return "ended"
     rows = notify(
         incident=incident,
         audience=payload["audience"],

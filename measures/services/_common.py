@@ -26,8 +26,9 @@ MEASURE_STATES = PLAN_RUNNING_STATES
 ROLL_CALL_STATES = (State.MONITORING, State.REPORTED, *MEASURE_STATES)
 # A person still 失联 stays open for updates after the roll call and after termination, until the close.
 MISSING_UPDATE_STATES = (*ROLL_CALL_STATES, State.TERMINATED, State.INVESTIGATING)
-# Complaints go on after the incident terminates (Art. 14-bis 7, issue 13): until the case is closed.
-COMPLAINT_STATES = (*MEASURE_STATES, State.TERMINATED, State.INVESTIGATING)
+# Complaints go on after the incident terminates (Art. 14-bis 7, issue 13): until the case is closed — where
+# their overdue clock runs (the state table).
+COMPLAINT_STATES = states_keeping(TimerKind.COMPLAINT_CASE_DUE)
 # Art. 18's after-event work: recorded while its overdue clock runs — after the termination, until the close
 # (the clock table ``escalation.states`` is the one place that says so).
 AFTER_EVENT_STATES = states_keeping(TimerKind.AFTER_EVENT_OVERDUE)

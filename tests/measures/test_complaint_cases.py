@@ -41,12 +41,12 @@ def _register(org, incident, customer: str, **extra) -> ComplaintCase:
     )
 
 
-def _pending(incident, kind=TimerKind.MEASURE_OVERDUE):
+def _pending(incident, kind=TimerKind.COMPLAINT_CASE_DUE):
     """The complaints' reminders, or the first step of their overdue clocks (the one measure clock)."""
     timers = Timer.objects.filter(
         incident=incident, kind=kind, fired_at__isnull=True, cancelled_at__isnull=True
     )
-    if kind == TimerKind.MEASURE_OVERDUE:
+    if kind == TimerKind.COMPLAINT_CASE_DUE:
         timers = timers.filter(payload__measure="complaint_case", payload__step=1)
     return timers
 
@@ -69,7 +69,7 @@ def test_reminder_tells_the_handler_and_the_overdue_clock_escalates_once_each(or
     incident = _activated(org)
     case = _register(org, incident, "张女士")
     overdue = Timer.objects.filter(
-        kind=TimerKind.MEASURE_OVERDUE, payload__measure="complaint_case", payload__record=case.pk
+        kind=TimerKind.COMPLAINT_CASE_DUE, payload__measure="complaint_case", payload__record=case.pk
     ).order_by("due_at")
     assert [t.due_at - case.due_at for t in overdue] == [
         timedelta(0),
@@ -180,3 +180,73 @@ def test_an_extension_request_waits_on_the_deciders_inbox_until_decided(org, cli
     assert f"/measures/{incident.pk}/complaint/#case" in page
     services.complaint_case_extension_decide(case_id=case.pk, user=org["gm"], data={"decision": "approve"})
     assert "需调取分行录音" not in client.get(reverse("inbox")).content.decode()
+
+
+def test_the_plan_has_no_incident_wide_15_day_line_each_complaint_is_due_from_its_own_registration(org):
+    """The checklist line "投诉15日内办结…" (15 days after the activation) duplicated the complaints' own
+    clocks: it is gone from the templates; an incident that already has it keeps its row."""
+    import importlib
+
+    from django.apps import apps
+
+    from incidents.models import ChecklistItem, ChecklistTemplate, ChecklistTemplateItem
+
+    incident = _activated(org)
+    assert not ChecklistItem.objects.filter(incident=incident, code="complaint_clock").exists()
+    assert ChecklistItem.objects.filter(incident=incident, code="named_handler").exists()  # other lines stay
+    case = _register(org, incident, "张女士")
+    assert _pending(incident).get(payload__record=case.pk).due_at == case.recorded_at + timedelta(days=15)
+    # an incident activated before the change keeps its line; the template loses it
+    template = ChecklistTemplate.objects.filter(plan="complaint", is_active=True).order_by("-version").first()
+    line = ChecklistTemplateItem.objects.create(
+        template=template,
+        position=99,
+        code="complaint_clock",
+        title="投诉15日内办结（复杂投诉30日，延期须经批准）",
+        owner_role="lead_group_lead",
+        due_after_minutes=21600,
+    )
+    kept = ChecklistItem.objects.create(
+        incident=incident,
+        template_item=line,
+        position=99,
+        code="complaint_clock",
+        title=line.title,
+        owner_role="lead_group_lead",
+        due_at=timezone.now() + timedelta(days=15),
+    )
+    migration = importlib.import_module("incidents.migrations.0006_drop_complaint_clock_template_item")
+    migration.forwards(apps, None)
+    assert not ChecklistTemplateItem.objects.filter(code="complaint_clock").exists()
+    kept.refresh_from_db()
+    assert kept.template_item is None and kept.title.startswith("投诉15日内办结")
+
+
+def test_the_overdue_message_names_the_complaint_in_each_recipients_language_whoever_registered_it(org):
+    """The clock keeps the title's msgid and the masked name apart: an English actor does not make the
+    Chinese handler's message English, and the English leader reads it in English."""
+    from django.utils import translation
+
+    from teams.models import UserPreference
+
+    UserPreference.objects.update_or_create(user=org["gm"], defaults={"language": "en"})
+    UserPreference.objects.update_or_create(user=org["complaint_lead"], defaults={"language": "zh-hans"})
+    incident = _activated(org)
+    with translation.override("en"):  # registered by someone reading English
+        case = _register(org, incident, "张女士")
+    masked = masking.mask_value(masking.NAME, "张女士")
+    for timer in Timer.objects.filter(kind=TimerKind.COMPLAINT_CASE_DUE, payload__record=case.pk):
+        Timer.objects.filter(pk=timer.pk).update(due_at=timezone.now() - timedelta(seconds=1))
+        escalation_services.timer_fire(timer_id=timer.pk)
+    told = Notification.objects.filter(incident=incident, event="measure_overdue", channel="inbox")
+    handler = told.get(recipient=org["complaint_lead"], timer__payload__step=1)
+    assert handler.subject == f"预案措施已逾期：单笔投诉办结时限 · {masked}"
+    leader = told.get(recipient=org["gm"])
+    assert leader.language == "en" and leader.subject.endswith(f"Complaint due · {masked}")
+    assert "张女士" not in leader.subject + leader.body
+    # the incident page names the clocks in its reader's language too, the masked name as it is
+    reminder = Timer.objects.get(kind=TimerKind.COMPLAINT_CASE_REMINDER, payload__record=case.pk)
+    with translation.override("en"):
+        assert reminder.label == f"Complaint due · {masked}"
+        assert timer.label == f"Complaint due · {masked} (overdue reminder)"
+    assert timer.label == f"单笔投诉办结时限 · {masked}（逾期提醒）"

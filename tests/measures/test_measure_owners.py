@@ -21,7 +21,7 @@ from core.errors import Conflict, Forbidden
 from escalation import services as escalation_services
 from escalation.models import EscalationPolicy, Notification, Timer, TimerKind
 from incidents import services as incident_services
-from incidents.models import ChecklistItem
+from incidents.models import ChecklistItem, Incident, State
 from measures import services
 from reports import services as report_services
 from teams.models import Person
@@ -192,9 +192,19 @@ KINDS = {
 }
 
 
+# each group of measures has its timer kind, which the state table places (``escalation.states``)
+TIMER_KINDS = {
+    "checklist_item": TimerKind.MEASURE_OVERDUE,
+    "complaint_case": TimerKind.COMPLAINT_CASE_DUE,
+    "dispute_plan": TimerKind.COMPLAINT_CASE_DUE,
+    "statement": TimerKind.COMPLAINT_CASE_DUE,
+    "corrective_action": TimerKind.CORRECTIVE_ACTION_OVERDUE,
+}
+
+
 def _clock(kind: Kind, record) -> Any:
     return Timer.objects.filter(
-        kind=TimerKind.MEASURE_OVERDUE, payload__measure=kind.measure, payload__record=record.pk
+        kind=TIMER_KINDS[kind.measure], payload__measure=kind.measure, payload__record=record.pk
     )
 
 
@@ -353,11 +363,11 @@ def test_the_page_offers_completion_to_the_owner_only_and_refuses_others_naming_
 
 @pytest.mark.django_db
 def test_each_kind_is_chased_in_its_own_states(org):
-    """One timer kind, each measure kind its states: the checklist's clocks end at the termination, a
-    complaint's and a corrective action's run on while the case is investigated; the close ends them all."""
+    """Each group of measures its timer kind, placed by the state table: the checklist's clocks end at the
+    termination, a complaint's and a corrective action's run on while the case is investigated."""
     incident = run_to_investigation(org, warned_in_advance=False)
     pending = Timer.objects.filter(
-        incident=incident, kind=TimerKind.MEASURE_OVERDUE, fired_at=None, cancelled_at=None
+        incident=incident, kind__in=set(TIMER_KINDS.values()), fired_at=None, cancelled_at=None
     )
     checklist = Timer.objects.filter(
         incident=incident, kind=TimerKind.MEASURE_OVERDUE, payload__measure="checklist_item"
@@ -382,8 +392,16 @@ def test_each_kind_is_chased_in_its_own_states(org):
             "due_date": (timezone.localdate() + timedelta(days=5)).isoformat(),
         },
     )
-    assert sorted(set(pending.values_list("payload__measure", flat=True))) == [
-        "complaint_case",
-        "corrective_action",
+    assert sorted(set(pending.values_list("payload__measure", "kind"))) == [
+        ("complaint_case", TimerKind.COMPLAINT_CASE_DUE),
+        ("corrective_action", TimerKind.CORRECTIVE_ACTION_OVERDUE),
     ]
     assert pending.count() == 6
+    # a complaint's clock that fires after the investigation is over is dropped by the state table
+    timer = pending.filter(payload__measure="complaint_case").order_by("due_at").first()
+    Incident.objects.filter(pk=incident.pk).update(state=State.CLOSED)  # as the close would leave it
+    Timer.objects.filter(pk=timer.pk).update(due_at=timezone.now() - timedelta(seconds=1))
+    escalation_services.timers_sweep()
+    timer.refresh_from_db()
+    assert timer.fired_at is None and timer.cancelled_at is not None and "closed" in timer.outcome
+    assert not Notification.objects.filter(timer=timer).exists()

@@ -46,7 +46,7 @@ def test_the_sweep_escalates_an_overdue_action_once_per_step(org, worker):
     )
     worker.start()
     assert wait_until(lambda: told.filter(recipient=org["supervisor"]).exists(), timeout=60), told
-    clock = Timer.objects.filter(kind=TimerKind.MEASURE_OVERDUE, payload__record=action.pk)
+    clock = Timer.objects.filter(kind=TimerKind.CORRECTIVE_ACTION_OVERDUE, payload__record=action.pk)
     assert wait_until(lambda: clock.filter(fired_at__isnull=False).count() == 3, timeout=10)
     first = sorted(told.values_list("timer__payload__step", "recipient__username"))
     wait_until(lambda: False, timeout=3)  # several more sweeps (one a second)

@@ -238,7 +238,9 @@ def test_an_overdue_action_reminds_its_owner_then_the_lead_then_the_deciders_onc
         due_date=(timezone.localdate() - timedelta(days=2)).isoformat(),
     )
     later = _add_action(org, incident)  # not yet due
-    clock = Timer.objects.filter(kind=TimerKind.MEASURE_OVERDUE, payload__measure="corrective_action")
+    clock = Timer.objects.filter(
+        kind=TimerKind.CORRECTIVE_ACTION_OVERDUE, payload__measure="corrective_action"
+    )
     assert clock.get(payload__record=later.pk, payload__step=1).due_at == later.due_at > timezone.now()
     told = Notification.objects.filter(
         event="measure_overdue", channel="inbox", timer__payload__record=overdue.pk
