@@ -25,6 +25,7 @@ FUZZ_ROLES ?= rotate
 FUZZ_BUDGET_SECONDS ?= 0
 FUZZ_LOG ?=
 FUZZ_SHARD ?= 1/1
+FUZZ_ONLY ?=
 # pytest-timeout per operation (pyproject's 300 s is for the suite): an every-role operation may take minutes.
 FUZZ_TIMEOUT ?= 3600
 
@@ -33,6 +34,7 @@ fuzz: install ## schemathesis, whole schema: FUZZ_EXAMPLES (200)/operation, the 
 	@scripts/services.sh
 	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 		FUZZ_ROLES=$(FUZZ_ROLES) FUZZ_BUDGET_SECONDS=$(FUZZ_BUDGET_SECONDS) FUZZ_LOG=$(FUZZ_LOG) FUZZ_SHARD=$(FUZZ_SHARD) \
+		FUZZ_ONLY='$(FUZZ_ONLY)' \
 		pytest tests/security/test_api_fuzz.py -q -rs --timeout=$(FUZZ_TIMEOUT) $(PYTEST_ARGS)
 
 fuzz-full: ## issue 14: 200 examples/operation, each sent as EVERY role (FUZZ_ROLES=gm,agent: one shard); hours

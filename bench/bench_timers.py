@@ -2,7 +2,9 @@
 real Celery worker (+ its one beat) on PostgreSQL and a private Redis; then the same with the worker killed -9
 mid-run (a supervisor restarts it) and with Redis flushed mid-run. Last (issue 15), two schedulers (separate
 ``celery beat`` processes, one leading through the PostgreSQL lock) with the nudges off so the sweep alone
-fires the timers: quiet, and with the leading scheduler killed -9 mid-run (goal: p99 ≤ 2 sweep periods).
+fires the timers: quiet, and with the leading scheduler killed -9 mid-run (goal: p99 ≤ 2 sweep periods),
+printed side by side with the quiet figure (nudges on); then a backlog — all 1,000 due in the same second —
+which the sweep fires in chunks, one transaction each, handed out to every worker process.
 
 Own database ``ed_bench_timers`` and a private ``redis-server`` on a free port: nothing else is touched.
 Lateness = ``fired_at - due_at`` (the row is fired in the same transaction as its notification is written);
@@ -32,7 +34,7 @@ from bench import Figure, stack
 from tests.escalation.worker import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "ed_bench_timers"
+DB_NAME = os.environ.get("BENCH_TIMERS_DB", "ed_bench_timers")  # another name: two runs side by side
 SWEEP_SECONDS = 1
 
 
@@ -275,9 +277,14 @@ def _scenario(
     ]
 
 
-def _scheduler_failover(processes: _Processes, user, timers: int, window: float) -> list[Figure]:
+def _scheduler_failover(
+    processes: _Processes, user, timers: int, window: float, quiet_with_nudges: Figure
+) -> list[Figure]:
     """Worker without its own beat, two ``celery beat`` processes, nudges off (horizon 0 s, here and in the
-    processes): every timer waits for a sweep. Quiet, then with the leading scheduler killed -9 mid-run."""
+    processes): every timer waits for a sweep. Quiet, then with the leading scheduler killed -9 mid-run, then
+    a backlog: every timer due in the same second (what a sweep finds after the schedulers were down), which
+    the sweep hands out in chunks to both worker processes. Printed side by side with the quiet figure of
+    the first scenario (nudges on)."""
     no_nudges = {"ESCALATION_NUDGE_HORIZON_SECONDS": "0"}
     processes.stop_worker()
     processes.start_worker(embedded_beat=False, extra_env=no_nudges)
@@ -295,12 +302,23 @@ def _scheduler_failover(processes: _Processes, user, timers: int, window: float)
             ", 2 schedulers, leader kill -9", processes, user, incidents, timers, window,
             processes.kill_leader, bound,
         )  # fmt: skip
+        _, incidents = _setup_incidents(20)
+        backlog = _scenario(", sweep only: a backlog", processes, user, incidents, timers, 0.0, None, bound)
     finally:
         settings.ESCALATION_NUDGE_HORIZON_SECONDS = saved_horizon
     handover = max(processes.handover_seconds or [float("nan")])
+    ratio = killed[1].value / quiet[1].value if quiet[1].value else float("nan")
+    side_by_side = [
+        Figure("timers", "timer lateness p99, quiet, nudges on (worker + beat)", quiet_with_nudges.value,
+               "s", quiet_with_nudges.goal, quiet_with_nudges.ok),
+        Figure("timers", "timer lateness p99, quiet, sweep only (2 schedulers)", quiet[1].value, "s",
+               quiet[1].goal, quiet[1].ok),
+        Figure("timers", "timer lateness p99, leader killed -9, sweep only", killed[1].value, "s",
+               killed[1].goal, killed[1].ok),
+        Figure("timers", "  ratio killed / quiet (sweep only)", ratio, "x"),
+    ]  # fmt: skip
     return [
-        quiet[1],
-        killed[1],
+        *side_by_side,
         quiet[0],
         killed[0],
         killed[2],
@@ -313,6 +331,14 @@ def _scheduler_failover(processes: _Processes, user, timers: int, window: float)
             "s",
             f"≤ {bound:.1f} s",
             handover <= bound,
+        ),
+        backlog[0],
+        Figure("timers", backlog[1].name, backlog[1].value, "s"),  # a backlog: no period-based goal
+        backlog[2],
+        backlog[3],
+        backlog[4],
+        Figure(
+            "timers", "  backlog drained at", timers / backlog[2].value if backlog[2].value else 0, "timers/s"
         ),
     ]
 
@@ -328,7 +354,8 @@ def run(quick: bool) -> list[Figure]:
         _point_celery_at(processes.url)
         processes.start_worker()
         user, incidents = _setup_incidents(20)
-        figures += _scenario("", processes, user, incidents, timers, window, None, bound=1.0)
+        quiet = _scenario("", processes, user, incidents, timers, window, None, bound=1.0)
+        figures += quiet
 
         def kill() -> None:
             processes.kill_worker()
@@ -367,7 +394,7 @@ def run(quick: bool) -> list[Figure]:
             flush,
             bound=SWEEP_SECONDS + 1.0,
         )
-        figures += _scheduler_failover(processes, user, timers, window)
+        figures += _scheduler_failover(processes, user, timers, window, quiet[1])
     finally:
         processes.stop()
         _point_celery_at(settings.CELERY_BROKER_URL)

@@ -9,9 +9,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import LateReport, Notification, Timer, TimerKind
-
-_LABELS = dict(TimerKind.choices)
+from .models import LateReport, Notification, Timer
+from .models.timer import timer_label
 
 
 def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -47,7 +46,7 @@ def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]
                     "kind": kind,
                     "due_at": _measure_due(payload, due_at).astimezone(UTC).isoformat(),
                     "next_reminder_at": due_at.isoformat(),
-                    "label": context.get("title") or payload.get("label") or str(_LABELS.get(kind, kind)),
+                    "label": context.get("title") or timer_label(kind, payload),
                     "measure": True,
                     "source": "escalation",
                 }
@@ -56,7 +55,7 @@ def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]
         if (incident_id, kind, "", 0) in seen:
             continue
         seen.add((incident_id, kind, "", 0))
-        label = payload.get("label") or str(_LABELS.get(kind, kind))
+        label = timer_label(kind, payload)
         result[incident_id].append(
             {"kind": kind, "due_at": due_at.isoformat(), "label": label, "source": "escalation"}
         )

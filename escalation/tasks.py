@@ -28,8 +28,8 @@ def timer_fire(timer_id: int, token: str) -> str:
 )
 def timers_sweep() -> dict[str, int]:
     """Beat sends this every ``ESCALATION_SWEEP_SECONDS``: it is what makes timers durable."""
-    counts = services.timers_sweep(fan_out=_fire_chunk_later)
-    if any(v for k, v in counts.items() if k not in ("nudged", "requeued", "done")):
+    counts = services.timers_sweep(fan_out=_fire_chunk_later, leave_nudged=True)
+    if any(v for k, v in counts.items() if k not in ("nudged", "requeued", "done", "left_to_nudge")):
         logger.info("timer sweep: %s", counts)
     return counts
 

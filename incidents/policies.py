@@ -156,6 +156,21 @@ REGULATOR_DECISION_STATES = frozenset(
 )
 
 
+def directs_response(actor: OrgActor, incident: Incident) -> bool:
+    """The lead of the incident's lead group or the Leadership Group: who directs the response's people and
+    measures — completes anyone's measure, moves second-line staff to the front (Art. 14 (1)), records the
+    after-event work (Art. 18). A working group's members do not."""
+    return actor.in_leadership_group or actor.leads(_lead_group_code(incident))
+
+
+def may_direct_response(incident: Incident, user: Any) -> bool:
+    """``directs_response`` as a write check: not auditors, not once the case is closed."""
+    actor = _actor(user)
+    if actor.is_read_only or incident.state == State.CLOSED:
+        return False
+    return actor.is_system or directs_response(actor, incident)
+
+
 def may_complete_measure(incident: Incident, measure: Any, user: Any) -> bool:
     """Issue 13, the one rule for every measure (a checklist item, a dispute plan, a statement's waiting
     step, a complaint, a corrective action): it is completed by its owner — ``measure.owner`` (a person)
@@ -168,7 +183,7 @@ def may_complete_measure(incident: Incident, measure: Any, user: Any) -> bool:
     owner_only = getattr(measure, "owner_only", False)
     if actor.is_system and not owner_only:
         return True
-    if not owner_only and (actor.in_leadership_group or actor.leads(_lead_group_code(incident))):
+    if not owner_only and directs_response(actor, incident):
         return True
     owner = getattr(measure, "owner", None)
     if owner is not None and owner.user_id is not None and is_same_user(user, owner.user_id):

@@ -98,4 +98,20 @@ class Timer(models.Model):
 
     @property
     def label(self) -> str:
-        return str(self.payload.get("label") or self.get_kind_display())
+        return timer_label(self.kind, self.payload)
+
+
+def timer_label(kind: str, payload: dict | None) -> str:
+    """A clock's name in the reader's language. The stored ``label`` is the Chinese the system wrote when it
+    set the clock (``"<measure title>（逾期提醒）"``); it is rebuilt from the measure's catalogue title, or
+    translated as a catalogue msgid, or — with no label — the kind's own name."""
+    from django.utils.translation import gettext
+
+    payload = payload or {}
+    stored = payload.get("label")
+    title = (payload.get("context") or {}).get("title")
+    if stored and title and stored == f"{title}（逾期提醒）":
+        return str(_("%(title)s（逾期提醒）") % {"title": gettext(title)})
+    if stored:
+        return gettext(stored)
+    return str(dict(TimerKind.choices).get(kind, kind))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import ExitStack, nullcontext
 from datetime import datetime, timedelta
 
@@ -299,6 +299,7 @@ def timers_sweep(
     chunk: int = 50,
     budget_seconds: float = 20.0,
     fan_out: Callable[[list[int]], None] | None = None,
+    leave_nudged: bool = False,
 ) -> dict[str, int]:
     """The engine: fire every due timer, nudge those due within the horizon, and requeue notifications whose
     message was lost. Due timers are read in one query and fired in chunks — one transaction per chunk of
@@ -307,8 +308,11 @@ def timers_sweep(
 
     ``fan_out`` (the Celery task passes one): when more than one chunk is due — a backlog after a scheduler
     or worker was lost — this sweep fires the first chunk itself and hands each other chunk to ``fan_out``
-    (a message to the workers), so every worker process drains the backlog in parallel. A handed-out row
-    is stamped ``nudged_at`` and not handed out again for two sweep periods; a lost message costs that."""
+    (a message to the workers), so every worker process drains the backlog in parallel.
+
+    ``leave_nudged`` (the Celery task): a row a live message is about — an ETA nudge acting at its due
+    time, a chunk handed out — is left to that message for one sweep period, so the sweep's chunk does not
+    hold the incidents the nudges are firing; after that the sweep takes it (the message was lost)."""
     started = time.monotonic()
     counts: Counter[str] = Counter()
     while True:
@@ -316,34 +320,27 @@ def timers_sweep(
         due = list(
             Timer.objects.filter(_pending(), due_at__lte=now)
             .order_by("due_at")
-            .values_list("id", "incident_id", "nudged_at")[:batch]
+            .values_list("id", "incident_id", "nudged_at", "due_at")[:batch]
         )
-        chunks = _chunks([(pk, incident_id) for pk, incident_id, _ in due], chunk)
+        if leave_nudged:
+            live = now - timedelta(seconds=settings.ESCALATION_SWEEP_SECONDS)
+            left = [row for row in due if row[2] is not None and max(row[2], row[3]) > live]
+            counts["left_to_nudge"] += len(left)
+            due = [row for row in due if row not in left]
+        chunks = _chunks([(pk, incident_id) for pk, incident_id, _, _ in due], chunk)
         if fan_out is not None and len(chunks) > 1:
-            counts["handed_out"] += _hand_out(chunks[1:], due, now, fan_out)
+            counts["handed_out"] += _hand_out(chunks[1:], now, fan_out)
             chunks = chunks[:1]
         for part in chunks:
             counts.update(_fire_chunk(part))
         if fan_out is not None or len(due) < batch or time.monotonic() - started > budget_seconds:
             break
-    counts["nudged"] = timers_nudge_upcoming()
-    counts["requeued"] = notifications_requeue()
-    return dict(counts)
+    return {**(+counts), "nudged": timers_nudge_upcoming(), "requeued": notifications_requeue()}
 
 
-def _hand_out(
-    chunks: list[Chunk],
-    due: Sequence[tuple[int, int | None, datetime | None]],
-    now: datetime,
-    fan_out: Callable[[list[int]], None],
-) -> int:
-    """Stamp and send the chunks not handed out in the last two sweep periods; returns how many timers."""
-    recent = now - timedelta(seconds=2 * settings.ESCALATION_SWEEP_SECONDS)
-    handed = {pk for pk, _, nudged_at in due if nudged_at is not None and nudged_at > recent}
-    parts = [[pk for _, group in part for pk in group if pk not in handed] for part in chunks]
-    parts = [ids for ids in parts if ids]
-    if not parts:
-        return 0
+def _hand_out(chunks: list[Chunk], now: datetime, fan_out: Callable[[list[int]], None]) -> int:
+    """Stamp ``nudged_at`` (a message is about these rows) and send each chunk; returns how many timers."""
+    parts = [[pk for _, group in part for pk in group] for part in chunks]
     Timer.objects.filter(pk__in=[pk for ids in parts for pk in ids]).update(nudged_at=now)
     sent = 0
     for ids in parts:

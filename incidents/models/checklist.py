@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incidents.plans import IncidentKind, Plan
@@ -128,8 +129,23 @@ class ChecklistItem(models.Model):
         return self.done_at is not None
 
     @property
+    def title_display(self) -> str:
+        """The title in the reader's language (``measure_title``); the stored Chinese title is the record."""
+        return measure_title(self.title)
+
+    @property
     def kinds_display(self) -> list[str]:
         return [str(IncidentKind(kind).label) for kind in self.kinds if kind in IncidentKind.values]
+
+
+def measure_title(title: str) -> str:
+    """A measure's title is the plan's words, then ``：`` and what the person recording it typed (Art. 18's
+    "协助恢复正常秩序：恢复坐席排班"): the plan's words are translated for the reader, the detail stays as
+    typed."""
+    words, colon, detail = title.partition("：")
+    if not colon:
+        return gettext(title)
+    return gettext("%(measure)s：%(detail)s") % {"measure": gettext(words), "detail": detail}
 
 
 def applies_to(kinds: list[str], kind: str) -> bool:

@@ -44,16 +44,22 @@ def measure_action(
     user: Any,
     check: Callable[[Incident, Any], bool] = policies.may_act_on,
     states: Iterable[str] = MEASURE_STATES,
+    directors_only: str | None = None,
 ) -> Any:
-    """Act on the incident for a measure (``incidents.services.incident_action``), only in ``states``."""
+    """Act on the incident for a measure (``incidents.services.incident_action``), only in ``states``.
+    ``directors_only``: the refusal of a write only the lead group's lead or the Leadership Group may make
+    (``policies.may_direct_response``)."""
     states = tuple(states)
     refusal = _STATE_REFUSALS.get(states, _STATE_REFUSALS[MEASURE_STATES])
+    if directors_only:
+        check = policies.may_direct_response
     return incident_services.incident_action(
         incident_id,
         user=user,
         may=check,
         states=states,
         wrong_state_message=lambda incident: str(refusal) % {"state": incident.get_state_display()},
+        not_allowed_message=(lambda incident: str(directors_only)) if directors_only else None,
     )
 
 
@@ -61,6 +67,15 @@ def valid(form: forms.BaseForm) -> dict[str, Any]:
     if not form.is_valid():
         raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
     return form.cleaned_data
+
+
+def in_plan_language() -> Any:
+    """``with in_plan_language(): record(...)`` — a system-written timeline text is stored in the plan's
+    language (the record the hash chain covers); pages rebuild it for the reader from the payload."""
+    from django.conf import settings
+    from django.utils import translation
+
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def record(act: Any, action: str, comment: str = "", **payload: Any) -> None:

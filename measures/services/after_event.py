@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import IncidentNotFound
 from escalation import services as escalation_services
 from escalation.models import TimerKind
+from incidents import presentation
 from incidents import services as incident_services
 from incidents.models import ChecklistItem, OwnerRole
 
@@ -30,7 +32,12 @@ ARTICLE = "第十八条"
 
 def after_event_record(*, incident_id: int, user: Any, data: dict[str, Any]) -> ChecklistItem:
     """Art. 18: record one after-event measure with its owner and due time; its overdue clock starts."""
-    with measure_action(incident_id, user, states=AFTER_EVENT_STATES) as act:
+    with measure_action(
+        incident_id,
+        user,
+        states=AFTER_EVENT_STATES,
+        directors_only=_("只有牵头工作小组组长或领导小组可以登记事后工作。"),
+    ) as act:
         incident = act.incident
         cleaned = valid(AfterEventMeasureForm(data))
         code = cleaned["measure"]
@@ -49,19 +56,22 @@ def after_event_record(*, incident_id: int, user: Any, data: dict[str, Any]) -> 
             due_at=cleaned["due_at"],
         )
         escalation_services.measure_clocks_start(incident=incident, items=[item], kind=CLOCK)
+        facts = {
+            "title": title,
+            "owner_name": str(item.owner),
+            "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        with translation.override(settings.LANGUAGE_CODE):  # the record's text, in the plan's language
+            comment = presentation.after_event_recorded_text(facts)
         record(
             act,
             "after_event_recorded",
-            _("登记事后工作（第十八条）：%(title)s，责任人 %(owner)s，完成时限 %(due)s。")
-            % {
-                "title": title,
-                "owner": item.owner,
-                "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
-            },
+            comment,
             item=item.pk,
             code=code,
             owner=cleaned["owner"],
             due_at=item.due_at,
+            **facts,
         )
         return item
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict
-from incidents import events
+from incidents import events, presentation
 from incidents import services as incident_services
 from incidents.models import State
 
@@ -27,7 +28,11 @@ ENDS_IN = (State.TERMINATED, State.CLOSED, State.DISMISSED)
 
 def second_line_move(*, incident_id: int, user: Any, data: dict[str, Any]) -> list[FrontLineMove]:
     """Move the chosen second-line people to the front line for this incident."""
-    with measure_action(incident_id, user) as act:
+    with measure_action(
+        incident_id,
+        user,
+        directors_only=_("只有牵头工作小组组长或领导小组可以调二线人员进入一线。"),
+    ) as act:
         incident = act.incident
         cleaned = valid(SecondLineForm(data))
         people = list(cleaned["people"])
@@ -46,15 +51,10 @@ def second_line_move(*, incident_id: int, user: Any, data: dict[str, Any]) -> li
             FrontLineMove(incident=incident, person=person, moved_at=now, moved_by=user, note=cleaned["note"])
             for person in people
         )
-        record(
-            act,
-            "second_line_moved",
-            (
-                _("二线人员调入一线（第十四条（一））：%(names)s。 %(note)s")
-                % {"names": "、".join(p.name for p in people), "note": cleaned["note"]}
-            ).strip(),
-            people=people,
-        )
+        facts = {"names": [person.name for person in people], "note": cleaned["note"]}
+        with translation.override(settings.LANGUAGE_CODE):  # the record's text, in the plan's language
+            comment = presentation.second_line_moved_text(facts)
+        record(act, "second_line_moved", comment, people=people, **facts)
         return moves
 
 
@@ -70,10 +70,7 @@ def second_line_end(event: events.IncidentTransitioned) -> None:
     open_moves.update(ended_at=now, ended_reason=f"{event.name} → {event.to_state}")
     # a fact the system records, in the transition's transaction (the incident row is already held)
     with incident_services.incident_action(event.incident_id, user=event.actor, may=None) as act:
-        record(
-            act,
-            "second_line_returned",
-            _("事件已%(state)s，调入一线的二线人员恢复原岗位：%(names)s。")
-            % {"state": event.incident.get_state_display(), "names": "、".join(names)},
-            count=len(names),
-        )
+        facts = {"state": event.to_state, "names": names}
+        with translation.override(settings.LANGUAGE_CODE):  # the record's text, in the plan's language
+            comment = presentation.second_line_returned_text(facts)
+        record(act, "second_line_returned", comment, count=len(names), **facts)

@@ -17,7 +17,7 @@ from escalation import services as escalation_services
 from ..forms import RollCallCloseForm, RollCallMarkForm, RollCallStartForm
 from ..models import RollCall, RollCallEntry
 from ..staff import roll_call_people
-from ._common import MISSING_UPDATE_STATES, ROLL_CALL_STATES, measure_action, record, valid
+from ._common import MISSING_UPDATE_STATES, ROLL_CALL_STATES, in_plan_language, measure_action, record, valid
 
 MISSING_AUDIENCE = ["leadership", "party:building_security"]
 
@@ -37,14 +37,16 @@ def roll_call_start(*, incident_id: int, user: Any, data: dict[str, Any]) -> Rol
         )
         people = roll_call_people()
         RollCallEntry.objects.bulk_create(RollCallEntry(roll_call=roll_call, person=p) for p in people)
-        record(
-            act,
-            "roll_call_started",
-            _("撤离点名开始，集合地点：%(point)s，应到 %(n)d 人。")
-            % {"point": roll_call.assembly_point, "n": len(people)},
-            roll_call=roll_call.pk,
-            expected=len(people),
-        )
+        with in_plan_language():
+            record(
+                act,
+                "roll_call_started",
+                _("撤离点名开始，集合地点：%(point)s，应到 %(n)d 人。")
+                % {"point": roll_call.assembly_point, "n": len(people)},
+                roll_call=roll_call.pk,
+                expected=len(people),
+                point=roll_call.assembly_point,
+            )
         return roll_call
 
 
@@ -69,14 +71,16 @@ def roll_call_mark(*, entry_id: int, user: Any, data: dict[str, Any]) -> RollCal
         entry.marked_at = timezone.now()
         entry.save(update_fields=["status", "marked_by", "marked_at"])
         found_after_close = not entry.roll_call.is_open and entry.status != RollCallEntry.Status.MISSING
-        record(
-            act,
-            "roll_call_missing_found" if found_after_close else "roll_call_marked",
-            f"{entry.person.name}：{entry.get_status_display()}",
-            roll_call=entry.roll_call_id,
-            person={"id": entry.person_id, "name": entry.person.name},
-            status=entry.status,
-        )
+        with in_plan_language():
+            record(
+                act,
+                "roll_call_missing_found" if found_after_close else "roll_call_marked",
+                f"{entry.person.name}：{entry.get_status_display()}",
+                roll_call=entry.roll_call_id,
+                person={"id": entry.person_id, "name": entry.person.name},
+                status=entry.status,
+                status_label=str(entry.get_status_display()),
+            )
         if found_after_close:
             escalation_services.notify(
                 incident=incident,
@@ -111,23 +115,27 @@ def roll_call_close(*, roll_call_id: int, user: Any, data: dict[str, Any] | None
         roll_call.closed_at = timezone.now()
         roll_call.save(update_fields=["closed_at"])
         counts = {status: statuses.count(status) for status in RollCallEntry.Status.values if status}
-        summary = _("撤离点名结束：已到 %(safe)d，不在岗 %(absent)d，失联 %(missing)d。") % {
-            "safe": counts[RollCallEntry.Status.SAFE],
-            "absent": counts[RollCallEntry.Status.ABSENT],
-            "missing": counts[RollCallEntry.Status.MISSING],
-        }
-        names = "、".join(person.name for person in missing)
-        if missing:
-            summary += _("失联：%(names)s。理由：%(reason)s") % {"names": names, "reason": cleaned["reason"]}
-        record(
-            act,
-            "roll_call_closed",
-            summary,
-            roll_call=roll_call.pk,
-            counts=counts,
-            missing=[{"id": person.pk, "name": person.name, "phone": person.phone} for person in missing],
-            reason=cleaned.get("reason", ""),
-        )
+        with in_plan_language():
+            summary = _("撤离点名结束：已到 %(safe)d，不在岗 %(absent)d，失联 %(missing)d。") % {
+                "safe": counts[RollCallEntry.Status.SAFE],
+                "absent": counts[RollCallEntry.Status.ABSENT],
+                "missing": counts[RollCallEntry.Status.MISSING],
+            }
+            names = "、".join(person.name for person in missing)
+            if missing:
+                summary += _("失联：%(names)s。理由：%(reason)s") % {
+                    "names": names,
+                    "reason": cleaned["reason"],
+                }
+            record(
+                act,
+                "roll_call_closed",
+                summary,
+                roll_call=roll_call.pk,
+                counts=counts,
+                missing=[{"id": person.pk, "name": person.name, "phone": person.phone} for person in missing],
+                reason=cleaned.get("reason", ""),
+            )
         if missing:
             escalation_services.notify(
                 incident=incident,

@@ -14,7 +14,7 @@ from teams.models import Person
 from .. import selectors
 from ..forms import RosterForm
 from ..models import RosterAssignment, RotationRoster
-from ._common import measure_action, record, valid
+from ._common import in_plan_language, measure_action, record, valid
 
 
 def roster_split(people: list[Person], front_line: frozenset[int] = frozenset()) -> dict[int, str]:
@@ -60,14 +60,15 @@ def roster_generate(*, incident_id: int, user: Any, data: dict[str, Any]) -> Rot
             for p in people
         )
         counts = {g: sum(1 for v in split.values() if v == g) for g in ("A", "B")}
-        record(
-            act,
-            "roster_generated",
-            _("生成A/B轮换排班：A组 %(a)d 人，B组 %(b)d 人，每 %(days)d 天轮换。")
-            % {"a": counts["A"], "b": counts["B"], "days": roster.period_days},
-            roster=roster.pk,
-            starts_on=roster.starts_on.isoformat(),
-            period_days=roster.period_days,
-            counts=counts,
-        )
+        with in_plan_language():
+            record(
+                act,
+                "roster_generated",
+                _("生成A/B轮换排班：A组 %(a)d 人，B组 %(b)d 人，每 %(days)d 天轮换。")
+                % {"a": counts["A"], "b": counts["B"], "days": roster.period_days},
+                roster=roster.pk,
+                starts_on=roster.starts_on.isoformat(),
+                period_days=roster.period_days,
+                counts=counts,
+            )
         return roster

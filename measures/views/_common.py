@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.http import Http404, HttpRequest
 
 from core import errors as refusals
@@ -20,6 +23,9 @@ def _incident(request: HttpRequest, incident_id: int) -> Incident:
 
 
 def _may_write(
-    request: HttpRequest, incident: Incident, states: tuple[str, ...] = services.MEASURE_STATES
+    request: HttpRequest,
+    incident: Incident,
+    states: tuple[str, ...] = services.MEASURE_STATES,
+    check: Callable[[Incident, Any], bool] = policies.may_act_on,
 ) -> bool:
-    return policies.may_act_on(incident, request.user) and incident.state in states
+    return check(incident, request.user) and incident.state in states

@@ -4,13 +4,15 @@ termination until the close, each with its owner, due time, countdown and, when 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import errors as refusals
+from core.errors import Forbidden
 from core.pages import bind_errors, dress, run_for_page
 from incidents import policies
 from incidents.forms import ChecklistDoneForm
@@ -26,18 +28,19 @@ def after_event(request: HttpRequest, incident_id: int) -> HttpResponse:
     form = AfterEventMeasureForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        failed = run_for_page(
+        outcome = run_for_page(
             request,
             lambda: services.after_event_record(
                 incident_id=incident_id, user=request.user, data=request.POST.dict()
             ),
             _("事后工作已登记，逾期将提醒责任人。"),
             fields_shown=True,
-        ).invalid
-        if failed is None:
+        )
+        if outcome.invalid is None and not isinstance(outcome.refusal, Forbidden):
             return redirect("measures:after_event", incident_id=incident_id)
-        bind_errors(form, failed)
-        status = 400
+        if outcome.invalid is not None:
+            bind_errors(form, outcome.invalid)
+        status = 403 if isinstance(outcome.refusal, Forbidden) else 400
     items = selectors.after_event_measures(incident=incident)
     for item in items:  # the same rule the checklist's completion applies (owner, their lead, the LG)
         item.may_complete = not item.is_done and policies.may_complete_measure(  # type: ignore[attr-defined]
@@ -52,7 +55,9 @@ def after_event(request: HttpRequest, incident_id: int) -> HttpResponse:
             "done_form": dress(ChecklistDoneForm()),
             "items": items,
             "now": timezone.now(),
-            "may_write": _may_write(request, incident, services.AFTER_EVENT_STATES),
+            "may_write": _may_write(
+                request, incident, services.AFTER_EVENT_STATES, check=policies.may_direct_response
+            ),
             "in_states": incident.state in services.AFTER_EVENT_STATES,
         },
         status=status,
@@ -62,6 +67,10 @@ def after_event(request: HttpRequest, incident_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def after_event_complete(request: HttpRequest, incident_id: int, item_id: int) -> HttpResponse:
+    # the incident as this user may see it, and an after-event item of that incident — else 404
+    incident = _incident(request, incident_id)
+    if not any(item.pk == item_id for item in selectors.after_event_measures(incident=incident)):
+        raise Http404(refusals.not_found_message())
     run_for_page(
         request,
         lambda: services.after_event_complete(item_id=item_id, user=request.user, data=request.POST.dict()),

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import Forbidden
 from core.pages import bind_errors, dress, run_for_page
+from incidents import policies
 from incidents.models import Incident
 
 from .. import selectors, services
@@ -71,7 +73,11 @@ def _roster_page(
         {
             "incident": incident,
             "form": dress(form or RosterForm()),
-            "second_line_form": dress(second_line_form) if may_write else None,
+            "second_line_form": (
+                dress(second_line_form)
+                if _may_write(request, incident, check=policies.may_direct_response)
+                else None
+            ),
             "roster": current,
             "groups": groups,
             "balance": balance,
@@ -109,12 +115,15 @@ def second_line_move(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Art. 14 (1): move named second-line people to the front line for this incident."""
     _incident(request, incident_id)
     form = SecondLineForm(request.POST)
-    failed = run_for_page(
+    outcome = run_for_page(
         request,
         lambda: services.second_line_move(incident_id=incident_id, user=request.user, data=request.POST),
         _("已将所选二线人员调入一线（本事件期间）。"),
         fields_shown=True,
-    ).invalid
+    )
+    if isinstance(outcome.refusal, Forbidden):  # the reason is on the page, as a refusal
+        return _roster_page(request, incident_id, status=403)
+    failed = outcome.invalid
     if failed is None:
         return redirect(reverse("measures:roster", args=[incident_id]) + "#second-line")
     bind_errors(form, failed)

@@ -5,6 +5,7 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
+from incidents.models.checklist import measure_title
 from reports.labels import label as label_for
 
 register = template.Library()
@@ -14,6 +15,12 @@ register = template.Library()
 def label(code: object, kind: str) -> str:
     """``{{ incident.category|label:"category" }}`` — the reader's word for a code of the report."""
     return label_for(kind, code)
+
+
+@register.filter
+def measure(title: str) -> str:
+    """``{{ m.title|measure }}`` — a measure's stored title, its plan words in the reader's language."""
+    return measure_title(title or "")
 
 
 @register.filter

@@ -338,3 +338,131 @@ def test_bad_input_to_the_new_measures_is_a_400_or_409_never_a_500(org, api, bod
         response = lead.post(f"{base}/{path}", body, format="json")
         assert response.status_code in (400, 409), (path, response.status_code, response.content)
         assert response.json()["detail"]
+
+
+# --- the timeline's text: the record in Chinese, each reader in their language (issue 12) --------------
+
+
+def test_the_timeline_keeps_chinese_whoever_records_and_each_reader_reads_their_language(org, client):
+    staff_import_csv(text="employee_no,name,phone,email,line,skills\nE2001,吕二线,13900000002,,second,质检\n")
+    incident = _activated(org)
+    with translation.override("en"):  # an English user moves people and records the after-event work
+        services.second_line_move(
+            incident_id=incident.pk,
+            user=org["sudden_lead"],
+            data={"people": [_second_line("吕二线").pk], "note": "话务激增"},
+        )
+        _terminated(org, incident)
+        _after_event(org, incident)
+    stored = dict(
+        TimelineEntry.objects.filter(
+            incident=incident,
+            action__in=["second_line_moved", "second_line_returned", "after_event_recorded"],
+        ).values_list("action", "comment")
+    )
+    assert stored["second_line_moved"] == "二线人员调入一线（第十四条（一））：吕二线。 话务激增"
+    assert stored["second_line_returned"] == "事件状态为“已终止”，调入一线的二线人员恢复原岗位：吕二线。"
+    assert stored["after_event_recorded"].startswith(
+        "登记事后工作（第十八条）：协助恢复正常秩序：恢复坐席正常排班，责任人 周坐席"
+    )
+
+    client.force_login(org["gm"])
+    chinese = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "二线人员调入一线（第十四条（一））：吕二线。 话务激增" in chinese
+    assert "登记事后工作（第十八条）：协助恢复正常秩序：恢复坐席正常排班" in chinese
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Second-line staff moved to the front line (Art. 14 (1)): 吕二线. 话务激增" in english
+    assert "return to their own line: 吕二线." in english
+    recorded = "After-event work recorded (Art. 18): Help restore normal order: 恢复坐席正常排班, owner"
+    assert recorded in english
+    assert "登记事后工作" not in english and "二线人员调入一线（" not in english
+
+
+def test_an_after_event_title_with_a_detail_reads_in_the_readers_language(org, client):
+    incident = _terminated(org)
+    item = _after_event(org, incident)
+    assert item.title == "协助恢复正常秩序：恢复坐席正常排班"  # the record
+    client.force_login(org["sudden_lead"])
+    client.post("/i18n/setlang/", {"language": "en"})
+    page = client.get(f"/measures/{incident.pk}/after-event/").content.decode()
+    assert "<td>Help restore normal order: 恢复坐席正常排班</td>" in page
+    assert "协助恢复正常秩序" not in page
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()  # the incident's checklist
+    assert "<td>Help restore normal order: 恢复坐席正常排班" in page
+    client.post("/i18n/setlang/", {"language": "zh-hans"})
+    page = client.get(f"/measures/{incident.pk}/after-event/").content.decode()
+    assert "协助恢复正常秩序：恢复坐席正常排班" in page
+
+
+# --- who may: the lead group's lead or the Leadership Group, not a working group's members --------------
+
+DIRECTORS_ONLY = "只有牵头工作小组组长或领导小组可以"
+
+
+def test_an_agent_may_neither_move_second_line_staff_nor_record_after_event_work(org, client, api):
+    incident = _activated(org)
+    person = _second_line("朱八").pk
+    assert policies.may_act_on(incident, org["agent"])  # a working group's member, in the response
+    with pytest.raises(Forbidden, match=DIRECTORS_ONLY):
+        services.second_line_move(incident_id=incident.pk, user=org["agent"], data={"people": [person]})
+    base = f"/api/v1/incidents/{incident.pk}/measures"
+    refused = api("agent").post(f"{base}/second-line/", {"people": [person]}, format="json")
+    assert refused.status_code == 403 and "调二线人员进入一线" in refused.json()["detail"]
+    client.force_login(org["agent"])
+    page = client.get(f"/measures/{incident.pk}/roster/").content.decode()
+    assert "second-line-form" not in page and "调二线人员进入一线" in page
+    posted = client.post(f"/measures/{incident.pk}/roster/second-line/", {"people": [person]})
+    assert posted.status_code == 403 and "调二线人员进入一线" in posted.content.decode()
+    assert not FrontLineMove.objects.filter(incident=incident).exists()
+
+    _terminated(org, incident)
+    with pytest.raises(Forbidden, match=DIRECTORS_ONLY):
+        _after_event(org, incident, by="agent")
+    body = {"measure": "restore_order", "owner": _owner().pk, "due_at": _due()}
+    refused = api("agent").post(f"{base}/after-event/", body, format="json")
+    assert refused.status_code == 403 and "登记事后工作" in refused.json()["detail"]
+    page = client.get(f"/measures/{incident.pk}/after-event/").content.decode()
+    assert "after-event-form" not in page and DIRECTORS_ONLY in page
+    posted = client.post(f"/measures/{incident.pk}/after-event/", body)
+    assert posted.status_code == 403 and "登记事后工作。" in posted.content.decode()
+    assert not ChecklistItem.objects.filter(incident=incident, article="第十八条").exists()
+
+
+def _due() -> str:
+    return (timezone.now() + timedelta(hours=4)).isoformat()
+
+
+@pytest.mark.parametrize("who", ["sudden_lead", "gm"])
+def test_the_lead_groups_lead_and_the_leadership_group_may(org, client, who):
+    incident = _activated(org)
+    client.force_login(org[who])
+    assert "second-line-form" in client.get(f"/measures/{incident.pk}/roster/").content.decode()
+    services.second_line_move(
+        incident_id=incident.pk, user=org[who], data={"people": [_second_line("朱八").pk]}
+    )
+    _terminated(org, incident)
+    assert "after-event-form" in client.get(f"/measures/{incident.pk}/after-event/").content.decode()
+    assert _after_event(org, incident, by=who).title.startswith("协助恢复正常秩序")
+
+
+def test_the_done_page_answers_only_for_an_item_of_that_incident_the_user_may_see(org, client):
+    incident = _terminated(org)
+    item = _after_event(org, incident)
+    other = _activated(org)
+    client.force_login(org["agent"])  # the owner
+    wrong_incident = client.post(f"/measures/{other.pk}/after-event/{item.pk}/done/", {"evidence": "x"})
+    assert wrong_incident.status_code == 404
+    missing = client.post(f"/measures/{incident.pk}/after-event/{10**9}/done/", {"evidence": "x"})
+    assert missing.status_code == 404
+    stranger = get_user_model().objects.create_user(username="stranger", password="x")
+    client.force_login(stranger)
+    unseen = client.post(f"/measures/{incident.pk}/after-event/{item.pk}/done/", {"evidence": "x"})
+    assert unseen.status_code == 404
+    item.refresh_from_db()
+    assert not item.is_done
+    client.force_login(org["agent"])
+    done = client.post(f"/measures/{incident.pk}/after-event/{item.pk}/done/", {"evidence": "排班已恢复"})
+    assert done.status_code == 302
+    item.refresh_from_db()
+    assert item.is_done and item.evidence == "排班已恢复"

@@ -331,7 +331,7 @@ class Cluster:
             "REDIS_URL": self.broker_url,
             "REDIS_SENTINEL_MASTER": MASTER,
             "ESCALATION_SWEEP_SECONDS": str(self.sweep_seconds),
-            "ESCALATION_NUDGE_HORIZON_SECONDS": "1",  # the sweep does the work: what is being tested
+            "ESCALATION_NUDGE_HORIZON_SECONDS": "0",  # nudges off: the sweep alone fires, what is tested
             "DEBUG": "0",
             "SECRET_KEY": "fault-test-secret-key-not-for-production",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",

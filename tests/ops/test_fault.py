@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import requests
 from django.db import connection
 
-from .cluster import Cluster
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+from .cluster import PASSWORD, Cluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.timeout(600)]
 
@@ -30,10 +31,6 @@ SWEEP = 2.0
 TIMERS = 200
 FIRST_DUE = 6.0  # seconds after the timers are written
 SPAN = 66.0  # the last one is due this long after the first
-# A fire is stamped when the sweep's transaction writes it, so "within two sweep periods" also contains the
-# sweep's own run (queue → worker → the due rows locked and fired): on the loaded 2-core CI machine that has
-# measured up to 0.4 s. The allowance for it is one second, not a third period.
-SWEEP_RUN = 1.0
 
 
 @dataclass
@@ -41,28 +38,93 @@ class Fault:
     name: str
     started: float = 0.0
     ended: float = 0.0
+    # When the processes can be back: for the Redis failover, the workers' first reconnect attempt after the
+    # promotion (``reconnect_after``); for the others, the fault's end.
+    back: float = 0.0
+
+
+# A worker that lost the broker retries on kombu's fixed schedule — at once, then after 2, 4, 6 … s
+# (``Connection.ensure_connection``: interval_start 2, step 2; Celery passes no setting for it). Sentinel
+# promotes about 2–2.5 s after the primary stops, just after the 2 s attempt, so the workers are back at
+# 6 s: up to 4 s (two periods) after the promotion. Measured (load ≈ 10): primary stopped 12:20:10.0,
+# promoted 12:20:12.3, workers reconnected 12:20:16.3, the first sweep fired the 24 due timers by 12:20:18.0
+# — 0.07–0.54 s past "two periods after the promotion", though 2 s inside two periods after the reconnect.
+KOMBU_RETRIES = (0.0, 2.0, 6.0, 12.0, 20.0, 30.0)
+
+
+def reconnect_after(lost: float, available: float) -> float:
+    """The first of the workers' reconnect attempts (from ``lost``) that finds the broker (``available``)."""
+    return next((lost + t for t in KOMBU_RETRIES if lost + t >= available), available)
 
 
 @dataclass
-class Prober:
-    """A signed-in person reloading the incident list on both web servers, three times a second."""
+class Seen:
+    at: float
+    port: int
+    status: int | str  # the HTTP status, or the browser's error when no page came
+    retry_after: str
+    heading: str  # the page's <h1>: what the person saw
 
-    sessions: list[tuple[int, requests.Session]]
-    seen: list[tuple[float, int, int | str, str]] = field(default_factory=list)
+
+@dataclass
+class BrowserProber:
+    """A signed-in person in headless Chromium (Debian's, as the browser tests use it) reloading the desk's
+    board on both web servers, about three times a second, and noting what each load showed."""
+
+    ports: list[int]
+    seen: list[Seen] = field(default_factory=list)
+    ready: threading.Event = field(default_factory=threading.Event)
     stop: threading.Event = field(default_factory=threading.Event)
+    failed: list[BaseException] = field(default_factory=list)
 
     def run(self) -> None:
-        while not self.stop.is_set():
-            for port, session in self.sessions:
-                started = time.time()
-                try:
-                    response = session.get(f"http://127.0.0.1:{port}/", timeout=20, allow_redirects=False)
-                    self.seen.append(
-                        (started, port, response.status_code, response.headers.get("Retry-After", ""))
-                    )
-                except requests.RequestException as exc:
-                    self.seen.append((started, port, type(exc).__name__, ""))
-            time.sleep(0.3)
+        # Playwright's sync API belongs to the thread that starts it: the browser lives in this thread.
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+                )
+                pages = [(port, self._signed_in(browser, port)) for port in self.ports]
+                self.ready.set()
+                while not self.stop.is_set():
+                    for port, page in pages:
+                        started = time.time()
+                        try:
+                            response = page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+                            heading = page.locator("h1").first.inner_text(timeout=5_000)
+                            assert response is not None
+                            self.seen.append(
+                                Seen(
+                                    started,
+                                    port,
+                                    response.status,
+                                    response.headers.get("retry-after", ""),
+                                    heading.strip(),
+                                )
+                            )
+                        except PlaywrightError as exc:
+                            self.seen.append(Seen(started, port, type(exc).__name__, "", str(exc)[:200]))
+                    time.sleep(0.3)
+                browser.close()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test, not lost in this thread
+            self.failed.append(exc)
+            self.ready.set()
+
+    @staticmethod
+    def _signed_in(browser, port: int):  # noqa: ANN001, ANN205
+        context = browser.new_context(locale="zh-CN")
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        base = f"http://127.0.0.1:{port}"
+        page.goto(f"{base}/accounts/login/")
+        page.get_by_label("用户名").fill("gm")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{base}/")
+        return page
 
 
 CREATE_TIMERS = """
@@ -135,7 +197,10 @@ def cluster(org):
         raise
     finally:
         stack.stop()
-        shutil.rmtree(root, ignore_errors=True)
+        if os.environ.get("FAULT_KEEP_LOGS"):  # every process's whole log, for a failure to read
+            print(f"fault test: logs kept in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def _run_faults(cluster: Cluster, first_due: float) -> list[Fault]:
@@ -168,6 +233,7 @@ def _run_faults(cluster: Cluster, first_due: float) -> list[Fault]:
     cluster.redis_primary.stop()
     assert _wait_for(lambda: cluster.sentinel_master_port() == cluster.redis_replica.port, 30), "no promotion"
     fault.ended = time.time()
+    fault.back = reconnect_after(fault.started, fault.ended)
 
     # 4. PostgreSQL restarts (and its synchronous replica reconnects).
     fault = at(34, Fault("restart PostgreSQL"))
@@ -189,22 +255,25 @@ def _run_faults(cluster: Cluster, first_due: float) -> list[Fault]:
 
 
 def _allowed_lateness_end(due: float, faults: list[Fault]) -> float:
-    """Two sweep periods (and the sweep's own run) after the due time — or after the end of a fault that
-    was on when it came due (or that began before a normal sweep could have fired it)."""
+    """Two sweep periods after the due time — or after the end of a fault that was on when it came due (or
+    that began before a normal sweep could have fired it; for the broker: after the workers could reconnect,
+    see ``KOMBU_RETRIES``). A fire is stamped when the sweep's transaction writes it, so the sweep's own run
+    (queue → worker → the chunk fired) counts inside the two periods: no allowance for it."""
     bound = due
     for fault in faults:
         if fault.started - 2 * SWEEP <= due <= fault.ended:
-            bound = max(bound, fault.ended)
-    return bound + 2 * SWEEP + SWEEP_RUN
+            bound = max(bound, fault.back or fault.ended)
+    return bound + 2 * SWEEP
 
 
 def test_no_timer_lost_or_doubled_and_no_500_through_five_faults(cluster):
-    sessions = [(port, cluster.login(port)) for port in cluster.web_ports]
-    created = cluster.script(CREATE_TIMERS % {"first": FIRST_DUE, "count": TIMERS, "span": SPAN})
-    ids, first_due = created["ids"], created["first"]
-    prober = Prober(sessions)
+    prober = BrowserProber(cluster.web_ports)
     thread = threading.Thread(target=prober.run, daemon=True)
     thread.start()
+    assert prober.ready.wait(90), "the browser did not start"
+    assert not prober.failed, prober.failed
+    created = cluster.script(CREATE_TIMERS % {"first": FIRST_DUE, "count": TIMERS, "span": SPAN})
+    ids, first_due = created["ids"], created["first"]
     try:
         faults = _run_faults(cluster, first_due)
         last_due = first_due + SPAN
@@ -230,18 +299,30 @@ def test_no_timer_lost_or_doubled_and_no_500_through_five_faults(cluster):
         for pk, due, fired, _ in rows
         if fired > _allowed_lateness_end(due, faults)
     ]
-    timeline = [(f.name, round(f.started - first_due, 1), round(f.ended - first_due, 1)) for f in faults]
+    timeline = [  # (fault, started, ended, processes back) in seconds after the first due time
+        (f.name, *(round(t - first_due, 1) for t in (f.started, f.ended, f.back or f.ended))) for f in faults
+    ]
+    slack = min(_allowed_lateness_end(due, faults) - fired for _, due, fired, _ in rows)
+    print(f"fault test: least slack under the two-period bound {slack:.2f} s; {timeline}")
     assert late == [], (
         f"fired later than two sweep periods after due / the fault's end: {late}\n{timeline}\n{log}"
     )
 
-    # Every request during a fault answered a page or a 503 with a retry hint; never a 500.
-    assert not [s for s in prober.seen if s[2] == 500], [s for s in prober.seen if s[2] == 500]
+    # Each page the browser loaded during a fault: the desk, or the 503 page with a retry hint; never a 500.
+    assert not prober.failed, prober.failed
+    assert not [s for s in prober.seen if s.status == 500], [s for s in prober.seen if s.status == 500]
     for fault in faults:
-        during = [s for s in prober.seen if fault.started <= s[0] <= fault.ended + 2 * SWEEP]
-        assert during, f"no request was made during {fault.name}"
-        assert all(status in (200, 503) for _, _, status, _ in during), (fault.name, during)
-        assert all(retry for _, _, status, retry in during if status == 503), (fault.name, during)
+        during = [s for s in prober.seen if fault.started <= s.at <= fault.ended + 2 * SWEEP]
+        assert during, f"no page was loaded during {fault.name}"
+        assert all(s.status in (200, 503) for s in during), (fault.name, during)
+        assert all(s.heading == "暂时无法服务" and s.retry_after for s in during if s.status == 503), (
+            fault.name,
+            during,
+        )
+        assert all(s.heading and s.heading != "暂时无法服务" for s in during if s.status == 200), (
+            fault.name,
+            during,
+        )
     # The workers rode out the broker and database switches: the one never killed is still the same process.
     assert cluster.workers[1].alive and cluster.workers[1].starts == 1, log
     assert all(app.alive for app in cluster.webs)

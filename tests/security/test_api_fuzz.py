@@ -16,6 +16,7 @@ import io
 import itertools
 import json
 import os
+import re
 import time
 from collections import Counter
 from datetime import timedelta
@@ -52,6 +53,9 @@ FUZZ_BUDGET_SECONDS = float(os.environ.get("FUZZ_BUDGET_SECONDS", "0"))
 # "k/n": this run fuzzes the k-th of n contiguous slices of the operations (in schema order), so n processes
 # or machines share one run; the other operations are skipped and say which shard has them.
 FUZZ_SHARD = os.environ.get("FUZZ_SHARD", "1/1")
+# A regular expression on "METHOD /path": only the operations it finds are fuzzed (re-running one, or
+# finishing the operations a stopped run did not reach); the others are skipped.
+FUZZ_ONLY = os.environ.get("FUZZ_ONLY", "")
 _first_started: list[float] = []
 # Every role of the organisation (leader, deputy, a group's lead, an agent, the two co-approving parties), the
 # auditor, an administrator, an integrator token and no credentials at all.
@@ -158,6 +162,10 @@ def _make_world(client_class) -> dict:
     }
 
 
+def _operation_of(node) -> str:
+    return node.name.split("[", 1)[-1].rstrip("]")
+
+
 def _shard_of(node) -> str:
     count = int(FUZZ_SHARD.split("/")[1])
     items = [item for item in node.session.items if item.module is node.module]
@@ -173,6 +181,8 @@ def fuzz_context(request, fuzz_world, db):
     shard = _shard_of(request.node)
     if shard != FUZZ_SHARD:
         pytest.skip(f"operation of shard {shard} (this run: FUZZ_SHARD={FUZZ_SHARD})")
+    if FUZZ_ONLY and not re.search(FUZZ_ONLY, _operation_of(request.node)):
+        pytest.skip(f"not in FUZZ_ONLY={FUZZ_ONLY}")
     # The WSGI handler closes the database connection after each request; inside a test transaction that
     # would close the test's own connection. Django's test client disconnects the same receiver (and
     # reconnects it after each of its own requests, so this comes after the last one).
@@ -193,7 +203,7 @@ def fuzz_context(request, fuzz_world, db):
         for key, count in statuses.items():
             per_role[key.split()[0]] += count
         line = {
-            "operation": request.node.name.split("[", 1)[-1].rstrip("]"),
+            "operation": _operation_of(request.node),
             "roles": FUZZ_ROLES,
             "max_examples": FUZZ_EXAMPLES,
             "examples": next(context["turn"]),
