@@ -92,3 +92,54 @@ def test_an_overdue_measure_shows_overdue_at_its_own_due_time_on_the_page_and_th
     card = card[: card.index("</article>")]
     assert _countdown_for(card, item.title) == f"overdue|{due}"
     assert f"下次提醒 {timezone.localtime(next_step.due_at):%H:%M}" in card
+
+
+def _checklist_row(page: str, item: ChecklistItem) -> str:
+    start = page.index(item.title)
+    return page[page.rindex("<tr", 0, start) : page.index("</tr>", start)]
+
+
+def test_measures_done_on_their_own_pages_tick_the_checklist_once_with_evidence(web, org):
+    from measures import services as measure_services
+    from teams.models import Person
+
+    incident = _fire(org)
+    items = {
+        code: ChecklistItem.objects.get(incident=incident, code=code)
+        for code in ("second_line_to_front", "ab_rotation", "evacuation_roll_call")
+    }
+    second = Person.objects.filter(line=Person.Line.SECOND).first()
+    measure_services.second_line_move(
+        incident_id=incident.pk, user=org["sudden_lead"], data={"people": [second.pk], "note": "话务激增"}
+    )
+    measure_services.roster_generate(
+        incident_id=incident.pk, user=org["sudden_lead"], data={"starts_on": "2026-12-01", "period_days": "3"}
+    )
+    roll_call = measure_services.roll_call_start(
+        incident_id=incident.pk, user=org["sudden_lead"], data={"assembly_point": "大厦东侧广场"}
+    )
+    assert ChecklistItem.objects.get(pk=items["evacuation_roll_call"].pk).done_at is None  # started ≠ done
+    entries = list(roll_call.entries.all())
+    for entry in entries:
+        measure_services.roll_call_mark(entry_id=entry.pk, user=org["security_head"], data={"status": "safe"})
+    # the roll call's item belongs to building security; the lead closing the roll call still completes it
+    measure_services.roll_call_close(roll_call_id=roll_call.pk, user=org["sudden_lead"])
+
+    done = {code: ChecklistItem.objects.get(pk=item.pk) for code, item in items.items()}
+    assert all(item.done_at and item.done_by == org["sudden_lead"] for item in done.values())
+    assert second.name in done["second_line_to_front"].evidence
+    assert done["ab_rotation"].evidence.startswith("A/B轮换排班已生成")
+    n = len(entries)
+    assert done["evacuation_roll_call"].evidence == f"撤离点名已结束：应到 {n}，已清点 {n}，失联 0"
+    for item in done.values():  # one timeline entry each, and the overdue clock stopped
+        assert incident.timeline.filter(action="checklist_done", payload__item=item.pk).count() == 1
+        assert not Timer.objects.filter(
+            payload__record=item.pk,
+            payload__measure="checklist_item",
+            fired_at__isnull=True,
+            cancelled_at__isnull=True,
+        ).exists()
+
+    page = web("sudden_lead").get(f"/incidents/{incident.pk}/").content.decode()
+    row = _checklist_row(page, done["evacuation_roll_call"])
+    assert "✓" in row and "撤离点名已结束" in row and "标记完成" not in row
