@@ -272,7 +272,7 @@ def incident(
             for name in selectors.available_transitions(incident=incident, user=user)
         ],
         "timeline": timeline,
-        "timeline_html": timeline_html(timeline),
+        "timeline_html": timeline_html(timeline[::-1]),  # newest first: the latest entry above the fold
         "checklist": checklist,
         "decisions": [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS],
         "required_slots": incident.required_approval_slots,

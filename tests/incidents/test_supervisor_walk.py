@@ -143,3 +143,21 @@ def test_measures_done_on_their_own_pages_tick_the_checklist_once_with_evidence(
     page = web("sudden_lead").get(f"/incidents/{incident.pk}/").content.decode()
     row = _checklist_row(page, done["evacuation_roll_call"])
     assert "✓" in row and "撤离点名已结束" in row and "标记完成" not in row
+
+
+def test_the_timeline_shows_the_newest_entry_first_and_prints_whole(web, org):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    incident = _fire(org)
+    services.incident_add_update(
+        incident_id=incident.pk, user=org["sudden_lead"], data={"text": "消防车已到达，正在灭火"}
+    )
+    page = web("supervisor").get(f"/incidents/{incident.pk}/").content.decode()
+    timeline = page[page.index('<ol class="timeline"') :]
+    timeline = timeline[: timeline.index("</ol>")]
+    assert "最新在前" in page
+    assert timeline.index("消防车已到达") < timeline.index("登记事件")  # newest above the oldest
+    css = Path(settings.BASE_DIR, "static/css/desk.css").read_text()
+    assert re.search(r"@media print \{ \.timeline \{ max-height:none; overflow:visible; \} \}", css)
