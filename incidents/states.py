@@ -26,3 +26,12 @@ OPEN_STATES = (
     State.EXECUTING,
     State.TERMINATION_REQUESTED,
 )
+
+# The plan runs from its activation until the termination is approved (Art. 9–17): the plan's measures are
+# taken, followed and chased, and a kind correction changes the checklist, only in these states. The one
+# place that says so — measures, the checklist and the measure clocks read it.
+PLAN_RUNNING_STATES = (State.ACTIVATED, State.EXECUTING, State.TERMINATION_REQUESTED)
+
+
+def plan_running(state: str) -> bool:
+    return state in PLAN_RUNNING_STATES

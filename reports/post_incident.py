@@ -190,7 +190,12 @@ def _messages_section(incident: Incident) -> list[dict[str, Any]]:
             "channel": message.channel,
             "status": message.status,
             "sent_at": iso(message.sent_at),
-            "error": message.last_error if message.status == message.Status.FAILED else "",
+            # a gateway's error often quotes the address or the number: masked, like the rest of the report
+            "error": (
+                masking.mask_value(masking.TEXT, message.last_error)
+                if message.status == message.Status.FAILED
+                else ""
+            ),
             "needs_ack": message.needs_ack,
             "acknowledged_at": iso(message.acknowledged_at),
             "acknowledged_by": (

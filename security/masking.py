@@ -20,7 +20,7 @@ NAME = "name"
 PHONE = "phone"
 ACCOUNT = "account"  # bank account and card numbers, ID numbers
 AMOUNT = "amount"
-TEXT = "text"  # free text: any long run of digits in it (a phone or account number typed in) is masked
+TEXT = "text"  # free text: long digit runs (phone, account numbers) and e-mail addresses in it are masked
 
 # Record (app_label.ModelName) → its personal-data fields and how each is masked.
 PERSONAL_DATA: dict[str, dict[str, str]] = {
@@ -42,6 +42,7 @@ TIMELINE_ACTIONS: dict[str, str] = {
 }
 
 _DIGIT_RUN = re.compile(r"\d[\d \-]{5,}\d")  # 7+ characters of digits, spaces and dashes
+_EMAIL = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")  # the first letter and the domain stay
 
 
 def _keep_last(digits: str, keep: int) -> str:
@@ -62,6 +63,7 @@ def mask_value(kind: str, value: Any) -> Any:
         return _keep_last(re.sub(r"\D", "", text), 4)
     if kind == AMOUNT:
         return "***"
+    text = _EMAIL.sub(lambda match: f"{match.group(1)}***@{match.group(2)}", text)
     return _DIGIT_RUN.sub(lambda match: _keep_last(re.sub(r"\D", "", match.group()), 4), text)
 
 

@@ -3,7 +3,16 @@
 import django.contrib.postgres.fields
 from django.db import migrations, models
 
-from incidents.defaults import CHECKLIST_ITEM_KINDS
+# The kinds of the seeded kind-specific measures as they were when this migration was written — a copy, not
+# an import of the live defaults module: a migration must do the same thing whatever the live code says later.
+CHECKLIST_ITEM_KINDS = {
+    "sudden": {
+        "evacuation_roll_call": ["fire", "theft_robbery"],
+        "closed_management": ["epidemic"],
+        "friday_disinfection": ["epidemic"],
+        "medicine_supplements": ["epidemic"],
+    },
+}
 
 
 def tag_measures(apps, schema_editor):

@@ -19,6 +19,7 @@ from .. import events, policies, presentation
 from ..forms import ChecklistDoneForm, KindForm
 from ..models import ChecklistItem, ChecklistTemplate, Incident, OwnerRole, Recurrence
 from ..models.checklist import ChecklistTemplateItem, applies_to
+from ..states import plan_running
 from .acting import incident_action
 
 
@@ -97,7 +98,7 @@ def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) 
         incident.save(update_fields=["kind", "updated_at"])
         added: list[ChecklistItem] = []
         removed: list[ChecklistItem] = []
-        if incident.activated_at is not None and incident.is_open:
+        if plan_running(incident.state):
             current = list(ChecklistItem.objects.select_for_update(of=("self",)).filter(incident=incident))
             removed = [i for i in current if i.done_at is None and not applies_to(i.kinds, kind)]
             ChecklistItem.objects.filter(pk__in=[i.pk for i in removed]).delete()

@@ -17,10 +17,11 @@ from escalation.states import states_keeping
 from incidents import policies
 from incidents import services as incident_services
 from incidents.models import Incident, State
+from incidents.states import PLAN_RUNNING_STATES
 from teams import selectors as team_selectors
 
 # Most measures are taken while the plan runs: from activation until the termination is approved.
-MEASURE_STATES = (State.ACTIVATED, State.EXECUTING, State.TERMINATION_REQUESTED)
+MEASURE_STATES = PLAN_RUNNING_STATES
 # Art. 14 (3): a fire does not wait for the Leadership Group — the roll call may start from declaration on.
 ROLL_CALL_STATES = (State.MONITORING, State.REPORTED, *MEASURE_STATES)
 # A person still 失联 stays open for updates after the roll call and after termination, until the close.

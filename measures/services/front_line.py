@@ -16,14 +16,11 @@ from django.utils.translation import gettext as _
 from core.errors import Conflict
 from incidents import events, presentation
 from incidents import services as incident_services
-from incidents.models import State
+from incidents.states import plan_running
 
 from ..forms import SecondLineForm
 from ..models import FrontLineMove
 from ._common import measure_action, record, valid
-
-# the incident's duration ends here: the plan is over, so is the move
-ENDS_IN = (State.TERMINATED, State.CLOSED, State.DISMISSED)
 
 
 def second_line_move(*, incident_id: int, user: Any, data: dict[str, Any]) -> list[FrontLineMove]:
@@ -63,7 +60,8 @@ def second_line_move(*, incident_id: int, user: Any, data: dict[str, Any]) -> li
 
 def second_line_end(event: events.IncidentTransitioned) -> None:
     """The incident terminated (or closed): the moved people go back to their own line, on the timeline."""
-    if event.to_state not in ENDS_IN or event.from_state == event.to_state:
+    # the incident's duration ends when the plan stops running: terminated, closed or dismissed
+    if plan_running(event.to_state) or event.from_state == event.to_state:
         return
     open_moves = FrontLineMove.objects.filter(incident_id=event.incident_id, ended_at__isnull=True)
     names = list(open_moves.order_by("person__name").values_list("person__name", flat=True))

@@ -155,3 +155,16 @@ def test_the_list_api_and_page_filter_by_kind(api, declare, client, org):
     client.force_login(org["gm"])
     page = client.get("/incidents/?kind=epidemic").content.decode()
     assert "疫情乙" in page and "火情甲" not in page
+
+
+def test_the_kind_migration_carries_its_own_copy_of_the_kinds():
+    """A migration replays the same whatever the live code says later: it does not import the defaults."""
+    import importlib
+    import inspect
+
+    from incidents.defaults import CHECKLIST_ITEM_KINDS
+
+    migration = importlib.import_module("incidents.migrations.0005_incident_kind_checklist_kinds")
+    assert "incidents.defaults" not in inspect.getsource(migration)
+    assert migration.CHECKLIST_ITEM_KINDS == CHECKLIST_ITEM_KINDS  # the same today, and a copy
+    assert migration.CHECKLIST_ITEM_KINDS is not CHECKLIST_ITEM_KINDS

@@ -466,3 +466,14 @@ def test_the_done_page_answers_only_for_an_item_of_that_incident_the_user_may_se
     assert done.status_code == 302
     item.refresh_from_db()
     assert item.is_done and item.evidence == "排班已恢复"
+
+
+def test_while_the_plan_runs_is_one_rule_for_measures_moves_and_the_checklist():
+    """A guard against a second copy drifting: the measures' states are the incidents layer's, and a move
+    ends exactly when the plan stops running (refactor: no behaviour changes, so this guards the sharing)."""
+    from incidents.states import PLAN_RUNNING_STATES, plan_running
+    from measures.services import front_line
+
+    assert services.MEASURE_STATES is PLAN_RUNNING_STATES
+    assert not hasattr(front_line, "ENDS_IN")
+    assert [s for s in State.values if plan_running(s)] == ["activated", "executing", "termination_requested"]

@@ -77,3 +77,24 @@ def test_the_message_list_reads_in_constant_queries(org):
     after, listed_after = count()
     assert listed_after > listed_before + 3
     assert after == before
+
+
+def test_a_failed_messages_error_shows_no_phone_number_or_address_in_the_report(org):
+    incident = run_to_investigation(org, warned_in_advance=False)
+    rows = _tell(incident, "gm")
+    sms = next(row for row in rows if row.channel == Notification.Channel.SMS)
+    email = next(row for row in rows if row.channel == Notification.Channel.EMAIL)
+    Notification.objects.filter(pk=sms.pk).update(
+        status=Notification.Status.FAILED, last_error="isv.MOBILE_NUMBER_ILLEGAL: 13800138000", attempts=3
+    )
+    Notification.objects.filter(pk=email.pk).update(
+        status=Notification.Status.FAILED,
+        last_error="550 5.1.1 <wang.jianguo@bank.example.cn>: Recipient address rejected",
+        attempts=3,
+    )
+    messages = {m["channel"]: m for m in post_incident.report_content(incident=incident)["messages"]}
+    assert messages["sms"]["error"] == "isv.MOBILE_NUMBER_ILLEGAL: *******8000"
+    assert messages["email"]["error"] == "550 5.1.1 <w***@bank.example.cn>: Recipient address rejected"
+    html = report_html(report=post_incident.report_for(incident=incident), language="zh-hans")
+    assert "13800138000" not in html and "wang.jianguo@" not in html
+    assert "Recipient address rejected" in html  # the reason stays readable
