@@ -161,3 +161,18 @@ def test_the_timeline_shows_the_newest_entry_first_and_prints_whole(web, org):
     assert timeline.index("消防车已到达") < timeline.index("登记事件")  # newest above the oldest
     css = Path(settings.BASE_DIR, "static/css/desk.css").read_text()
     assert re.search(r"@media print \{ \.timeline \{ max-height:none; overflow:visible; \} \}", css)
+
+
+def test_a_missing_incident_is_a_404_page_in_chinese_with_the_top_bar_and_a_link_home(web, org):
+    response = web("supervisor").get("/incidents/99999/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "页面不存在（404）" in page and "Not Found" not in page
+    assert 'class="topbar"' in page and 'href="/">返回指挥台</a>' in page
+
+
+def test_the_500_page_stands_alone_without_a_request(settings):
+    from django.template.loader import get_template
+
+    page = get_template("500.html").render({})  # Django renders it with an empty context
+    assert "服务器内部错误（500）" in page and 'href="/"' in page
