@@ -176,3 +176,14 @@ def test_the_500_page_stands_alone_without_a_request(settings):
 
     page = get_template("500.html").render({})  # Django renders it with an empty context
     assert "服务器内部错误（500）" in page and 'href="/"' in page
+
+
+def test_at_activation_each_measure_owner_is_told_once_of_their_measures(org):
+    from escalation.models import Notification
+
+    incident = _fire(org)
+    told = Notification.objects.filter(
+        incident=incident, event="measures_assigned", channel="inbox", recipient=org["security_head"]
+    )
+    assert told.count() == 1  # one message listing all their items, not one per item
+    assert "疏散并点名" in told.get().body and "完成时限" in told.get().body
