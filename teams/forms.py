@@ -29,11 +29,15 @@ def people_for_duty(*, holds: Q) -> QuerySet[Person]:
 
 
 def duty_label(person: Person) -> str:
+    """ "周坐席（电话接通应急工作小组·成员）", in English "周坐席 (Phone-Connection … · Member)": the
+    plan's team by its own name in the reader's language (``str(team)``), that language's punctuation."""
     roles = [
-        f"{membership.team.name}·{membership.get_role_display()}"
+        f"{membership.team}{_('·')}{membership.get_role_display()}"
         for membership in person.memberships.all()  # type: ignore[attr-defined]
     ]
-    return f"{person.name}（{'；'.join(roles)}）" if roles else person.name
+    if not roles:
+        return person.name
+    return str(_("%(name)s（%(roles)s）") % {"name": person.name, "roles": str(_("；")).join(roles)})
 
 
 class DutyPersonField(forms.ModelChoiceField):

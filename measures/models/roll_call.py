@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RollCall(models.Model):
@@ -33,7 +34,7 @@ class RollCall(models.Model):
 
 class RollCallEntry(models.Model):
     class Status(models.TextChoices):
-        UNKNOWN = "unknown", _("未确认")
+        UNKNOWN = "unknown", pgettext_lazy("点名", "未确认")
         SAFE = "safe", _("已到")
         ABSENT = "absent", _("不在岗（已确认安全）")
         MISSING = "missing", _("失联")

@@ -22,6 +22,8 @@ CHINESE_SYSTEM_TEXTS = ("生成A/B轮换排班", "撤离点名开始", "撤离�
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+    translation.activate(settings.LANGUAGE_CODE)  # the English requests leave English active in this thread
 
 
 def _activated(org):
@@ -83,3 +85,24 @@ def test_roster_and_roll_call_texts_are_stored_in_chinese_and_read_in_english(cl
     client.post("/i18n/setlang/", {"language": "zh-hans"})
     chinese = client.get(f"/incidents/{incident.pk}/").content.decode()
     assert "撤离点名开始，集合地点：East Square" in chinese and "（逾期提醒）" in chinese
+
+
+def test_english_roster_and_roll_call_pages_use_their_own_words(client, org):
+    incident = _activated(org)
+    services.roster_generate(
+        incident_id=incident.pk,
+        user=org["sudden_lead"],
+        data={"starts_on": timezone.localdate().isoformat(), "period_days": "2"},
+    )
+    services.roll_call_start(
+        incident_id=incident.pk, user=org["sudden_lead"], data={"assembly_point": "东侧"}
+    )
+    client.force_login(org["gm"])
+    client.post("/i18n/setlang/", {"language": "en"})
+    roster = client.get(f"/measures/{incident.pk}/roster/").content.decode()
+    assert "Group A" in roster and "Group B" in roster
+    assert "AGroup" not in roster and "A组" not in roster
+    assert "：" not in roster.split("<main", 1)[1]  # English punctuation after English words
+    roll_call = client.get(f"/measures/{incident.pk}/roll-call/").content.decode()
+    assert "Not yet accounted for" in roll_call  # a person, not a notification: never "Not acknowledged"
+    assert "Not acknowledged" not in roll_call and "未确认" not in roll_call
