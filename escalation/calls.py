@@ -42,6 +42,36 @@ def call_after_transition(*, incident: Any, name: str, user: Any) -> list[Notifi
     return notify(incident=incident, audience=audience, event=event, context={"by": _name_of(user)})
 
 
+def call_measure_owners(*, incident: Any) -> list[Notification]:
+    """At activation, once the checklist items have owners: each owner is told once of their measures and
+    due times (one message per owner listing their items) — not first by the overdue reminder."""
+    from django.utils import timezone
+
+    from incidents.models import ChecklistItem
+
+    from .services.measure_clocks import _owner_audience
+
+    owners: dict[tuple[str, ...], list[dict[str, str]]] = {}
+    items = ChecklistItem.objects.filter(incident=incident, done_at__isnull=True).select_related("owner")
+    for item in items.order_by("due_at", "id"):
+        owners.setdefault(tuple(_owner_audience(item)), []).append(
+            {
+                "title": item.title,
+                "article": item.article,
+                "due_at": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    rows: list[Notification] = []
+    for audience, listed in owners.items():
+        rows += notify(
+            incident=incident,
+            audience=list(audience),
+            event="measures_assigned",
+            context={"items": listed, "count": len(listed)},
+        )
+    return rows
+
+
 def call_dispute_plan(*, incident: Any, plan: Any, user: Any) -> list[Notification]:
     event, audience = DISPUTE_PLAN_CALL
     return notify(

@@ -62,6 +62,8 @@ def on_transitioned(event: events.IncidentTransitioned) -> None:
     """Whoever must decide next is called at once (issue 12, ``calls``); then timers follow the state
     (DESIGN §5): whatever the new state does not keep is cancelled, and the new state's clocks start."""
     calls.call_after_transition(incident=event.incident, name=event.name, user=event.actor)
+    if event.name == "activate":
+        calls.call_measure_owners(incident=event.incident)
     if event.to_state == event.from_state:
         return  # a partial termination approval: the approvals-missing reminder keeps running
     incident = event.incident

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from .models import LateReport, Notification, Timer
 from .models.timer import timer_label
@@ -13,26 +15,65 @@ from .models.timer import timer_label
 
 def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """The open clocks of many incidents in ONE query (for a list page or the board): per incident, the
-    soonest pending timer of each kind, as ``{"kind", "due_at", "label"}``, soonest first."""
+    soonest pending timer of each kind, as ``{"kind", "due_at", "label"}``, soonest first.
+
+    A measure's overdue clock is shown as the measure itself (one rule for "what is due and when"): one
+    entry per open measure, due at the measure's OWN due time (overdue once it has passed, as the checklist
+    row says), with its next reminder as ``next_reminder_at`` — never the reminder's time as if it were the
+    measure's."""
+    from .services.measure_clocks import KINDS as MEASURE_KINDS
+
     ids = list(ids)
     result: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
     if not ids:
         return result
-    seen: set[tuple[int, str]] = set()
+    seen: set[tuple[int, str, str, int]] = set()
     rows = (
         Timer.objects.filter(incident_id__in=ids, fired_at__isnull=True, cancelled_at__isnull=True)
         .order_by("incident_id", "due_at")
         .values_list("incident_id", "kind", "due_at", "payload")
     )
     for incident_id, kind, due_at, payload in rows:
-        if (incident_id, kind) in seen:
+        payload = payload or {}
+        if kind in MEASURE_KINDS:
+            key = (incident_id, kind, str(payload.get("measure", "")), int(payload.get("record") or 0))
+            if key in seen:
+                continue
+            seen.add(key)
+            context = payload.get("context") or {}
+            result[incident_id].append(
+                {
+                    "kind": kind,
+                    "due_at": _measure_due(payload, due_at).astimezone(UTC).isoformat(),
+                    "next_reminder_at": due_at.isoformat(),
+                    "label": context.get("title") or timer_label(kind, payload),
+                    "measure": True,
+                    "source": "escalation",
+                }
+            )
             continue
-        seen.add((incident_id, kind))
+        if (incident_id, kind, "", 0) in seen:
+            continue
+        seen.add((incident_id, kind, "", 0))
         label = timer_label(kind, payload)
         result[incident_id].append(
             {"kind": kind, "due_at": due_at.isoformat(), "label": label, "source": "escalation"}
         )
     return result
+
+
+def _measure_due(payload: dict[str, Any], reminder_at: datetime) -> datetime:
+    """The measure's own due time from its clock's payload (``due``; rows written before it was stored
+    carry it to the minute in ``context.due_at``, local time); the reminder's time only if neither."""
+    if payload.get("due"):
+        return datetime.fromisoformat(payload["due"])
+    text = (payload.get("context") or {}).get("due_at")
+    if text:
+        try:
+            return timezone.make_aware(datetime.strptime(text, "%Y-%m-%d %H:%M"))
+        except ValueError:
+            pass
+    return reminder_at
 
 
 def timers_of(*, incident: Any) -> QuerySet[Timer]:

@@ -62,17 +62,28 @@ def transition_form(name: str, incident: Incident, data: Any = None, **kwargs: A
 
 
 def with_labels(deadlines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Deadlines as the pages show them: a label in the plan's words and ``due_at`` as a datetime."""
-    return [
-        {
+    """Deadlines as the pages show them: a label in the plan's words, ``due_at`` (and a measure's
+    ``next_reminder_at``) as datetimes, and ``overdue`` once ``due_at`` has passed."""
+    now = timezone.now()
+    rows = []
+    for item in deadlines:
+        row = {
             **item,
-            "due_at": datetime.fromisoformat(item["due_at"])
-            if isinstance(item["due_at"], str)
-            else item["due_at"],
+            "due_at": _as_datetime(item["due_at"]),
             "label": item.get("label") or presentation.DEADLINE_LABELS.get(item["kind"], item["kind"]),
         }
-        for item in deadlines
-    ]
+        if item.get("measure"):  # a seeded measure's stored (Chinese) title, in the reader's language
+            row["label"] = _(row["label"])
+        if item.get("next_reminder_at"):  # shown only when it is not the due time itself
+            reminder = _as_datetime(item["next_reminder_at"])
+            row["next_reminder_at"] = reminder if reminder != row["due_at"] else None
+        row["overdue"] = row["due_at"] < now
+        rows.append(row)
+    return rows
+
+
+def _as_datetime(value: Any) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 # --- the live board --------------------------------------------------------------------------------------
@@ -261,7 +272,7 @@ def incident(
             for name in selectors.available_transitions(incident=incident, user=user)
         ],
         "timeline": timeline,
-        "timeline_html": timeline_html(timeline),
+        "timeline_html": timeline_html(timeline[::-1]),  # newest first: the latest entry above the fold
         "checklist": checklist,
         "decisions": [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS],
         "required_slots": incident.required_approval_slots,

@@ -128,6 +128,7 @@ def measure_clock_start(
                     "audience": audience,
                     "event": step.get("event") or "measure_overdue",
                     "label": f"{title}{f' · {name}' if name else ''}（逾期提醒）",
+                    "due": due.isoformat(),  # the measure's own due time: what the pages count down to
                     "context": {
                         "title": title,
                         "name": name,

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from .acting import IncidentAction, incident_action, incident_locked, incidents_locked
 from .acting import _plain as json_safe
-from .checklists import checklist_instantiate, checklist_item_complete, incident_correct_kind
+from .checklists import (
+    checklist_instantiate,
+    checklist_item_complete,
+    checklist_item_done_by_measure,
+    incident_correct_kind,
+)
 from .records import (
     incident_add_attachment,
     incident_add_update,
@@ -27,6 +32,7 @@ __all__ = [
     "IncidentAction",
     "checklist_instantiate",
     "checklist_item_complete",
+    "checklist_item_done_by_measure",
     "incident_action",
     "incident_add_attachment",
     "incident_add_update",

@@ -153,34 +153,59 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
         form = ChecklistDoneForm(data)
         if not form.is_valid():
             raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
-        now = timezone.now()
-        checklist_item.done_at = now
-        checklist_item.done_by = user
-        checklist_item.evidence = form.cleaned_data["evidence"]
-        checklist_item.save(update_fields=["done_at", "done_by", "evidence"])
-        act.record(
-            "checklist_done",
-            comment=checklist_item.evidence,
-            payload={"item": checklist_item.pk, "code": checklist_item.code, "title": checklist_item.title},
-            at=now,
-        )
-        next_item = None
-        if checklist_item.recurrence == Recurrence.WEEKLY_FRIDAY and incident.is_open:
-            # Art. 14 (2): disinfection every Friday — the next one is due as soon as this one is done.
-            next_item = ChecklistItem.objects.create(
-                incident=incident,
-                template_item=checklist_item.template_item,
-                template_version=checklist_item.template_version,
-                position=checklist_item.position,
-                code=checklist_item.code,
-                title=checklist_item.title,
-                article=checklist_item.article,
-                owner_role=checklist_item.owner_role,
-                owner=checklist_item.owner,
-                due_at=_next_friday(checklist_item.due_at),
-                recurrence=checklist_item.recurrence,
-            )
-        events.publish(
-            events.ChecklistItemDone(incident=incident, actor=user, item=checklist_item, next_item=next_item)
-        )
+        _complete(act, checklist_item, user=user, evidence=form.cleaned_data["evidence"])
         return checklist_item
+
+
+def _complete(act: Any, checklist_item: ChecklistItem, *, user: Any, evidence: str) -> ChecklistItem:
+    """Mark the (locked, open) item done inside the caller's ``incident_action``: the one timeline entry and
+    the one ``ChecklistItemDone`` event (which stops its clock, and schedules a recurring item's next)."""
+    incident = act.incident
+    now = timezone.now()
+    checklist_item.done_at = now
+    checklist_item.done_by = user
+    checklist_item.evidence = evidence
+    checklist_item.save(update_fields=["done_at", "done_by", "evidence"])
+    act.record(
+        "checklist_done",
+        comment=checklist_item.evidence,
+        payload={"item": checklist_item.pk, "code": checklist_item.code, "title": checklist_item.title},
+        at=now,
+    )
+    next_item = None
+    if checklist_item.recurrence == Recurrence.WEEKLY_FRIDAY and incident.is_open:
+        # Art. 14 (2): disinfection every Friday — the next one is due as soon as this one is done.
+        next_item = ChecklistItem.objects.create(
+            incident=incident,
+            template_item=checklist_item.template_item,
+            template_version=checklist_item.template_version,
+            position=checklist_item.position,
+            code=checklist_item.code,
+            title=checklist_item.title,
+            article=checklist_item.article,
+            owner_role=checklist_item.owner_role,
+            owner=checklist_item.owner,
+            due_at=_next_friday(checklist_item.due_at),
+            recurrence=checklist_item.recurrence,
+        )
+    events.publish(
+        events.ChecklistItemDone(incident=incident, actor=user, item=checklist_item, next_item=next_item)
+    )
+    return checklist_item
+
+
+def checklist_item_done_by_measure(act: Any, code: str, *, evidence: str) -> ChecklistItem | None:
+    """A measure carried out on its own page (the A/B roster, the roll call, second line to the front)
+    completes the incident's matching open checklist item, in the measure's ``incident_action`` and as its
+    acting user — done by the measure, so not refused when that user is not the item's owner (the measure's
+    own page already decided who may carry it out). None when no such item is open (not activated yet,
+    another plan, done already)."""
+    checklist_item = (
+        ChecklistItem.objects.select_for_update(of=("self",))
+        .filter(incident=act.incident, code=code, done_at__isnull=True)
+        .order_by("due_at", "id")
+        .first()
+    )
+    if checklist_item is None:
+        return None
+    return _complete(act, checklist_item, user=act.user, evidence=evidence[:2000])

@@ -52,6 +52,9 @@ def second_line_move(*, incident_id: int, user: Any, data: dict[str, Any]) -> li
         with translation.override(settings.LANGUAGE_CODE):  # the record's text, in the plan's language
             comment = presentation.second_line_moved_text(facts)
         record(act, "second_line_moved", comment, people=people, **facts)
+        incident_services.checklist_item_done_by_measure(
+            act, "second_line_to_front", evidence="、".join(facts["names"])
+        )
         return moves
 
 

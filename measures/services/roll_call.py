@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, IncidentNotFound, Invalid
 from escalation import services as escalation_services
+from incidents import services as incident_services
 
 from ..forms import RollCallCloseForm, RollCallMarkForm, RollCallStartForm
 from ..models import RollCall, RollCallEntry
@@ -135,6 +136,16 @@ def roll_call_close(*, roll_call_id: int, user: Any, data: dict[str, Any] | None
                 counts=counts,
                 missing=[{"id": person.pk, "name": person.name, "phone": person.phone} for person in missing],
                 reason=cleaned.get("reason", ""),
+            )
+            incident_services.checklist_item_done_by_measure(
+                act=act,
+                code="evacuation_roll_call",
+                evidence=_("撤离点名已结束：应到 %(due)d，已清点 %(counted)d，失联 %(missing)d")
+                % {
+                    "due": len(entries),
+                    "counted": len(entries) - counts[RollCallEntry.Status.MISSING],
+                    "missing": counts[RollCallEntry.Status.MISSING],
+                },
             )
         if missing:
             escalation_services.notify(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Invalid
+from incidents import services as incident_services
 from teams import selectors as team_selectors
 from teams.models import Person
 
@@ -70,5 +71,11 @@ def roster_generate(*, incident_id: int, user: Any, data: dict[str, Any]) -> Rot
                 starts_on=roster.starts_on.isoformat(),
                 period_days=roster.period_days,
                 counts=counts,
+            )
+            incident_services.checklist_item_done_by_measure(
+                act=act,
+                code="ab_rotation",
+                evidence=_("A/B轮换排班已生成：A组 %(a)d 人，B组 %(b)d 人，每 %(days)d 天轮换。")
+                % {"a": counts["A"], "b": counts["B"], "days": roster.period_days},
             )
         return roster

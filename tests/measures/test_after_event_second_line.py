@@ -207,7 +207,7 @@ def test_second_line_people_move_to_the_front_for_the_incident_and_go_back_at_te
     )
     assert {m.person.name for m in moves} == {"吕二线", "杨七"}
     assert all(m.moved_by == org["sudden_lead"] and m.is_active for m in moves)
-    assert _actions(incident)[-1] == "second_line_moved"
+    assert _actions(incident)[-2:] == ["second_line_moved", "checklist_done"]  # ticks its checklist item
     # the person's own line is unchanged: the move is this incident's only
     directory_person.refresh_from_db()
     assert directory_person.line == Person.Line.SECOND

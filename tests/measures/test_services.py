@@ -59,7 +59,7 @@ def test_roster_splits_everyone_balanced_by_line_and_skill(org):
     assert abs(totals[0] - totals[1]) <= 1
     assert [row[2] for row in roster.schedule(periods=4)] == ["A", "B", "A", "B"]
     assert roster.group_on(roster.starts_on + timedelta(days=3)) == "B"
-    assert _actions(incident)[-1] == "roster_generated"
+    assert _actions(incident)[-2:] == ["roster_generated", "checklist_done"]  # ticks its checklist item
 
 
 @pytest.mark.parametrize("days", ["0", "8", ""])
@@ -109,7 +109,7 @@ def test_roll_call_accounts_for_everyone_and_cannot_close_early(org):
     )
     actions = _actions(incident)
     assert actions.count("roll_call_marked") == len(entries)
-    assert actions[-1] == "roll_call_closed"
+    assert actions[-2:] == ["roll_call_closed", "checklist_done"]  # the roll call ticks its checklist item
     closed = TimelineEntry.objects.filter(incident=incident, action="roll_call_closed").get()
     missing_person = entries[-1].person
     assert closed.payload["missing"] == [
