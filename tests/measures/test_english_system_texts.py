@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from incidents import services as incident_services
-from incidents.models import TimelineEntry
+from incidents.models import ChecklistItem, TimelineEntry
 from measures import services
 from tests.incidents.lifecycle import body_for
 
@@ -76,15 +77,19 @@ def test_roster_and_roll_call_texts_are_stored_in_chinese_and_read_in_english(cl
     assert "A/B rotation generated:" in page
     assert "Evacuation roll call started at East Square" in page
     assert "Roll call closed:" in page and "Missing: " in page
-    assert "(overdue reminder)" in page
+    # the deadline box names the soonest open measure in the plan's words, in English (its own due time)
+    soonest = ChecklistItem.objects.filter(incident=incident, done_at=None).order_by("due_at", "position")[0]
+    with translation.override("en"):
+        english_title = escape(soonest.title_display)
+    assert english_title != escape(soonest.title) and english_title in page
     for text in CHINESE_SYSTEM_TEXTS:
         assert text not in page, text
     board = client.get("/").content.decode()
-    assert "(overdue reminder)" in board and "（逾期提醒）" not in board
+    assert english_title in board and "（逾期提醒）" not in board
 
     client.post("/i18n/setlang/", {"language": "zh-hans"})
     chinese = client.get(f"/incidents/{incident.pk}/").content.decode()
-    assert "撤离点名开始，集合地点：East Square" in chinese and "（逾期提醒）" in chinese
+    assert "撤离点名开始，集合地点：East Square" in chinese and escape(soonest.title) in chinese
 
 
 def test_english_roster_and_roll_call_pages_use_their_own_words(client, org):
