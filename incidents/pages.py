@@ -336,9 +336,7 @@ def transition(
         "next": back,
         # issue 12: a warning, not a block — termination may be requested with measures still open
         "open_items": (
-            list(selectors.checklist_of(incident=incident).open())
-            if name == "request_termination"
-            else []
+            list(selectors.checklist_of(incident=incident).open()) if name == "request_termination" else []
         ),
     }
 

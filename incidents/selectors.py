@@ -292,8 +292,8 @@ def termination_evidence(*, incidents: list[Incident]) -> dict[int, dict[str, An
     evidence: dict[int, dict[str, Any]] = {pk: {"open_items": [], "latest_update": None} for pk in ids}
     if not ids:
         return evidence
-    for item in ChecklistItem.objects.open().filter(incident_id__in=ids).order_by(
-        "incident_id", "position", "due_at"
+    for item in (
+        ChecklistItem.objects.open().filter(incident_id__in=ids).order_by("incident_id", "position", "due_at")
     ):
         evidence[item.incident_id]["open_items"].append(item)
     for update in (

@@ -35,7 +35,9 @@ def _activated(api, declare, kind: str = "fire") -> int:
 
 
 def _correct(api, pk: int, kind: str, reason: str = REASON) -> None:
-    response = api("gm").post(f"/api/v1/incidents/{pk}/kind/", {"kind": kind, "reason": reason}, format="json")
+    response = api("gm").post(
+        f"/api/v1/incidents/{pk}/kind/", {"kind": kind, "reason": reason}, format="json"
+    )
     assert response.status_code == 200, response.content
 
 
@@ -58,7 +60,11 @@ def test_a_withdrawn_measure_survives_with_its_owner_due_time_and_who_when_why(a
     item = ChecklistItem.objects.get(pk=evacuation.pk)  # still there: never deleted
     assert item.withdrawn_at is not None and item.withdrawn_at >= before
     assert item.withdrawn_by == org["gm"] and item.withdrawn_reason == REASON
-    assert (item.owner_id, item.due_at, item.title) == (evacuation.owner_id, evacuation.due_at, EVACUATION_TITLE)
+    assert (item.owner_id, item.due_at, item.title) == (
+        evacuation.owner_id,
+        evacuation.due_at,
+        EVACUATION_TITLE,
+    )
     assert item.done_at is None and not item.is_open
     # the API carries it, with when and why
     row = next(
@@ -68,7 +74,9 @@ def test_a_withdrawn_measure_survives_with_its_owner_due_time_and_who_when_why(a
     assert row["withdrawn_by"] == org["gm"].pk
     # the timeline says what was withdrawn, when and why (the same instant as the row)
     entry = TimelineEntry.objects.get(incident_id=pk, action="kind_corrected")
-    assert entry.payload["withdrawn_ids"] == [evacuation.pk] and entry.payload["withdrawn"] == [EVACUATION_TITLE]
+    assert entry.payload["withdrawn_ids"] == [evacuation.pk] and entry.payload["withdrawn"] == [
+        EVACUATION_TITLE
+    ]
     assert entry.at == item.withdrawn_at and entry.payload["reason"] == REASON
 
 
@@ -89,7 +97,9 @@ def test_a_withdrawn_measure_clock_no_longer_fires(api, declare):
     _clock(evacuation.pk).update(cancelled_at=None, outcome="")
     escalation_services.timers_sweep()
     told = Notification.objects.filter(
-        event="measure_overdue", timer__payload__measure="checklist_item", timer__payload__record=evacuation.pk
+        event="measure_overdue",
+        timer__payload__measure="checklist_item",
+        timer__payload__record=evacuation.pk,
     )
     assert not told.exists()
 
@@ -108,8 +118,10 @@ def test_correcting_the_kind_back_reinstates_the_same_item_with_a_fresh_clock(ap
     item = rows.get()
     assert item.is_open and item.withdrawn_by is None and item.withdrawn_reason == ""
     template_minutes = item.template_item.due_after_minutes
-    assert before + timedelta(minutes=template_minutes) <= item.due_at <= timezone.now() + timedelta(
-        minutes=template_minutes
+    assert (
+        before + timedelta(minutes=template_minutes)
+        <= item.due_at
+        <= timezone.now() + timedelta(minutes=template_minutes)
     )  # due from now
     steps = list(_pending(item.pk).order_by("due_at"))
     assert len(steps) == 3 and steps[0].due_at == item.due_at  # its clock restarted, counted from the new due
@@ -125,7 +137,10 @@ def test_correcting_the_kind_back_reinstates_the_same_item_with_a_fresh_clock(ap
     # and back to the epidemic once more: the same three rows come back, none added
     _correct(api, pk, "epidemic", reason="再次更正")
     assert ChecklistItem.objects.filter(incident_id=pk, code__in=EPIDEMIC_ONLY).count() == 3
-    assert set(ChecklistItem.objects.open().filter(incident_id=pk).values_list("code", flat=True)) >= EPIDEMIC_ONLY
+    assert (
+        set(ChecklistItem.objects.open().filter(incident_id=pk).values_list("code", flat=True))
+        >= EPIDEMIC_ONLY
+    )
     assert ChecklistItem.objects.get(pk=evacuation.pk).is_withdrawn
 
 
@@ -155,7 +170,9 @@ def test_withdrawn_measures_are_not_counted_as_open_anywhere(api, declare, clien
     assert ChecklistItem.objects.get(pk=evacuation.pk).done_at is None
 
 
-def test_completing_a_withdrawn_measure_is_refused_with_a_409_naming_the_withdrawal(api, declare, client, org):
+def test_completing_a_withdrawn_measure_is_refused_with_a_409_naming_the_withdrawal(
+    api, declare, client, org
+):
     pk = _activated(api, declare)
     evacuation = ChecklistItem.objects.get(incident_id=pk, code=EVACUATION)
     _correct(api, pk, "power_cut")
@@ -172,7 +189,9 @@ def test_completing_a_withdrawn_measure_is_refused_with_a_409_naming_the_withdra
     )
     assert "撤销" in response.content.decode()
     assert ChecklistItem.objects.get(pk=evacuation.pk).done_at is None
-    assert f'action="/checklist/{evacuation.pk}/done/"' not in client.get(f"/incidents/{pk}/").content.decode()
+    assert (
+        f'action="/checklist/{evacuation.pk}/done/"' not in client.get(f"/incidents/{pk}/").content.decode()
+    )
 
 
 def _checklist_section(page: str) -> str:
@@ -199,9 +218,10 @@ def test_the_page_shows_a_withdrawn_measure_struck_out_with_when_who_why_in_chin
     withdrawn = ChecklistItem.objects.get(incident_id=pk, code="friday_disinfection")
     when = timezone.localtime(withdrawn.withdrawn_at).strftime("%m-%d %H:%M")
     section = _checklist_section(client.get(url).content.decode())
-    row = section.split("每周五彻底清洁消毒")[0].rsplit("<tr", 1)[1] + section.split("每周五彻底清洁消毒")[1].split(
-        "</tr>"
-    )[0]
+    row = (
+        section.split("每周五彻底清洁消毒")[0].rsplit("<tr", 1)[1]
+        + section.split("每周五彻底清洁消毒")[1].split("</tr>")[0]
+    )
     assert 'class="withdrawn"' in row and "<del>" in row
     gm_name = org["gm"].person.name
     assert f"已撤销 · {when} · {gm_name} · 复核：确为火情" in row
@@ -224,3 +244,36 @@ def test_the_post_incident_report_lists_a_withdrawn_measure_as_withdrawn(api, de
     page = client.get(f"/reports/incidents/{pk}/").content.decode()
     measures_html = page.split('id="measures"')[1].split("</section>")[0]
     assert '<tr class="withdrawn">' in measures_html and f"撤销原因：{REASON}" in measures_html
+
+
+def test_a_weekly_disinfection_next_occurrence_keeps_its_kind_and_is_withdrawn_with_it(api, declare, org):
+    """Art. 14 (2): the Friday disinfection's next occurrence is the epidemic's too, so a correction to a fire
+    withdraws it (it used to come back untagged, as if common to every kind); the done one stays done."""
+    pk = _activated(api, declare, kind="epidemic")
+    first = ChecklistItem.objects.get(incident_id=pk, code="friday_disinfection")
+    done = api("sudden_lead").post(
+        f"/api/v1/incidents/{pk}/checklist/{first.pk}/done/", {"evidence": "已消毒"}, format="json"
+    )
+    assert done.status_code == 200, done.content
+    following = ChecklistItem.objects.open().get(incident_id=pk, code="friday_disinfection")
+    assert following.kinds == ["epidemic"]
+    _correct(api, pk, "fire")
+    assert ChecklistItem.objects.get(pk=following.pk).is_withdrawn
+    assert (
+        ChecklistItem.objects.get(pk=first.pk).is_done
+        and not ChecklistItem.objects.get(pk=first.pk).is_withdrawn
+    )
+    # back to the epidemic: the next occurrence is reinstated, not a third row
+    _correct(api, pk, "epidemic")
+    assert ChecklistItem.objects.filter(incident_id=pk, code="friday_disinfection").count() == 2
+    assert ChecklistItem.objects.get(pk=following.pk).is_open
+
+
+def test_an_english_reader_reads_the_reinstatement_in_english(api, declare, client, org):
+    pk = _activated(api, declare)
+    _correct(api, pk, "epidemic")
+    _correct(api, pk, "fire", reason="复核")
+    client.force_login(org["gm"])
+    client.post("/i18n/setlang/", {"language": "en"})
+    page = client.get(f"/incidents/{pk}/").content.decode()
+    assert "Withdrawn measures reinstated:" in page and "Open measures withdrawn:" in page
