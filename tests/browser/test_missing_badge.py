@@ -64,6 +64,10 @@ def test_missing_badge_is_at_the_top_of_the_incident_page_on_a_phone(login):
     shot(phone, "missing-incident-390-en")
     phone.goto(f"{phone.base}/")
     shot(phone, "missing-board-390-en")
+    for path in ("/", f"/incidents/{incident_id}/"):  # the badges never push the page sideways
+        phone.goto(phone.base + path)
+        assert phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 1, path
+    phone.goto(f"{phone.base}/")
 
     # found: the live board (htmx, every BOARD_POLL_SECONDS) drops the red badge without a reload
     from django.contrib.auth import get_user_model
