@@ -63,7 +63,8 @@ def test_a_fire_declared_on_the_form_shows_its_own_measures(login):
     expect(withdrawn.locator("del")).to_contain_text(["火灾、盗抢时按安全通道疏散并点名"])
     expect(withdrawn).to_contain_text("已撤销")
     expect(withdrawn).to_contain_text("消防确认无火情，系疫情封控")
-    assert withdrawn.locator("del").first.evaluate("e => getComputedStyle(e).textDecorationLine") == "line-through"
+    struck = withdrawn.locator("del").first.evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert struck == "line-through"
     expect(withdrawn.locator("form")).to_have_count(0)  # nothing to complete
     expect(gm.locator("ol.timeline")).to_contain_text("火灾 → 重大疾病疫情")
     shot(gm, "kind-corrected-epidemic")
