@@ -266,7 +266,9 @@ def incident(
     timeline = timeline_rows(incident=incident)
     checklist = list(selectors.checklist_of(incident=incident))
     for item in checklist:  # issue 13: only the owner, the lead group's lead or the Leadership Group
-        item.may_complete = policies.may_complete_measure(incident, item, user)  # type: ignore[attr-defined]
+        item.may_complete = item.is_open and policies.may_complete_measure(  # type: ignore[attr-defined]
+            incident, item, user
+        )
     return {
         "incident": incident,
         "actor": team_selectors.actor_for(user),
@@ -338,9 +340,7 @@ def transition(
         "next": back,
         # issue 12: a warning, not a block — termination may be requested with measures still open
         "open_items": (
-            list(selectors.checklist_of(incident=incident).filter(done_at__isnull=True))
-            if name == "request_termination"
-            else []
+            list(selectors.checklist_of(incident=incident).open()) if name == "request_termination" else []
         ),
     }
 

@@ -59,7 +59,7 @@ def after_event_measures(*, incident: Incident) -> list[ChecklistItem]:
     """Art. 18's after-event measures of the incident, as checklist items (one query)."""
     return list(
         ChecklistItem.objects.filter(incident=incident, code__in=AFTER_EVENT_MEASURES)
-        .select_related("owner", "done_by__person")
+        .select_related("owner", "done_by__person", "withdrawn_by__person")
         .order_by("due_at", "pk")
     )
 

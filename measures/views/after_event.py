@@ -43,7 +43,7 @@ def after_event(request: HttpRequest, incident_id: int) -> HttpResponse:
         status = 403 if isinstance(outcome.refusal, Forbidden) else 400
     items = selectors.after_event_measures(incident=incident)
     for item in items:  # the same rule the checklist's completion applies (owner, their lead, the LG)
-        item.may_complete = not item.is_done and policies.may_complete_measure(  # type: ignore[attr-defined]
+        item.may_complete = item.is_open and policies.may_complete_measure(  # type: ignore[attr-defined]
             incident, item, request.user
         )
     return render(
