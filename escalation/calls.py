@@ -52,7 +52,7 @@ def call_measure_owners(*, incident: Any) -> list[Notification]:
     from .services.measure_clocks import _owner_audience
 
     owners: dict[tuple[str, ...], list[dict[str, str]]] = {}
-    items = ChecklistItem.objects.filter(incident=incident, done_at__isnull=True).select_related("owner")
+    items = ChecklistItem.objects.open().filter(incident=incident).select_related("owner")
     for item in items.order_by("due_at", "id"):
         owners.setdefault(tuple(_owner_audience(item)), []).append(
             {

@@ -51,7 +51,7 @@ def _after_event_page(
 ) -> HttpResponse:
     items = selectors.after_event_measures(incident=incident)
     for item in items:  # the same rule the checklist's completion applies (owner, their lead, the LG)
-        item.may_complete = not item.is_done and policies.may_complete_measure(  # type: ignore[attr-defined]
+        item.may_complete = item.is_open and policies.may_complete_measure(  # type: ignore[attr-defined]
             incident, item, request.user
         )
     return render(
