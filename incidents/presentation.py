@@ -128,10 +128,13 @@ def kind_correction_text(payload: dict[str, Any]) -> str:
         text += " " + _("恢复此前撤销的措施：%(items)s。") % {
             "items": "、".join(gettext(t) for t in payload["reinstated"])
         }
-    # "removed": entries written before withdrawn measures were kept (they were deleted then)
-    if payload.get("withdrawn") or payload.get("removed"):
+    if payload.get("withdrawn"):
         text += " " + _("撤下未完成的措施：%(items)s。") % {
-            "items": "、".join(gettext(t) for t in payload.get("withdrawn") or payload["removed"])
+            "items": "、".join(gettext(t) for t in payload["withdrawn"])
+        }
+    if payload.get("removed"):  # entries written before withdrawn measures were kept: those rows were deleted
+        text += " " + _("删除未完成的措施：%(items)s。") % {
+            "items": "、".join(gettext(t) for t in payload["removed"])
         }
     return str(text)
 
