@@ -12,7 +12,6 @@ from django.utils import timezone
 from .models import LateReport, Notification, Timer, TimerKind
 from .models.timer import timer_label
 
-
 # Timers that are no deadline of the incident's response (see ``deadlines_for_incidents``).
 NOT_DEADLINES = (TimerKind.ACK_SILENT,)
 

@@ -223,7 +223,8 @@ def test_an_acknowledgement_clock_is_no_deadline_on_the_board_or_the_incident_pa
     with transaction.atomic():
         services.notify(incident=incident, audience=["leader"], event="decision_pending", needs_ack=True)
     assert Timer.objects.filter(incident=incident, kind=TimerKind.ACK_SILENT, fired_at__isnull=True).exists()
-    kinds = {item["kind"] for item in contributions.deadlines_for_incidents([incident.pk]).get(incident.pk, [])}
+    deadlines = contributions.deadlines_for_incidents([incident.pk]).get(incident.pk, [])
+    kinds = {item["kind"] for item in deadlines}
     assert TimerKind.ACK_SILENT not in kinds
     client.force_login(org["supervisor"])
     for url in ("/", f"/incidents/{incident.pk}/"):
