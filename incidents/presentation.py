@@ -28,6 +28,10 @@ TRANSITION_LABELS = {
     "close": _("结案"),
 }
 
+# The moves that stand down or turn back rather than carry the response forward: shown after the others, as
+# secondary buttons, so that at 3 a.m. the forward step ("上报领导小组") is the one that stands out.
+STAND_DOWN_TRANSITIONS = ("dismiss", "decline", "reject_termination")
+
 # Transitions that only the Leadership Group (or the plan's approvers) take: shown in the approval inbox.
 DECISION_TRANSITIONS = ("activate", "decline", "approve_termination", "reject_termination")
 
