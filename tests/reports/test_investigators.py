@@ -60,7 +60,7 @@ def test_a_closed_case_shows_its_investigation_read_only_with_who_and_when(org, 
     move(org, "gm", incident, "close")
     client.force_login(org["gm"])
     page = client.get(f"/reports/incidents/{incident.pk}/investigation-form/").content.decode()
-    assert "<h1>调查报告" in page and "填写调查报告" not in page
+    assert "<h1>调查报告" in page and "填写调查报告" not in page and "调查报告已定稿" in page
     assert "核心交换机板卡故障" in page and "交换机未做双机冗余" in page  # the findings
     assert "张接通" in page  # who recorded it (and investigated)
     assert f'href="/reports/incidents/{incident.pk}/"' in page  # the report
