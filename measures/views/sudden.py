@@ -190,7 +190,7 @@ def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> Htt
         quiet=True,
     )
     refusal = outcome.invalid or outcome.refusal
-    if outcome.ok and not request.headers.get("HX-Request"):
+    if refusal is None and not request.headers.get("HX-Request"):
         return redirect(reverse("measures:roll_call", args=[incident_id]) + f"#entry-{entry_id}")
     incident = _incident(request, incident_id)
     context = _roll_call_context(request, incident)
