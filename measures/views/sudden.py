@@ -141,7 +141,12 @@ def _roll_call_context(
         "incident": incident,
         "roll_call": current,
         "counts": selectors.roll_call_counts(roll_call=current) if current else None,
-        "statuses": [c for c in RollCallEntry.Status.choices if c[0] != RollCallEntry.Status.UNKNOWN],
+        # the phone shows the long label short (the button's aria-label keeps the whole of it)
+        "statuses": [
+            {"value": value, "label": label, "short": _("不在岗") if value == RollCallEntry.Status.ABSENT else ""}
+            for value, label in RollCallEntry.Status.choices
+            if value != RollCallEntry.Status.UNKNOWN
+        ],
         "may_write": _may_write(request, incident, services.ROLL_CALL_STATES),
         "may_update_missing": _may_write(request, incident, services.MISSING_UPDATE_STATES),
         "start_form": start_form or RollCallStartForm(),
