@@ -143,7 +143,11 @@ def _roll_call_context(
         "counts": selectors.roll_call_counts(roll_call=current) if current else None,
         # the phone shows the long label short (the button's aria-label keeps the whole of it)
         "statuses": [
-            {"value": value, "label": label, "short": _("不在岗") if value == RollCallEntry.Status.ABSENT else ""}
+            {
+                "value": value,
+                "label": label,
+                "short": _("不在岗") if value == RollCallEntry.Status.ABSENT else "",
+            }
             for value, label in RollCallEntry.Status.choices
             if value != RollCallEntry.Status.UNKNOWN
         ],
