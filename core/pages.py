@@ -8,7 +8,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from .errors import (
@@ -93,6 +94,31 @@ def run_for_page(
     if success:
         messages.success(request, success(result) if callable(success) else success)
     return PageOutcome(result=result)
+
+
+def form_page(
+    request: HttpRequest,
+    write: Callable[[], Any],
+    success: str | Callable[[Any], str],
+    *,
+    form: forms.BaseForm,
+    done: str | Callable[[Any], str],
+    page: Callable[[int], HttpResponse],
+    refused: Callable[[PageOutcome], HttpResponse | None] | None = None,
+) -> HttpResponse:
+    """A page's form POSTed: run the service (``run_for_page``) and redirect to ``done`` (a URL, or made from
+    the service's result) when it wrote; when it refused the fields, bind its errors beside them on ``form``
+    (what was typed kept) and answer ``page(400)`` — the page rendered again with that form. Any other
+    refusal (403, 409, ...) is a message on the page and the redirect, unless ``refused`` answers it itself
+    (e.g. a 403 page, "someone decided first")."""
+    outcome = run_for_page(request, write, success, form=form)
+    if outcome.invalid is not None:
+        return page(400)
+    if outcome.refusal is not None and refused is not None:
+        answer = refused(outcome)
+        if answer is not None:
+            return answer
+    return redirect(done(outcome.result) if callable(done) else done)
 
 
 def bind_errors(form: forms.BaseForm, exc: Invalid) -> None:

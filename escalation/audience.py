@@ -3,7 +3,8 @@
 Keys: ``group:<team>``, ``group_lead:<team>``, ``leadership_deciders``, ``leadership``, ``leader``,
 ``deputy``, ``party:<kind>``, ``user:<id>``, ``person:<id>`` (a named person: a complaint handler), and —
 relative to the incident — ``lead_group``,
-``lead_group_lead``, ``missing_approvers``, ``investigators``. People are resolved when the message is
+``lead_group_lead``, ``missing_approvers``, ``investigators``, ``on_scene_commander`` (named at ``execute``,
+Art. 10; nobody before). People are resolved when the message is
 written, so a snapshotted escalation still reaches whoever holds the role at that moment.
 """
 
@@ -23,7 +24,14 @@ from teams.models import Membership, Party, Person, Team
 
 FIXED_KEYS = ("leadership_deciders", "leadership", "leader", "deputy")
 # ``owner``: a measure's owner, resolved when its overdue clock starts (policy ``measure_overdue``)
-INCIDENT_KEYS = ("lead_group", "lead_group_lead", "missing_approvers", "owner", "investigators")
+INCIDENT_KEYS = (
+    "lead_group",
+    "lead_group_lead",
+    "missing_approvers",
+    "owner",
+    "investigators",
+    "on_scene_commander",
+)
 PREFIXES = ("group:", "group_lead:", "party:", "user:", "person:")
 
 
@@ -119,6 +127,9 @@ def _people(key: str, incident: Any) -> tuple[list[Person], list[Target]]:
         return _missing_approvers(incident)
     if key == "investigators":  # named at ``investigate`` (Art. 19)
         return (list(incident.investigators.filter(is_active=True)) if incident is not None else []), []
+    if key == "on_scene_commander":  # named at ``execute`` (Art. 10)
+        commander = getattr(incident, "on_scene_commander", None) if incident is not None else None
+        return ([commander] if commander is not None and commander.is_active else []), []
     prefix, _sep, value = key.partition(":")
     if prefix == "group":
         team = Team.objects.filter(code=value).first()

@@ -9,7 +9,10 @@ robots are queued on commit). One table says who is called when:
 - ``request_termination`` → each approver the plan requires whose approval is still missing (Art. 15–17:
   the Leadership Group, building security for sudden events, head-office general office for complaints);
 - ``investigate`` → the investigators named in the decision (Art. 19);
-- a dispute plan proposed → the Leadership Group's leader and deputy, who approve it (Art. 14-bis 2).
+- a dispute plan proposed → the Leadership Group's leader and deputy, who approve it (Art. 14-bis 2);
+- a person marked 失联 in the evacuation roll call → the Leadership Group, building security (its head) and
+  the on-scene commander, at once, once while the person stays missing; found → the same people
+  (Art. 14 (3)).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ CALLS: dict[str, tuple[str, list[str]]] = {
     "investigate": ("investigation_assigned", ["investigators"]),
 }
 DISPUTE_PLAN_CALL = ("dispute_plan_waiting", ["leadership_deciders"])
+# Who hears of a person 失联 in the roll call, of their being found, and of a close with anyone missing.
+MISSING_AUDIENCE = ["leadership", "party:building_security", "on_scene_commander"]
 
 
 def call_after_transition(*, incident: Any, name: str, user: Any) -> list[Notification]:
@@ -52,7 +57,7 @@ def call_measure_owners(*, incident: Any) -> list[Notification]:
     from .services.measure_clocks import _owner_audience
 
     owners: dict[tuple[str, ...], list[dict[str, str]]] = {}
-    items = ChecklistItem.objects.filter(incident=incident, done_at__isnull=True).select_related("owner")
+    items = ChecklistItem.objects.open().filter(incident=incident).select_related("owner")
     for item in items.order_by("due_at", "id"):
         owners.setdefault(tuple(_owner_audience(item)), []).append(
             {
@@ -79,6 +84,41 @@ def call_dispute_plan(*, incident: Any, plan: Any, user: Any) -> list[Notificati
         audience=audience,
         event=event,
         context={"by": _name_of(user), "text": getattr(plan, "text", "")},
+    )
+
+
+def call_person_missing(*, incident: Any, person: Any, assembly_point: str, user: Any) -> list[Notification]:
+    """A person has just been marked 失联 in the open roll call: who, their phone, where the assembly point
+    is; the message links to the roll call. The caller calls once per person while they stay missing."""
+    return notify(
+        incident=incident,
+        audience=MISSING_AUDIENCE,
+        event="roll_call_person_missing",
+        context={
+            "name": person.name,
+            "phone": person.phone,
+            "assembly_point": assembly_point,
+            "by": _name_of(user),
+        },
+    )
+
+
+def call_person_found(
+    *, incident: Any, person: Any, status: str, assembly_point: str, user: Any
+) -> list[Notification]:
+    """A person who was 失联 is marked safe or absent (in the open roll call or after its close): "已找到"
+    to the same people. ``status``: the status msgid the template translates per recipient."""
+    return notify(
+        incident=incident,
+        audience=MISSING_AUDIENCE,
+        event="roll_call_missing_found",
+        context={
+            "name": person.name,
+            "phone": person.phone,
+            "status": status,
+            "assembly_point": assembly_point,
+            "by": _name_of(user),
+        },
     )
 
 

@@ -85,13 +85,14 @@ def on_checklist_done(event: events.ChecklistItemDone) -> None:
 
 
 def on_kind_corrected(event: events.IncidentKindCorrected) -> None:
-    """The kind of event changed (Art. 14): the removed measures' clocks stop, the added ones' start."""
-    for item_id in event.removed_ids:
+    """The kind of event changed (Art. 14): the withdrawn measures' clocks stop, the added and reinstated
+    ones' start (a reinstated item's old steps were cancelled when it was withdrawn)."""
+    for item_id in event.withdrawn_ids:
         services.measure_clock_stop(
-            incident=event.incident, measure="checklist_item", record_id=item_id, reason="removed"
+            incident=event.incident, measure="checklist_item", record_id=item_id, reason="withdrawn"
         )
-    if event.added:
-        services.measure_clocks_start(incident=event.incident, items=event.added)
+    if event.added or event.reinstated:
+        services.measure_clocks_start(incident=event.incident, items=[*event.added, *event.reinstated])
 
 
 def on_progress_updated(event: events.ProgressUpdated) -> None:

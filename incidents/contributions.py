@@ -2,7 +2,9 @@
 nothing above it, so an app that has something to show on the board, an incident page or the approval
 inbox registers a *source* in its ``apps.py`` ``ready()``: escalation its running clocks (deadlines),
 measures the measures awaiting a Leadership decision, monitoring the latest traffic figures an approver
-weighs on a termination request, reports the investigation form offered on the incident page (issue 12)."""
+weighs on a termination request, reports the investigation form offered on the incident page (issue 12),
+measures the people a roll call has not accounted for (alerts: a red badge on the board's card and at the
+top of the incident page, issue 12)."""
 
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ DecisionSource = Callable[[Any], list[dict[str, Any]]]
 
 FiguresSource = Callable[[], dict[str, Any] | None]
 ActionSource = Callable[[Any, Any], list[dict[str, str]]]
+AlertSource = Callable[[list[int]], dict[int, list[dict[str, Any]]]]
 
 _deadline_sources: list[DeadlineSource] = []
 _decision_sources: list[DecisionSource] = []
 _figures_sources: list[FiguresSource] = []
 _action_sources: list[ActionSource] = []
+_alert_sources: list[AlertSource] = []
 
 
 def add_figures_source(source: FiguresSource) -> None:
@@ -69,3 +73,28 @@ def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]
 def decisions_awaiting(user: Any) -> list[dict[str, Any]]:
     items = [item for source in _decision_sources for item in source(user)]
     return sorted(items, key=lambda item: item["at"])
+
+
+def add_alert_source(source: AlertSource) -> None:
+    """``source(incident_ids) -> {incident_id: [{"kind", "label", "count", "url", "level", "title"}]}`` in
+    ONE query for all ids: a fact about people or safety that must not stay on another app's page (e.g.
+    measures' "失联 N 人"). ``level`` is ``"danger"`` (red) or ``"warning"``; ``label`` is in the reader's
+    language; ``title`` (optional) says it in a sentence."""
+    if source not in _alert_sources:
+        _alert_sources.append(source)
+
+
+def alerts_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """The alerts of many incidents (one query per registered source, whatever the number of ids), red
+    ones first: ``{incident_id: [alert, ...]}``; an incident without alerts is absent."""
+    ids = list(ids)
+    merged: dict[int, list[dict[str, Any]]] = {}
+    if not ids:
+        return merged
+    for source in _alert_sources:
+        for incident_id, items in source(ids).items():
+            if items:
+                merged.setdefault(incident_id, []).extend(items)
+    for items in merged.values():
+        items.sort(key=lambda item: item.get("level") != "danger")
+    return merged

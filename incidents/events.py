@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -89,12 +89,14 @@ class ChecklistItemDone:
 @dataclass(frozen=True)
 class IncidentKindCorrected:
     """The Leadership Group corrected the kind of event (Art. 14): the measures of the new kind were added
-    (``added``), the open ones that no longer apply removed (``removed_ids``) — their clocks follow."""
+    (``added``), withdrawn ones it asks for again reinstated, due from now (``reinstated``), and the open
+    ones that no longer apply withdrawn (``withdrawn_ids``; the rows stay) — their clocks follow."""
 
     incident: Incident
     actor: Any
     added: list[Any]
-    removed_ids: list[int]
+    withdrawn_ids: list[int]
+    reinstated: list[Any] = field(default_factory=list)
 
 
 Event = (

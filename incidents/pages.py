@@ -92,6 +92,8 @@ def _as_datetime(value: Any) -> datetime:
 def board(*, user: Any) -> dict[str, Any]:
     incidents = selectors.board_incidents(user=user)
     deadlines = selectors.deadlines_for(incidents=incidents)
+    # issue 12: what must not stay on another page (people missing in a roll call), all cards in one call
+    alerts = contributions.alerts_for_incidents(incident.pk for incident in incidents)
     columns = [
         {
             "state": state,
@@ -101,6 +103,7 @@ def board(*, user: Any) -> dict[str, Any]:
                     "incident": incident,
                     "next_actor": presentation.next_actor(incident),
                     "deadline": with_labels(deadlines.get(incident.pk, []))[:1],
+                    "alerts": alerts.get(incident.pk, []),
                 }
                 for incident in incidents
                 if incident.state == state
@@ -276,7 +279,9 @@ def incident(
     timeline = timeline_rows(incident=incident)
     checklist = list(selectors.checklist_of(incident=incident))
     for item in checklist:  # issue 13: only the owner, the lead group's lead or the Leadership Group
-        item.may_complete = policies.may_complete_measure(incident, item, user)  # type: ignore[attr-defined]
+        item.may_complete = item.is_open and policies.may_complete_measure(  # type: ignore[attr-defined]
+            incident, item, user
+        )
     return {
         "incident": incident,
         "actor": team_selectors.actor_for(user),
@@ -290,6 +295,7 @@ def incident(
         "decisions": [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS],
         "required_slots": incident.required_approval_slots,
         "deadlines": with_labels(selectors.deadlines_for(incidents=[incident]).get(incident.pk, [])),
+        "alerts": contributions.alerts_for_incidents([incident.pk]).get(incident.pk, []),
         "may_act": policies.may_act_on(incident, user),
         "extra_actions": contributions.incident_actions(incident, user),
         "may_regulator": policies.may_record_regulator_decision(incident, user),
@@ -347,9 +353,7 @@ def transition(
         "next": back,
         # issue 12: a warning, not a block — termination may be requested with measures still open
         "open_items": (
-            list(selectors.checklist_of(incident=incident).filter(done_at__isnull=True))
-            if name == "request_termination"
-            else []
+            list(selectors.checklist_of(incident=incident).open()) if name == "request_termination" else []
         ),
     }
 

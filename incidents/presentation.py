@@ -115,7 +115,8 @@ def kind_label(kind: str) -> str:
 
 
 def kind_correction_text(payload: dict[str, Any]) -> str:
-    """ "火灾 → 重大疾病疫情：<reason>", then the measures added and removed, in the active language."""
+    """ "火灾 → 重大疾病疫情：<reason>", then the measures added, reinstated and withdrawn, in the active
+    language."""
     text = _("突发事件种类：%(from)s → %(to)s。理由：%(reason)s") % {
         "from": kind_label(payload.get("from", "")),
         "to": kind_label(payload["to"]),
@@ -123,9 +124,14 @@ def kind_correction_text(payload: dict[str, Any]) -> str:
     }
     if payload.get("added"):
         text += " " + _("新增措施：%(items)s。") % {"items": "、".join(gettext(t) for t in payload["added"])}
-    if payload.get("removed"):
+    if payload.get("reinstated"):
+        text += " " + _("恢复此前撤销的措施：%(items)s。") % {
+            "items": "、".join(gettext(t) for t in payload["reinstated"])
+        }
+    # "removed": entries written before withdrawn measures were kept (they were deleted then)
+    if payload.get("withdrawn") or payload.get("removed"):
         text += " " + _("撤下未完成的措施：%(items)s。") % {
-            "items": "、".join(gettext(t) for t in payload["removed"])
+            "items": "、".join(gettext(t) for t in payload.get("withdrawn") or payload["removed"])
         }
     return str(text)
 

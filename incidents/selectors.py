@@ -22,6 +22,7 @@ from .models import (
     TerminationApproval,
     TimelineEntry,
 )
+from .models.checklist import ChecklistItemQuerySet
 
 
 def incidents_visible_to(*, user: Any) -> QuerySet[Incident]:
@@ -70,10 +71,11 @@ def timeline_of(*, incident: Incident) -> QuerySet[TimelineEntry]:
     return TimelineEntry.objects.filter(incident=incident).order_by("seq")
 
 
-def checklist_of(*, incident: Incident) -> QuerySet[ChecklistItem]:
+def checklist_of(*, incident: Incident) -> ChecklistItemQuerySet:
+    """Every measure of the incident, withdrawn ones included (the record); ``.open()`` for those waiting."""
     return (
         ChecklistItem.objects.filter(incident=incident)
-        .select_related("owner", "done_by__person")
+        .select_related("owner", "done_by__person", "withdrawn_by__person")
         .order_by("position", "due_at")
     )
 
@@ -320,8 +322,8 @@ def termination_evidence(*, incidents: list[Incident]) -> dict[int, dict[str, An
     evidence: dict[int, dict[str, Any]] = {pk: {"open_items": [], "latest_update": None} for pk in ids}
     if not ids:
         return evidence
-    for item in ChecklistItem.objects.filter(incident_id__in=ids, done_at__isnull=True).order_by(
-        "incident_id", "position", "due_at"
+    for item in (
+        ChecklistItem.objects.open().filter(incident_id__in=ids).order_by("incident_id", "position", "due_at")
     ):
         evidence[item.incident_id]["open_items"].append(item)
     for update in (

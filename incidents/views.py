@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from core import errors as refusals
 from core.errors import Conflict
-from core.pages import dress, run_for_page
+from core.pages import PageOutcome, dress, form_page, run_for_page
 from security import second_factor
 
 from . import pages, policies, presentation, regulator, search, selectors, services
@@ -90,22 +90,24 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def declare(request: HttpRequest) -> HttpResponse:
-    status = 200
-    if request.method == "POST":
-        form = DeclareForm(request.POST)
-        outcome = run_for_page(
-            request,
-            lambda: services.incident_declare(
-                user=request.user, data=request.POST.dict() | {"is_drill": "is_drill" in request.POST}
-            ),
-            lambda incident: _("事件已登记：%(title)s") % {"title": incident.title},
-            form=form,
-        )
-        if outcome.ok:
-            return redirect("incident", incident_id=outcome.result.pk)
-        status = 400
-    else:
+    if request.method != "POST":
         form = DeclareForm(initial={"detected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+        return _declare_page(request, form)
+    form = DeclareForm(request.POST)
+    return form_page(
+        request,
+        lambda: services.incident_declare(
+            user=request.user, data=request.POST.dict() | {"is_drill": "is_drill" in request.POST}
+        ),
+        lambda incident: _("事件已登记：%(title)s") % {"title": incident.title},
+        form=form,
+        done=lambda incident: reverse("incident", args=[incident.pk]),
+        page=lambda status: _declare_page(request, form, status),
+        refused=lambda outcome: _declare_page(request, form, 400),  # a refusal keeps the page, as typed
+    )
+
+
+def _declare_page(request: HttpRequest, form: DeclareForm, status: int = 200) -> HttpResponse:
     may = policies.may_declare(request.user)
     return render(request, "incidents/declare.html", {"form": dress(form), "may_declare": may}, status=status)
 
@@ -144,29 +146,34 @@ def transition(request: HttpRequest, incident_id: int, name: str) -> HttpRespons
         raise Http404(_("没有这个操作。"))
     incident = _incident_or_404(request, incident_id)
     back = safe_next(request, reverse("incident", args=[incident_id]))
-    status = 200
-    if request.method == "POST":
-        form = transition_form(name, incident, request.POST)
-        data = _transition_data(request, form)
-        outcome = run_for_page(
-            request,
-            lambda: services.incident_transition(
-                incident_id=incident_id, name=name, user=request.user, data=data
-            ),
-            _moved(name),
-            form=form,
-        )
+
+    def page(form: forms.BaseForm, status: int = 200) -> HttpResponse:
+        context = pages.transition(user=request.user, incident=incident, name=name, form=form, back=back)
+        return render(request, "incidents/transition.html", context, status=status)
+
+    if request.method != "POST":
+        return page(transition_form(name, incident))
+    form = transition_form(name, incident, request.POST)
+    data = _transition_data(request, form)
+
+    def refused(outcome: PageOutcome) -> HttpResponse | None:
         if outcome.needs_second_factor:
             return redirect(second_factor.verify_url(request.get_full_path()))
         if isinstance(outcome.refusal, Conflict) and name in presentation.DECISION_TRANSITIONS:
             return _decided_first(request, incident, name, data)
-        if outcome.invalid is None:
-            return redirect(back)
-        status = 400
-    else:
-        form = transition_form(name, incident)
-    context = pages.transition(user=request.user, incident=incident, name=name, form=form, back=back)
-    return render(request, "incidents/transition.html", context, status=status)
+        return None
+
+    return form_page(
+        request,
+        lambda: services.incident_transition(
+            incident_id=incident_id, name=name, user=request.user, data=data
+        ),
+        _moved(name),
+        form=form,
+        done=back,
+        page=lambda status: page(form, status),
+        refused=refused,
+    )
 
 
 def _decided_first(request: HttpRequest, incident: Incident, name: str, data: dict[str, Any]) -> HttpResponse:
@@ -215,7 +222,7 @@ def checklist_done(request: HttpRequest, item_id: int) -> HttpResponse:
 def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
     data = {key: request.POST.get(key) for key in request.POST}
     form = RegulatorDecisionForm(request.POST)
-    outcome = run_for_page(
+    return form_page(
         request,
         lambda: services.incident_record_regulator_decision(
             incident_id=incident_id, user=request.user, data=data
@@ -224,12 +231,16 @@ def regulator_decision(request: HttpRequest, incident_id: int) -> HttpResponse:
             _("已记录向监管部门报告的决定：%(choice)s。") % {"choice": presentation.regulator_choice(data)}
         ),
         form=form,
+        done=reverse("incident", args=[incident_id]) + "#regulator",
+        page=lambda status: _incident_page_again(request, incident_id, status, regulator_form=form),
     )
-    if outcome.invalid is not None:  # the page again, with the form as typed and its errors beside the fields
-        incident = _incident_or_404(request, incident_id)
-        context = pages.incident(user=request.user, incident=incident, regulator_form=form)
-        return render(request, "incidents/incident.html", context, status=400)
-    return redirect(reverse("incident", args=[incident_id]) + "#regulator")
+
+
+def _incident_page_again(request: HttpRequest, incident_id: int, status: int, **bound: Any) -> HttpResponse:
+    """The incident page again, with a refused form as typed and its errors beside the fields."""
+    incident = _incident_or_404(request, incident_id)
+    context = pages.incident(user=request.user, incident=incident, **bound)
+    return render(request, "incidents/incident.html", context, status=status)
 
 
 REGULATOR_PAGE_ACTIONS = {
@@ -282,19 +293,16 @@ def event_start(request: HttpRequest, incident_id: int) -> HttpResponse:
 def kind(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Art. 14: the Leadership Group corrects the kind of sudden event; the measures follow."""
     form = KindForm(request.POST, auto_id=pages.KIND_FORM_ID)
-    outcome = run_for_page(
+    return form_page(
         request,
         lambda: services.incident_correct_kind(
             incident_id=incident_id, user=request.user, data=request.POST.dict()
         ),
         _("已更正突发事件种类，措施清单已按新种类调整，原种类和理由记入时间线。"),
         form=form,
+        done=reverse("incident", args=[incident_id]) + "#facts",
+        page=lambda status: _incident_page_again(request, incident_id, status, kind_form=form),
     )
-    if outcome.invalid is not None:  # the page again, with the form as typed and its errors beside the fields
-        incident = _incident_or_404(request, incident_id)
-        context = pages.incident(user=request.user, incident=incident, kind_form=form)
-        return render(request, "incidents/incident.html", context, status=400)
-    return redirect(reverse("incident", args=[incident_id]) + "#facts")
 
 
 # --- the approval inbox ----------------------------------------------------------------------------------
@@ -316,7 +324,19 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
     data = {key.removeprefix(prefix): request.POST.get(key) for key in request.POST if key.startswith(prefix)}
     incident = _incident_or_404(request, incident_id)
     form = transition_form(name, incident, data)
-    outcome = run_for_page(
+
+    def refused(outcome: PageOutcome) -> HttpResponse | None:
+        if outcome.needs_second_factor:
+            return redirect(second_factor.verify_url(reverse("inbox")))
+        if isinstance(outcome.refusal, Conflict):
+            return _decided_first(request, incident, name, data)
+        return None
+
+    def page(status: int) -> HttpResponse:
+        context = pages.inbox_refused(incident=incident, name=name, form=form, back=reverse("inbox"))
+        return render(request, "incidents/transition.html", context, status=status)
+
+    return form_page(
         request,
         lambda: services.incident_transition(
             incident_id=incident_id, name=name, user=request.user, data=data
@@ -330,15 +350,10 @@ def inbox_decide(request: HttpRequest, incident_id: int, name: str) -> HttpRespo
             }
         ),
         form=form,
+        done=reverse("inbox"),
+        page=page,
+        refused=refused,
     )
-    if outcome.needs_second_factor:
-        return redirect(second_factor.verify_url(reverse("inbox")))
-    if isinstance(outcome.refusal, Conflict):
-        return _decided_first(request, incident, name, data)
-    if outcome.invalid is None:
-        return redirect("inbox")
-    context = pages.inbox_refused(incident=incident, name=name, form=form, back=reverse("inbox"))
-    return render(request, "incidents/transition.html", context, status=400)
 
 
 # --- help ------------------------------------------------------------------------------------------------

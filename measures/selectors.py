@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.translation import ngettext
 
 from incidents.models import ChecklistItem, Incident
 
@@ -17,6 +22,7 @@ from .models import (
     Remedy,
     ReputationAssessment,
     RollCall,
+    RollCallEntry,
     RotationRoster,
 )
 
@@ -53,7 +59,7 @@ def after_event_measures(*, incident: Incident) -> list[ChecklistItem]:
     """Art. 18's after-event measures of the incident, as checklist items (one query)."""
     return list(
         ChecklistItem.objects.filter(incident=incident, code__in=AFTER_EVENT_MEASURES)
-        .select_related("owner", "done_by__person")
+        .select_related("owner", "done_by__person", "withdrawn_by__person")
         .order_by("due_at", "pk")
     )
 
@@ -79,6 +85,66 @@ def roll_call_counts(*, roll_call: RollCall) -> dict[str, int]:
         counts[entry.status] += 1
     counts["accounted"] = counts["safe"] + counts["absent"]
     return counts
+
+
+def roll_call_alerts(incident_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Issue 12: the people the LATEST roll call of each incident has not accounted for, in ONE query for
+    all ids (the board asks for every card at once). 失联 (missing) is shown red whether the roll call is
+    open or was closed with them missing (they stay open for updates until found); 未确认 (not yet
+    marked) only while the roll call is open — a closed one has none (``roll_call_close`` refuses)."""
+    ids = list(incident_ids)
+    if not ids:
+        return {}
+    latest = (
+        RollCall.objects.filter(incident_id__in=ids)
+        .order_by("incident_id", "-started_at", "-id")
+        .distinct("incident_id")
+        .values("pk")
+    )
+    rows = (
+        RollCallEntry.objects.filter(
+            roll_call_id__in=latest,
+            status__in=[RollCallEntry.Status.MISSING, RollCallEntry.Status.UNKNOWN],
+        )
+        .values_list("roll_call__incident_id", "roll_call__closed_at", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    result: dict[int, list[dict[str, Any]]] = {}
+    for incident_id, closed_at, status, n in rows:
+        url = reverse("measures:roll_call", args=[incident_id])
+        if status == RollCallEntry.Status.MISSING:
+            alert = {
+                "kind": "roll_call_missing",
+                "label": ngettext("失联 %(n)d 人", "失联 %(n)d 人", n) % {"n": n},
+                "title": ngettext(
+                    "撤离点名：%(n)d 人失联，点击查看点名", "撤离点名：%(n)d 人失联，点击查看点名", n
+                )
+                % {"n": n},
+                "count": n,
+                "url": url,
+                "level": "danger",
+            }
+        elif closed_at is None:
+            alert = {
+                "kind": "roll_call_unknown",
+                "label": ngettext("未确认 %(n)d 人", "未确认 %(n)d 人", n) % {"n": n},
+                "title": ngettext(
+                    "撤离点名进行中：%(n)d 人尚未确认，点击查看点名",
+                    "撤离点名进行中：%(n)d 人尚未确认，点击查看点名",
+                    n,
+                )
+                % {"n": n},
+                "count": n,
+                "url": url,
+                "level": "warning",
+            }
+        else:
+            continue
+        result.setdefault(incident_id, []).append(alert)
+    for alerts in result.values():
+        alerts.sort(key=lambda alert: alert["level"] != "danger")
+    return result
 
 
 def complaint_records(*, incident: Incident) -> dict[str, Any]:

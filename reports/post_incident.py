@@ -170,9 +170,13 @@ def _measures_section(incident: Incident) -> list[dict[str, Any]]:
             "done_at": iso(item.done_at),
             "done_by": _user_name(item.done_by),
             "evidence": item.evidence,
+            # issue 12: a measure withdrawn by a kind correction is reported as withdrawn, never left out
+            "withdrawn_at": iso(item.withdrawn_at),
+            "withdrawn_by": _user_name(item.withdrawn_by),
+            "withdrawn_reason": item.withdrawn_reason,
         }
         for item in ChecklistItem.objects.filter(incident=incident)
-        .select_related("owner", "done_by__person")
+        .select_related("owner", "done_by__person", "withdrawn_by__person")
         .order_by("position", "due_at")
     ]
 

@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import errors as refusals
-from core.pages import run_for_page
+from core.pages import form_page, run_for_page
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
 
@@ -90,16 +91,21 @@ def investigation_submit(request: HttpRequest, incident_id: int, part: str) -> H
             data.setdefault(name, False)
     name, form_class = pages.BOUND_FORMS[part]
     form = form_class(data)
-    outcome = run_for_page(
+
+    def page(
+        status: int,
+    ) -> HttpResponse:  # the page again, with what was typed and the errors beside the fields
+        context = pages.investigation(user=request.user, incident=incident, bound={name: form})
+        return render(request, "reports/investigation.html", context, status=status)
+
+    return form_page(
         request,
         lambda: write(incident_id=incident.pk, user=request.user, data=data),
         _("已保存。"),
         form=form,
+        done=reverse("reports:investigation", args=[incident.pk]),
+        page=page,
     )
-    if outcome.invalid is not None:  # the page again, with what was typed and the errors beside the fields
-        context = pages.investigation(user=request.user, incident=incident, bound={name: form})
-        return render(request, "reports/investigation.html", context, status=400)
-    return redirect("reports:investigation", incident_id=incident.pk)
 
 
 @login_required

@@ -10,7 +10,7 @@ from contextlib import ExitStack, nullcontext
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -331,11 +331,29 @@ def timers_sweep(
         if fan_out is not None and len(chunks) > 1:
             counts["handed_out"] += _hand_out(chunks[1:], now, fan_out)
             chunks = chunks[:1]
+        failed = 0
         for part in chunks:
-            counts.update(_fire_chunk(part))
-        if fan_out is not None or len(due) < batch or time.monotonic() - started > budget_seconds:
+            failed += _fire_chunk_contained(part, counts)
+        if failed or fan_out is not None or len(due) < batch or time.monotonic() - started > budget_seconds:
             break
     return {**(+counts), "nudged": timers_nudge_upcoming(), "requeued": notifications_requeue()}
+
+
+def _fire_chunk_contained(chunk: Chunk, counts: Counter[str]) -> int:
+    """Fire one chunk of a sweep; if it raises (the database refused the chunk's lock or claim query — a lock
+    or statement timeout, a lost connection), its transaction is rolled back, the error logged, and the
+    sweep goes on with the other chunks, the nudges and the requeue: its timers stay pending and due, for
+    the next sweep. Returns 1 if the chunk failed (that sweep stops reading more batches)."""
+    try:
+        counts.update(_fire_chunk(chunk))
+    except Exception:  # noqa: BLE001 - logged; the rows are still due, the next sweep fires them
+        size = sum(len(ids) for _, ids in chunk)
+        logger.exception("timer sweep: a chunk of %d timers failed; the next sweep fires them", size)
+        counts["chunk_failed"] += size
+        if not connection.in_atomic_block:  # a lost connection is dropped: the next chunk opens a fresh one
+            connection.close_if_unusable_or_obsolete()
+        return 1
+    return 0
 
 
 def _hand_out(chunks: list[Chunk], now: datetime, fan_out: Callable[[list[int]], None]) -> int:

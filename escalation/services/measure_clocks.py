@@ -63,9 +63,7 @@ def measure_kind_register(kind: MeasureKind) -> None:
 measure_kind_register(
     MeasureKind(
         code=CHECKLIST_ITEM,
-        find=lambda pk: (
-            ChecklistItem.objects.select_related("owner").filter(pk=pk, done_at__isnull=True).first()
-        ),
+        find=lambda pk: ChecklistItem.objects.open().select_related("owner").filter(pk=pk).first(),
         timer_kind=TimerKind.MEASURE_OVERDUE,
     )
 )
@@ -152,9 +150,7 @@ def measure_clocks_start(
     """At activation (or for a new recurring item, or an after-event measure with ``kind``
     ``after_event_overdue``): every open checklist item's clock."""
     if items is None:
-        items = list(
-            ChecklistItem.objects.filter(incident=incident, done_at__isnull=True).select_related("owner")
-        )
+        items = list(ChecklistItem.objects.open().filter(incident=incident).select_related("owner"))
     snapshot = policy_snapshot(code="measure_overdue")  # once for all: the items are new, nothing to restart
     timers: list[Timer] = []
     for item in items:

@@ -290,6 +290,10 @@ class ChecklistItemSerializer(ReadModelSerializer):
             "evidence",
             "template_version",
             "kinds",
+            # issue 12: withdrawn by a kind correction (kept, never deleted); null/blank while it stands
+            "withdrawn_at",
+            "withdrawn_by",
+            "withdrawn_reason",
         ]
         read_only_fields = fields
 

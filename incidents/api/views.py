@@ -290,7 +290,8 @@ class EventStartView(APIView):
 
 class KindView(APIView):
     """Art. 14: the Leadership Group corrects the kind of sudden event, with a reason; while the plan runs
-    the checklist follows (the new kind's measures added, the open ones of other kinds removed)."""
+    the checklist follows (the new kind's measures added or reinstated, the open ones of other kinds
+    withdrawn — kept, with when, by whom and why)."""
 
     @extend_schema(request=KindInputSerializer, responses={200: IncidentDetailSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:

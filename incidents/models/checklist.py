@@ -79,6 +79,16 @@ class ChecklistTemplateItem(models.Model):
         return self.title
 
 
+class ChecklistItemQuerySet(models.QuerySet["ChecklistItem"]):
+    """The one rule for which measures still wait (issue 12): not done and not withdrawn."""
+
+    def open(self) -> ChecklistItemQuerySet:
+        return self.filter(done_at__isnull=True, withdrawn_at__isnull=True)
+
+    def withdrawn(self) -> ChecklistItemQuerySet:
+        return self.filter(withdrawn_at__isnull=False)
+
+
 class ChecklistItem(models.Model):
     incident = models.ForeignKey(
         "incidents.Incident", verbose_name=_("事件"), on_delete=models.PROTECT, related_name="checklist"
@@ -115,6 +125,20 @@ class ChecklistItem(models.Model):
     )
     evidence = models.TextField(_("完成情况/证据"), blank=True)
     kinds = kinds_field()
+    # issue 12: a measure the kind correction no longer asks for is withdrawn, never deleted — the record
+    # keeps that it existed, its owner and due time, and when, by whom and why it was withdrawn
+    withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤销人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawn_reason = models.TextField(_("撤销原因"), blank=True)
+
+    objects = ChecklistItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("预案措施")
@@ -127,6 +151,15 @@ class ChecklistItem(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting: neither done nor withdrawn (``ChecklistItem.objects.open()`` in a query)."""
+        return self.done_at is None and self.withdrawn_at is None
 
     @property
     def title_display(self) -> str:

@@ -40,10 +40,14 @@ def _next_friday(after: datetime) -> datetime:
     return (local + timedelta(days=days)).replace(hour=18, minute=0, second=0, microsecond=0)
 
 
-def _copy(item: ChecklistTemplateItem, *, version: int, incident: Incident, at: datetime) -> ChecklistItem:
-    due = at + timedelta(minutes=item.due_after_minutes)
+def _due(item: ChecklistTemplateItem, *, at: datetime) -> datetime:
+    """A template measure's due time counted from ``at`` (activation, or the correction that brings it in)."""
     if item.recurrence == Recurrence.WEEKLY_FRIDAY:
-        due = _next_friday(at)
+        return _next_friday(at)
+    return at + timedelta(minutes=item.due_after_minutes)
+
+
+def _copy(item: ChecklistTemplateItem, *, version: int, incident: Incident, at: datetime) -> ChecklistItem:
     return ChecklistItem(
         incident=incident,
         template_item=item,
@@ -54,7 +58,7 @@ def _copy(item: ChecklistTemplateItem, *, version: int, incident: Incident, at: 
         article=item.article,
         owner_role=item.owner_role,
         owner=_owner_for(item.owner_role, incident),
-        due_at=due,
+        due_at=_due(item, at=at),
         recurrence=item.recurrence,
         kinds=item.kinds,
     )
@@ -78,16 +82,19 @@ def checklist_instantiate(*, incident: Incident, at: datetime) -> list[Checklist
 
 def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) -> Incident:
     """Art. 14: the Leadership Group corrects the kind of sudden event, with a reason. While the plan runs
-    (activated, executing, termination requested) the checklist follows: the new kind's measures missing
-    from it are added (from the template version the checklist came from, due from now), and the open
-    measures that apply only to other kinds are removed; done ones stay, as done. The timeline keeps the old
-    and the new kind, the reason, and what was added and removed."""
+    (activated, executing, termination requested) the checklist follows: the open measures that apply only to
+    other kinds are **withdrawn** (kept, with when, by whom and the correction's reason — never deleted), a
+    withdrawn measure the new kind asks for again is **reinstated** (due from now), and the new kind's
+    measures missing from it are added (from the template version the checklist came from, due from now);
+    done ones stay, as done. The timeline keeps the old and the new kind, the reason, and what was added,
+    withdrawn and reinstated."""
     with incident_action(incident_id, user=user, may=policies.may_correct_kind) as act:
         incident = act.incident
         form = KindForm(data)
         if not form.is_valid():
             raise Invalid(refusals.invalid_fields_message(), detail=form.errors.get_json_data())
         previous, kind = incident.kind, form.cleaned_data["kind"]
+        reason = form.cleaned_data["reason"]
         if kind == previous:
             raise Invalid(
                 refusals.invalid_fields_message(),
@@ -97,11 +104,15 @@ def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) 
         incident.kind = kind
         incident.save(update_fields=["kind", "updated_at"])
         added: list[ChecklistItem] = []
-        removed: list[ChecklistItem] = []
+        withdrawn: list[ChecklistItem] = []
+        reinstated: list[ChecklistItem] = []
         if plan_running(incident.state):
-            current = list(ChecklistItem.objects.select_for_update(of=("self",)).filter(incident=incident))
-            removed = [i for i in current if i.done_at is None and not applies_to(i.kinds, kind)]
-            ChecklistItem.objects.filter(pk__in=[i.pk for i in removed]).delete()
+            current = list(
+                ChecklistItem.objects.select_for_update(of=("self",))
+                .select_related("template_item")
+                .filter(incident=incident)
+                .order_by("position", "due_at", "id")
+            )
             version = next((i.template_version for i in current if i.template_version), None)
             templates = ChecklistTemplate.objects.filter(plan=incident.plan)
             template = (
@@ -109,7 +120,20 @@ def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) 
                 if version
                 else templates.filter(is_active=True).order_by("-version").first()
             )
-            present = {i.code for i in current if i not in removed}
+            by_code = {item.code: item for item in template.items.all()} if template is not None else {}
+            withdrawn = _withdraw(
+                [i for i in current if i.is_open and not applies_to(i.kinds, kind)],
+                user=user,
+                at=now,
+                reason=reason,
+            )
+            reinstated = _reinstate(
+                [i for i in current if i.is_withdrawn and i.done_at is None and applies_to(i.kinds, kind)],
+                by_code=by_code,
+                at=now,
+            )
+            # what the checklist holds for the new kind: done rows, open rows, the ones just reinstated
+            present = {i.code for i in current if not i.is_withdrawn}
             if template is not None:
                 added = ChecklistItem.objects.bulk_create(
                     _copy(item, version=template.version, incident=incident, at=now)
@@ -119,19 +143,54 @@ def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) 
         payload = {
             "from": previous,
             "to": kind,
-            "reason": form.cleaned_data["reason"],
+            "reason": reason,
             "added": [item.title for item in added],
-            "removed": [item.title for item in removed],
+            "withdrawn": [item.title for item in withdrawn],
+            "withdrawn_ids": [item.pk for item in withdrawn],
+            "reinstated": [item.title for item in reinstated],
+            "reinstated_ids": [item.pk for item in reinstated],
         }
         with translation.override(settings.LANGUAGE_CODE):  # the record's text, in the plan's language
             comment = presentation.kind_correction_text(payload)
         act.record("kind_corrected", comment=comment, payload=payload, at=now)
         events.publish(
             events.IncidentKindCorrected(
-                incident=incident, actor=user, added=added, removed_ids=[i.pk for i in removed]
+                incident=incident,
+                actor=user,
+                added=added,
+                withdrawn_ids=[i.pk for i in withdrawn],
+                reinstated=reinstated,
             )
         )
         return incident
+
+
+def _withdraw(items: list[ChecklistItem], *, user: Any, at: datetime, reason: str) -> list[ChecklistItem]:
+    """Mark the (locked, open) items withdrawn with the correction's reason, as typed: the row stays."""
+    for item in items:
+        item.withdrawn_at, item.withdrawn_by, item.withdrawn_reason = at, user, reason
+    ChecklistItem.objects.bulk_update(items, ["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    return items
+
+
+def _reinstate(
+    items: list[ChecklistItem], *, by_code: dict[str, ChecklistTemplateItem], at: datetime
+) -> list[ChecklistItem]:
+    """Bring withdrawn (locked, never done) items back rather than copy them again: the withdrawal fields are
+    cleared and the item is due from now, as a measure added by the correction would be (its template
+    item's minutes; due at once if its template item is gone). One per code."""
+    seen: set[str] = set()
+    back: list[ChecklistItem] = []
+    for item in sorted(items, key=lambda i: i.withdrawn_at or at, reverse=True):
+        if item.code in seen:
+            continue
+        seen.add(item.code)
+        template_item = item.template_item or by_code.get(item.code)
+        item.due_at = _due(template_item, at=at) if template_item is not None else at
+        item.withdrawn_at, item.withdrawn_by, item.withdrawn_reason = None, None, ""
+        back.append(item)
+    ChecklistItem.objects.bulk_update(back, ["due_at", "withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    return back
 
 
 def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) -> ChecklistItem:
@@ -149,6 +208,15 @@ def checklist_item_complete(*, item_id: int, user: Any, data: dict[str, Any]) ->
         if checklist_item.done_at:
             raise Conflict(
                 _("该措施已由 %(who)s 完成。") % {"who": checklist_item.done_by}, current_state=incident.state
+            )
+        if checklist_item.withdrawn_at:
+            raise Conflict(
+                _("该措施已于 %(at)s 撤销（%(reason)s），无需完成。")
+                % {
+                    "at": timezone.localtime(checklist_item.withdrawn_at).strftime("%Y-%m-%d %H:%M"),
+                    "reason": checklist_item.withdrawn_reason,
+                },
+                current_state=incident.state,
             )
         form = ChecklistDoneForm(data)
         if not form.is_valid():
@@ -187,6 +255,7 @@ def _complete(act: Any, checklist_item: ChecklistItem, *, user: Any, evidence: s
             owner=checklist_item.owner,
             due_at=_next_friday(checklist_item.due_at),
             recurrence=checklist_item.recurrence,
+            kinds=checklist_item.kinds,  # the next occurrence applies to the same kinds (Art. 14 (2))
         )
     events.publish(
         events.ChecklistItemDone(incident=incident, actor=user, item=checklist_item, next_item=next_item)
@@ -202,7 +271,8 @@ def checklist_item_done_by_measure(act: Any, code: str, *, evidence: str) -> Che
     another plan, done already)."""
     checklist_item = (
         ChecklistItem.objects.select_for_update(of=("self",))
-        .filter(incident=act.incident, code=code, done_at__isnull=True)
+        .open()
+        .filter(incident=act.incident, code=code)
         .order_by("due_at", "id")
         .first()
     )

@@ -127,7 +127,10 @@ class AfterEventMeasureSerializer(serializers.ModelSerializer):
             "done_at",
             "done_by",
             "evidence",
+            "withdrawn_at",
+            "withdrawn_reason",
         ]
+        read_only_fields = ["withdrawn_at", "withdrawn_reason"]
 
 
 class MeasuresSerializer(serializers.Serializer):

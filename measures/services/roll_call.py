@@ -2,7 +2,12 @@
 
 The on-site supervisor may start it from declaration on (a fire does not wait for the activation). Closing
 it with anyone 失联 is a confirmed decision with a reason that tells the Leadership Group and building
-security; a missing person stays open for updates until found (issue 12)."""
+security; a missing person stays open for updates until found (issue 12).
+
+The desk calls people rather than waits to be looked at: the moment a person is marked 失联 the Leadership
+Group, building security (its head) and the incident's on-scene commander are told — who, their phone, the
+assembly point, a link to the roll call — once while the person stays missing (marking them 失联 again tells
+nobody twice); when they are marked safe or absent, the same people hear "已找到"."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, IncidentNotFound, Invalid
+from escalation import calls as escalation_calls
 from escalation import services as escalation_services
 from incidents import services as incident_services
 
@@ -19,8 +25,6 @@ from ..forms import RollCallCloseForm, RollCallMarkForm, RollCallStartForm
 from ..models import RollCall, RollCallEntry
 from ..staff import roll_call_people
 from ._common import MISSING_UPDATE_STATES, ROLL_CALL_STATES, in_plan_language, measure_action, record, valid
-
-MISSING_AUDIENCE = ["leadership", "party:building_security"]
 
 
 def roll_call_start(*, incident_id: int, user: Any, data: dict[str, Any]) -> RollCall:
@@ -82,12 +86,22 @@ def roll_call_mark(*, entry_id: int, user: Any, data: dict[str, Any]) -> RollCal
                 status=entry.status,
                 status_label=str(entry.get_status_display()),
             )
-        if found_after_close:
-            escalation_services.notify(
+        now_missing = entry.status == RollCallEntry.Status.MISSING
+        if now_missing and not was_missing:
+            # Only an open roll call gets here: a closed one refuses anyone not already 失联 (above).
+            escalation_calls.call_person_missing(
                 incident=incident,
-                audience=MISSING_AUDIENCE,
-                event="roll_call_missing_found",
-                context={"name": entry.person.name, "status": entry.get_status_display()},
+                person=entry.person,
+                assembly_point=entry.roll_call.assembly_point,
+                user=user,
+            )
+        elif was_missing and not now_missing:
+            escalation_calls.call_person_found(
+                incident=incident,
+                person=entry.person,
+                status=entry.get_status_display(),
+                assembly_point=entry.roll_call.assembly_point,
+                user=user,
             )
         return entry
 
@@ -150,7 +164,7 @@ def roll_call_close(*, roll_call_id: int, user: Any, data: dict[str, Any] | None
         if missing:
             escalation_services.notify(
                 incident=incident,
-                audience=MISSING_AUDIENCE,
+                audience=escalation_calls.MISSING_AUDIENCE,
                 event="roll_call_missing",
                 context={
                     "names": names,

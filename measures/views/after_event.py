@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 
 from core import errors as refusals
 from core.errors import Forbidden
-from core.pages import bind_errors, dress, run_for_page
+from core.pages import dress, form_page, run_for_page
 from incidents import policies
 from incidents.forms import ChecklistDoneForm
+from incidents.models import Incident
 
 from .. import selectors, services
 from ..forms import AfterEventMeasureForm
@@ -25,25 +26,32 @@ from ._common import _incident, _may_write
 @login_required
 def after_event(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(request, incident_id)
+    if request.method != "POST":
+        return _after_event_page(request, incident, AfterEventMeasureForm())
     form = AfterEventMeasureForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        outcome = run_for_page(
-            request,
-            lambda: services.after_event_record(
-                incident_id=incident_id, user=request.user, data=request.POST.dict()
-            ),
-            _("事后工作已登记，逾期将提醒责任人。"),
-            fields_shown=True,
-        )
-        if outcome.invalid is None and not isinstance(outcome.refusal, Forbidden):
-            return redirect("measures:after_event", incident_id=incident_id)
-        if outcome.invalid is not None:
-            bind_errors(form, outcome.invalid)
-        status = 403 if isinstance(outcome.refusal, Forbidden) else 400
+    return form_page(
+        request,
+        lambda: services.after_event_record(
+            incident_id=incident_id, user=request.user, data=request.POST.dict()
+        ),
+        _("事后工作已登记，逾期将提醒责任人。"),
+        form=form,
+        done=reverse("measures:after_event", args=[incident_id]),
+        page=lambda status: _after_event_page(request, incident, form, status),
+        refused=lambda outcome: (
+            _after_event_page(request, incident, form, 403)
+            if isinstance(outcome.refusal, Forbidden)
+            else None
+        ),
+    )
+
+
+def _after_event_page(
+    request: HttpRequest, incident: Incident, form: AfterEventMeasureForm, status: int = 200
+) -> HttpResponse:
     items = selectors.after_event_measures(incident=incident)
     for item in items:  # the same rule the checklist's completion applies (owner, their lead, the LG)
-        item.may_complete = not item.is_done and policies.may_complete_measure(  # type: ignore[attr-defined]
+        item.may_complete = item.is_open and policies.may_complete_measure(  # type: ignore[attr-defined]
             incident, item, request.user
         )
     return render(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.pages import bind_errors, dress, run_for_page
+from core.pages import dress, form_page, run_for_page
 from incidents import policies
 from incidents.models import State
 from security import masking
@@ -70,36 +70,38 @@ def _complaint_forms(data: Any = None, kind: str | None = None) -> dict[str, for
 
 
 @login_required
-def complaint(
+def complaint(request: HttpRequest, incident_id: int, kind: str | None = None) -> HttpResponse:
+    if request.method != "POST":
+        return _complaint_page(request, incident_id)
+    _incident(request, incident_id)
+    if kind not in COMPLAINT_WRITES:
+        raise Http404(_("没有这个操作。"))
+    _form_class, service, message = COMPLAINT_WRITES[kind]
+    prefix = f"{kind}-"
+    data = {key.removeprefix(prefix): request.POST.get(key) for key in request.POST if key.startswith(prefix)}
+    page_forms = _complaint_forms(request.POST, kind)
+    return form_page(
+        request,
+        lambda: service(incident_id=incident_id, user=request.user, data=data),
+        message,
+        form=page_forms[kind],
+        done=reverse("measures:complaint", args=[incident_id]) + f"#{kind}",
+        page=lambda status: _complaint_page(request, incident_id, page_forms=page_forms, status=status),
+    )
+
+
+def _complaint_page(
     request: HttpRequest,
     incident_id: int,
-    kind: str | None = None,
+    *,
+    page_forms: dict[str, forms.BaseForm] | None = None,
     vet_form: StatementVetForm | None = None,
     publish_form: StatementPublishForm | None = None,
     failed_statement: int | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     incident = _incident(request, incident_id)
-    page_forms = _complaint_forms()
-    status = 400 if failed_statement else 200
-    if request.method == "POST":
-        if kind not in COMPLAINT_WRITES:
-            raise Http404(_("没有这个操作。"))
-        form_class, service, message = COMPLAINT_WRITES[kind]
-        prefix = f"{kind}-"
-        data = {
-            key.removeprefix(prefix): request.POST.get(key) for key in request.POST if key.startswith(prefix)
-        }
-        failed = run_for_page(
-            request,
-            lambda: service(incident_id=incident_id, user=request.user, data=data),
-            message,
-            fields_shown=True,
-        ).invalid
-        if failed is None:
-            return redirect(reverse("measures:complaint", args=[incident_id]) + f"#{kind}")
-        page_forms = _complaint_forms(request.POST, kind)
-        bind_errors(page_forms[kind], failed)
-        status = 400
+    page_forms = page_forms or _complaint_forms()
     records = selectors.complaint_records(incident=incident)
     shown = masking.revealed(request)
     for name in ("cases", "remedies"):  # complainants' personal data: masked unless revealed (issue 16)
@@ -208,19 +210,22 @@ def _statement_step(request: HttpRequest, incident_id: int, statement_id: int, s
         "vet": (StatementVetForm, services.statement_vet, _("审核结论已记录。")),
         "publish": (StatementPublishForm, services.statement_publish, _("澄清声明已发布。")),
     }[step]
-    failed = run_for_page(
+    form = form_class(request.POST)
+    forms_kw = {"vet_form": form} if step == "vet" else {"publish_form": form}
+    return form_page(
         request,
         lambda: service(statement_id=statement_id, user=request.user, data=request.POST.dict()),
         message,
-        fields_shown=True,
-    ).invalid
-    if failed is None:
-        return redirect(reverse("measures:complaint", args=[incident_id]) + "#statement")
-    form = form_class(request.POST)
-    bind_errors(form, failed)
-    forms_kw = {"vet_form": form} if step == "vet" else {"publish_form": form}
-    request.method = "GET"
-    return complaint(request, incident_id, failed_statement=statement_id, **forms_kw)  # type: ignore[arg-type]
+        form=form,
+        done=reverse("measures:complaint", args=[incident_id]) + "#statement",
+        page=lambda status: _complaint_page(
+            request,
+            incident_id,
+            failed_statement=statement_id,
+            status=status,
+            **forms_kw,  # type: ignore[arg-type]
+        ),
+    )
 
 
 @login_required

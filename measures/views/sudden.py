@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import Forbidden
-from core.pages import bind_errors, dress, run_for_page
+from core.pages import dress, form_page, run_for_page
 from incidents import policies
 from incidents.models import Incident
 
@@ -95,18 +95,16 @@ def roster(request: HttpRequest, incident_id: int) -> HttpResponse:
         return _roster_page(request, incident_id)
     _incident(request, incident_id)
     form = RosterForm(request.POST)
-    failed = run_for_page(
+    return form_page(
         request,
         lambda: services.roster_generate(
             incident_id=incident_id, user=request.user, data=request.POST.dict()
         ),
         _("A/B轮换排班已生成。"),
-        fields_shown=True,
-    ).invalid
-    if failed is None:
-        return redirect("measures:roster", incident_id=incident_id)
-    bind_errors(form, failed)
-    return _roster_page(request, incident_id, form=form, status=400)
+        form=form,
+        done=reverse("measures:roster", args=[incident_id]),
+        page=lambda status: _roster_page(request, incident_id, form=form, status=status),
+    )
 
 
 @login_required
@@ -115,26 +113,28 @@ def second_line_move(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Art. 14 (1): move named second-line people to the front line for this incident."""
     _incident(request, incident_id)
     form = SecondLineForm(request.POST)
-    outcome = run_for_page(
+    return form_page(
         request,
         lambda: services.second_line_move(incident_id=incident_id, user=request.user, data=request.POST),
         _("已将所选二线人员调入一线（本事件期间）。"),
-        fields_shown=True,
+        form=form,
+        done=reverse("measures:roster", args=[incident_id]) + "#second-line",
+        page=lambda status: _roster_page(request, incident_id, second_line_form=form, status=status),
+        # the reason is on the page, as a refusal
+        refused=lambda outcome: (
+            _roster_page(request, incident_id, status=403) if isinstance(outcome.refusal, Forbidden) else None
+        ),
     )
-    if isinstance(outcome.refusal, Forbidden):  # the reason is on the page, as a refusal
-        return _roster_page(request, incident_id, status=403)
-    failed = outcome.invalid
-    if failed is None:
-        return redirect(reverse("measures:roster", args=[incident_id]) + "#second-line")
-    bind_errors(form, failed)
-    return _roster_page(request, incident_id, second_line_form=form, status=400)
 
 
 # --- evacuation roll call (Art. 14 (3)) --------------------------------------------------------------
 
 
 def _roll_call_context(
-    request: HttpRequest, incident: Incident, close_form: RollCallCloseForm | None = None
+    request: HttpRequest,
+    incident: Incident,
+    close_form: RollCallCloseForm | None = None,
+    start_form: RollCallStartForm | None = None,
 ) -> dict[str, Any]:
     current = selectors.roll_call_current(incident=incident)
     return {
@@ -144,32 +144,32 @@ def _roll_call_context(
         "statuses": [c for c in RollCallEntry.Status.choices if c[0] != RollCallEntry.Status.UNKNOWN],
         "may_write": _may_write(request, incident, services.ROLL_CALL_STATES),
         "may_update_missing": _may_write(request, incident, services.MISSING_UPDATE_STATES),
-        "start_form": RollCallStartForm(),
+        "start_form": start_form or RollCallStartForm(),
         "close_form": dress(close_form or RollCallCloseForm()),
     }
+
+
+def _roll_call_page(request: HttpRequest, incident: Incident, status: int, **bound: Any) -> HttpResponse:
+    context = _roll_call_context(request, incident, **bound)
+    return render(request, "measures/roll_call.html", context, status=status)
 
 
 @login_required
 def roll_call(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(request, incident_id)
-    context = _roll_call_context(request, incident)
-    status = 200
-    if request.method == "POST":
-        form = RollCallStartForm(request.POST)
-        failed = run_for_page(
-            request,
-            lambda: services.roll_call_start(
-                incident_id=incident_id, user=request.user, data=request.POST.dict()
-            ),
-            _("撤离点名已开始。"),
-            fields_shown=True,
-        ).invalid
-        if failed is None:
-            return redirect("measures:roll_call", incident_id=incident_id)
-        bind_errors(form, failed)
-        context["start_form"] = form
-        status = 400
-    return render(request, "measures/roll_call.html", context, status=status)
+    if request.method != "POST":
+        return render(request, "measures/roll_call.html", _roll_call_context(request, incident))
+    form = RollCallStartForm(request.POST)
+    return form_page(
+        request,
+        lambda: services.roll_call_start(
+            incident_id=incident_id, user=request.user, data=request.POST.dict()
+        ),
+        _("撤离点名已开始。"),
+        form=form,
+        done=reverse("measures:roll_call", args=[incident_id]),
+        page=lambda status: _roll_call_page(request, incident, status, start_form=form),
+    )
 
 
 @login_required
@@ -198,18 +198,16 @@ def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> Htt
 def roll_call_close(request: HttpRequest, incident_id: int, roll_call_id: int) -> HttpResponse:
     """Closing with anyone 失联 needs the confirmation and a reason; refused, the page comes back with the
     errors beside the fields (and what was typed kept)."""
-    failed = run_for_page(
+    form = RollCallCloseForm(request.POST)
+    return form_page(
         request,
         lambda: services.roll_call_close(
             roll_call_id=roll_call_id, user=request.user, data=request.POST.dict()
         ),
         _("撤离点名已结束。"),
-        fields_shown=True,
-    ).invalid
-    if failed is None:
-        return redirect("measures:roll_call", incident_id=incident_id)
-    incident = _incident(request, incident_id)
-    form = RollCallCloseForm(request.POST)
-    bind_errors(form, failed)
-    context = _roll_call_context(request, incident, close_form=form)
-    return render(request, "measures/roll_call.html", context, status=400)
+        form=form,
+        done=reverse("measures:roll_call", args=[incident_id]),
+        page=lambda status: _roll_call_page(
+            request, _incident(request, incident_id), status, close_form=form
+        ),
+    )

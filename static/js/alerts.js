@@ -1,5 +1,6 @@
-/* The board calls its viewer (issue 12): between two polls of the board, a new incident or a new decision
-   waiting for the viewer plays a short sound (served locally), marks the tab title and — once the viewer
+/* The board calls its viewer (issue 12): between two polls of the board, a new incident, a new decision
+   waiting for the viewer or a new or grown red alert on a card (a person 失联 in the roll call) plays a
+   short sound (served locally), marks the tab title and — once the viewer
    has allowed it with a click — raises a desktop notification (Notification API). The counts in the top
    bar follow each poll. A static file: no inline script, so a strict Content-Security-Policy holds. */
 (function () {
@@ -10,10 +11,31 @@
 
   function words(value) { return (value || "").split(" ").filter(Boolean); }
 
+  /* The cards' red alert badges (incidents/partials/_alerts.html): "incident:kind" → count and label. */
+  function dangerAlerts(board) {
+    var found = {};
+    board.querySelectorAll("article[data-incident] .alert-danger[data-alert]").forEach(function (badge) {
+      var card = badge.closest("article[data-incident]");
+      found[card.getAttribute("data-incident") + ":" + badge.getAttribute("data-alert")] = {
+        incident: card.getAttribute("data-incident"),
+        count: parseInt(badge.getAttribute("data-count") || "0", 10),
+        label: badge.textContent.trim()
+      };
+    });
+    return found;
+  }
+
+  function grown(now, before) {
+    return Object.keys(now).filter(function (key) {
+      return !before[key] || now[key].count > before[key].count;
+    }).map(function (key) { return "#" + now[key].incident + " " + now[key].label; });
+  }
+
   function read() {
     var el = document.getElementById("board-signal");
     if (!el) { return null; }
     return {
+      alerts: dangerAlerts(el.parentNode),
       incidents: words(el.getAttribute("data-incidents")),
       waiting: words(el.getAttribute("data-waiting")),
       waitingCount: parseInt(el.getAttribute("data-waiting-count") || "0", 10),
@@ -67,7 +89,10 @@
     if (previous) {
       var newIncidents = added(signal.incidents, previous.incidents);
       var newWaiting = added(signal.waiting, previous.waiting);
-      if (newWaiting.length) {
+      var newAlerts = grown(signal.alerts, previous.alerts);
+      if (newAlerts.length) {
+        call(signal, newAlerts.join(", "));
+      } else if (newWaiting.length) {
         call(signal, signal.textWaiting);
       } else if (newIncidents.length) {
         call(signal, signal.textNew + " #" + newIncidents.join(", #"));

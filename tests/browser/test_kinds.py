@@ -1,5 +1,6 @@
 """The kind of sudden event in the browser (Art. 14): a fire declared on the form gets the fire's measures and
-none of an epidemic's; the Leadership Group corrects the kind with a reason and the checklist follows."""
+none of an epidemic's; the Leadership Group corrects the kind with a reason and the checklist follows (the
+former kind's open measure withdrawn, struck out, never lost)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,14 @@ def test_a_fire_declared_on_the_form_shows_its_own_measures(login):
     form.get_by_role("button", name="更正").click()
     expect(gm.locator(".messages")).to_contain_text("已更正突发事件种类")
     expect(gm.locator("#checklist")).to_contain_text("每周五彻底清洁消毒")
-    expect(gm.locator("#checklist")).not_to_contain_text("火灾、盗抢时按安全通道疏散并点名")
+    # the open evacuation is withdrawn, not lost: struck out, with when, who and why (issue 12)
+    withdrawn = gm.locator("#checklist tr.withdrawn")
+    expect(withdrawn).to_have_count(1)
+    expect(withdrawn.locator("del")).to_contain_text(["火灾、盗抢时按安全通道疏散并点名"])
+    expect(withdrawn).to_contain_text("已撤销")
+    expect(withdrawn).to_contain_text("消防确认无火情，系疫情封控")
+    struck = withdrawn.locator("del").first.evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert struck == "line-through"
+    expect(withdrawn.locator("form")).to_have_count(0)  # nothing to complete
     expect(gm.locator("ol.timeline")).to_contain_text("火灾 → 重大疾病疫情")
     shot(gm, "kind-corrected-epidemic")

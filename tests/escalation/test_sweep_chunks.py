@@ -104,3 +104,81 @@ def test_a_broken_clock_is_retried_alone_and_holds_up_no_other_incident(declare,
     assert counts["deferred"] == 1 and not _inbox(later_same)
     services.timers_sweep()
     assert _inbox(later_same) == Counter({later_same[0]: 1})
+
+
+def _refuse_claims_of(timer_id: int) -> None:
+    """Make the database refuse, for real, the claim of one timer: the chunk holding it fails inside
+    PostgreSQL as a lock timeout does (SQLSTATE 55P03 → OperationalError), after its incident row was
+    locked. DDL in the test's transaction: gone when the test ends."""
+    from django.db import connection
+
+    table = Timer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.refuse_claim() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'canceling statement due to lock timeout' USING ERRCODE = 'lock_not_available'; "
+            "END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER refuse_claim BEFORE UPDATE ON {table} FOR EACH ROW "
+            f"WHEN (OLD.id = {int(timer_id)} AND NEW.fired_at IS NOT NULL) "
+            "EXECUTE FUNCTION pg_temp.refuse_claim()"
+        )
+
+
+def _allow_claims() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER refuse_claim ON {Timer._meta.db_table}")
+
+
+def test_a_chunk_the_database_refuses_is_logged_and_the_rest_of_the_sweep_goes_on(
+    declare, org, settings, caplog
+):
+    settings.ESCALATION_SWEEP_SECONDS = 5
+    settings.ESCALATION_NUDGE_HORIZON_SECONDS = 120
+    first, refused, last = (declare(category="service_level", title=f"分块 {n}")["id"] for n in range(3))
+    ids = {
+        incident: _reminders([incident], org["gm"].pk, per_incident=2) for incident in (first, refused, last)
+    }
+    # one incident's two reminders a chunk, in due order: the refused incident's chunk is the middle one
+    for incident, seconds in ((first, 9), (refused, 7), (last, 5)):
+        Timer.objects.filter(pk__in=ids[incident]).update(due_at=timezone.now() - timedelta(seconds=seconds))
+    # work the sweep does after its chunks: a timer entering the nudge horizon, a delivery whose task was lost
+    upcoming = services.timer_schedule(
+        incident=Incident.objects.get(pk=last),
+        kind=TimerKind.REMINDER,
+        due_at=timezone.now() + timedelta(seconds=60),
+        payload={"audience": [f"user:{org['gm'].pk}"], "event": "reminder", "context": {"text": "soon"}},
+    )
+    Timer.objects.filter(pk=upcoming.pk).update(nudged_at=None)
+    lost = services.notify(
+        incident=Incident.objects.get(pk=first),
+        audience=[f"user:{org['gm'].pk}"],
+        event="reminder",
+        context={"text": "lost"},
+    )[0]
+    Notification.objects.filter(pk=lost.pk).update(
+        status=Notification.Status.PENDING, next_attempt_at=timezone.now() - timedelta(hours=1)
+    )
+    _refuse_claims_of(ids[refused][0])
+
+    counts = services.timers_sweep(chunk=2)
+
+    assert counts["chunk_failed"] == 2 and counts["fired"] == 4
+    assert "a chunk of 2 timers failed" in caplog.text and "lock timeout" in caplog.text
+    fine = ids[first] + ids[last]
+    assert _inbox(fine) == Counter({pk: 1 for pk in fine})  # the chunks before and after it fired, once
+    # the refused chunk was rolled back as a whole: nothing sent, both rows still pending and due
+    assert not _inbox(ids[refused])
+    assert Timer.objects.filter(pk__in=ids[refused], fired_at__isnull=True, attempts=0).count() == 2
+    # and the sweep still did what follows the chunks
+    assert Timer.objects.get(pk=upcoming.pk).nudged_at is not None and counts["nudged"] >= 1
+    assert counts["requeued"] >= 1
+
+    _allow_claims()  # the lock is free again: the next sweep fires the held chunk, nothing twice
+    again = services.timers_sweep(chunk=2)
+    assert again.get("chunk_failed", 0) == 0 and again["fired"] == 2
+    every = fine + ids[refused]
+    assert _inbox(every) == Counter({pk: 1 for pk in every})

@@ -5,15 +5,21 @@ our own on a port in this app's range, so FLUSHALL and stopping the broker touch
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import redis
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,11 +75,33 @@ class RedisServer:
         redis.Redis.from_url(self.url).flushall()
 
 
+# what the worker logs (Celery's format; times in the worker's local zone, which Django sets to TIME_ZONE)
+_STAMP = r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): INFO/[^\]]+\] "
+_READY = re.compile(_STAMP + r"\S+ ready\.$", re.M)
+_SWEEP_DONE = re.compile(
+    _STAMP + r"Task escalation\.timers_sweep\[[^\]]+\] succeeded in ([\d.e-]+)s: (\{.*\})$", re.M
+)
+
+
+def _logged_at(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One run of the timer sweep, as the worker logged it: when it ran and what it counted."""
+
+    started: datetime
+    ended: datetime
+    counts: dict[str, int]
+
+
 class Worker:
     def __init__(self, broker_url: str, log_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.broker_url = broker_url
         self.log_dir = log_dir
         self.extra_env = extra_env or {}
+        self.sweep_seconds = float(self.extra_env.get("ESCALATION_SWEEP_SECONDS", "1"))
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
@@ -129,6 +157,23 @@ class Worker:
                 break
             time.sleep(0.1)
         raise RuntimeError(f"worker did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
+
+    def logs(self) -> str:
+        return "".join(
+            (self.log_dir / f"worker-{n}.log").read_text(errors="replace") for n in range(1, self.starts + 1)
+        )
+
+    def ready_at(self) -> datetime:
+        """When the last started worker said it was ready (its own clock, as the rows' times)."""
+        return _logged_at(_READY.findall(self.log.read_text(errors="replace"))[-1])
+
+    def sweeps(self) -> list[Sweep]:
+        """Every timer sweep the workers ran, from their logs (start = end - the run time Celery measured)."""
+        runs = []
+        for stamp, seconds, counts in _SWEEP_DONE.findall(self.logs()):
+            ended = _logged_at(stamp)
+            runs.append(Sweep(ended - timedelta(seconds=float(seconds)), ended, ast.literal_eval(counts)))
+        return runs
 
     def ensure_running(self) -> bool:
         """What a supervisor (docker ``restart: unless-stopped``, systemd) does: restart a dead worker.

@@ -33,8 +33,13 @@ def _activated(api, declare, **fields) -> int:
     return pk
 
 
-def _codes(api, pk: int) -> set[str]:
-    return {item["code"] for item in api("auditor").get(f"/api/v1/incidents/{pk}/checklist/").json()}
+def _codes(api, pk: int, *, open_only: bool = False) -> set[str]:
+    """The codes of the incident's checklist on the API; ``open_only``: not done and not withdrawn."""
+    return {
+        item["code"]
+        for item in api("auditor").get(f"/api/v1/incidents/{pk}/checklist/").json()
+        if not open_only or (item["done_at"] is None and item["withdrawn_at"] is None)
+    }
 
 
 def test_a_fire_has_no_epidemic_measures_on_the_api_and_the_page(api, declare, client, org):
@@ -110,9 +115,9 @@ def test_the_leadership_group_corrects_the_kind_and_the_measures_and_clocks_foll
     )
     assert corrected.status_code == 200, corrected.content
     assert corrected.json()["kind"] == "epidemic"
-    codes = _codes(api, pk)
+    codes = _codes(api, pk, open_only=True)
     assert codes >= COMMON | EPIDEMIC_ONLY and "evacuation_roll_call" not in codes
-    # the removed measure's reminders stop; the added ones have their own clocks
+    # the withdrawn measure's reminders stop; the added ones have their own clocks
     assert not Timer.objects.filter(
         kind=TimerKind.MEASURE_OVERDUE,
         payload__measure="checklist_item",
@@ -128,7 +133,8 @@ def test_the_leadership_group_corrects_the_kind_and_the_measures_and_clocks_foll
     entry = TimelineEntry.objects.get(incident_id=pk, action="kind_corrected")
     assert entry.payload["from"] == "fire" and entry.payload["to"] == "epidemic"
     assert "火灾 → 重大疾病疫情" in entry.comment and "确认为疫情，非火情" in entry.comment
-    assert "火灾、盗抢时按安全通道疏散并点名（会同大厦物业和保安）" in entry.payload["removed"]
+    assert "火灾、盗抢时按安全通道疏散并点名（会同大厦物业和保安）" in entry.payload["withdrawn"]
+    assert entry.payload["withdrawn_ids"] == [evacuation.pk]
     # an English reader reads the correction in English, rebuilt from the payload
     client.force_login(org["gm"])
     client.post("/i18n/setlang/", {"language": "en"})

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0006_drop_complaint_clock_template_item"),
+        ("incidents", "0007_checklist_item_withdrawn"),
     ]
 
     operations = [
