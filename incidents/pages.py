@@ -160,13 +160,23 @@ def _list_filters_html(language: str, values: tuple[tuple[str, tuple[str, ...]],
     return render_to_string("incidents/partials/_list_filters.html", {"form": form})
 
 
-def list_rows(incidents: list[Incident]) -> list[dict[str, Any]]:
-    """The incident list's rows, every label resolved here once per page (issue 12 profile: the template's
-    ``{% url %}``, four ``get_*_display`` and a ``date`` filter per row were half the page's time)."""
+def list_rows_html(incidents: list[Incident]) -> str:
+    """The incident list's table rows, every label resolved once per page and the HTML built with
+    ``html.escape`` like the timeline's (issue 12 profile: a row through the template engine — a dozen
+    variable lookups, ``default`` filters, localisation and autoescape each — cost ~0.1 ms, 2.7 ms a page)."""
     labels = {
         name: {value: str(label) for value, label in choices.choices}
         for name, choices in (("state", State), ("grade", Grade), ("plan", Plan), ("category", Category))
     }
+    heads = {
+        "state": escape(_("状态")),
+        "grade": escape(_("分级")),
+        "plan": escape(_("预案")),
+        "category": escape(_("类别")),
+        "lead": escape(_("牵头")),
+        "detected": escape(_("发现时间")),
+    }
+    drill = f'<span class="badge drill">{escape(_("演练"))}</span> '
     zone = timezone.get_current_timezone()
     url = reverse("incident", args=[0]).removesuffix("0/") + "{}/"
     teams: dict[int, str] = {}
@@ -174,23 +184,26 @@ def list_rows(incidents: list[Incident]) -> list[dict[str, Any]]:
     for incident in incidents:
         team = incident.lead_group
         if team is not None and team.pk not in teams:
-            teams[team.pk] = str(team)
+            teams[team.pk] = escape(str(team))
+        state = escape(incident.state)
+        grade = labels["grade"].get(incident.grade, "") if incident.grade else ""
+        plan = labels["plan"].get(incident.plan, "") if incident.plan else ""
         rows.append(
-            {
-                "pk": incident.pk,
-                "url": url.format(incident.pk),
-                "title": incident.title,
-                "is_drill": incident.is_drill,
-                "state": incident.state,
-                "state_label": labels["state"].get(incident.state, incident.state),
-                "grade_label": labels["grade"].get(incident.grade, "") if incident.grade else "",
-                "plan_label": labels["plan"].get(incident.plan, "") if incident.plan else "",
-                "category_label": labels["category"].get(incident.category, incident.category),
-                "lead_group": teams[team.pk] if team is not None else "",
-                "detected": incident.detected_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            }
+            f'<tr data-incident="{incident.pk}">\n'
+            f'    <td class="title"><a href="{url.format(incident.pk)}">{drill if incident.is_drill else ""}'
+            f"#{incident.pk} {escape(incident.title)}</a></td>\n"
+            f'    <td data-label="{heads["state"]}"><span class="state state-{state}">'
+            f"{escape(labels['state'].get(incident.state, incident.state))}</span></td>\n"
+            f'    <td data-label="{heads["grade"]}">{escape(grade) or "—"}</td>\n'
+            f'    <td data-label="{heads["plan"]}">{escape(plan) or "—"}</td>\n'
+            f'    <td data-label="{heads["category"]}">'
+            f"{escape(labels['category'].get(incident.category, incident.category))}</td>\n"
+            f'    <td data-label="{heads["lead"]}">{teams[team.pk] if team is not None else "—"}</td>\n'
+            f'    <td data-label="{heads["detected"]}">'
+            f"{incident.detected_at.astimezone(zone).strftime('%Y-%m-%d %H:%M')}</td>\n"
+            "  </tr>"
         )
-    return rows
+    return mark_safe("\n  ".join(rows))  # noqa: S308 — every value above is escaped
 
 
 def timeline_rows(*, incident: Incident) -> list[dict[str, Any]]:
