@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.pages import dress
 from security import masking
@@ -238,6 +239,47 @@ def timeline_rows(*, incident: Incident) -> list[dict[str, Any]]:
     return rows
 
 
+def grouped_marks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The page's timeline (oldest first) with each run of consecutive roll-call marks of the same roll call
+    folded into one row (``"marks"``: the run's rows): 16 people marked are one entry, not 16 of 24. Only
+    the page's presentation — the stored timeline (and the API, the report) keeps every mark."""
+    grouped: list[dict[str, Any]] = []
+    for row in rows:
+        roll_call = (row.get("payload") or {}).get("roll_call")
+        if row["action"] in presentation.ROLL_CALL_MARK_ACTIONS and roll_call is not None:
+            last = grouped[-1] if grouped else None
+            if last is not None and last.get("marks") is not None and last["roll_call"] == roll_call:
+                last["marks"].append(row)
+                continue
+            grouped.append({"marks": [row], "roll_call": roll_call, "kind": row["kind"]})
+            continue
+        grouped.append(row)
+    # a run of one is shown as the entry it is
+    return [row["marks"][0] if "marks" in row and len(row["marks"]) == 1 else row for row in grouped]
+
+
+def _marks_html(group: dict[str, Any]) -> str:
+    """A folded run of roll-call marks: the summary, then each mark (who was marked what, by whom, when)."""
+    marks = group["marks"]
+    summary = presentation.roll_call_marks_summary([row["payload"] or {} for row in marks])
+    markers = _("、").join(dict.fromkeys(escape(row["actor_name"]) for row in marks if row["actor_name"]))
+    first, last = marks[0]["when"], marks[-1]["when"]
+    span = f"{first}–{last[-8:]}" if first[:5] == last[:5] else f"{first}–{last}"
+    each = "".join(
+        f'<li><span class="when">{row["when"][-8:]}</span> {escape(row["comment"])} '
+        f'<span class="muted">· {escape(row["actor_name"])}</span></li>'
+        for row in reversed(marks)  # newest first, as the timeline
+    )
+    shown = escape(
+        ngettext("逐条查看（%(n)d 条记录）", "逐条查看（%(n)d 条记录）", len(marks)) % {"n": len(marks)}
+    )
+    return (
+        f'<li class="kind-{escape(group["kind"])} roll-call-marks" data-marks="{len(marks)}">'
+        f'<span class="when">{span}</span> <strong>{escape(summary)}</strong> · {markers}'
+        f'<details><summary>{shown}</summary><ol class="marks-list">{each}</ol></details></li>'
+    )
+
+
 def timeline_html(rows: list[dict[str, Any]]) -> str:
     """The timeline's list items, built with the standard library's ``html.escape``: with hundreds of
     entries this is many times cheaper than the template engine or ``format_html`` per row, and the
@@ -245,6 +287,9 @@ def timeline_html(rows: list[dict[str, Any]]) -> str:
     items = []
     acting_labels = {"leader": _("代理组长（代 %(name)s）"), "deputy": _("代理副组长（代 %(name)s）")}
     for row in rows:
+        if "marks" in row:
+            items.append(_marks_html(row))
+            continue
         acting = (row.get("payload") or {}).get("acting_for")
         acting_note = (
             f' <span class="muted">{escape(acting_labels[acting["role"]] % {"name": acting["for"]})}</span>'
@@ -297,7 +342,8 @@ def incident(
             key=lambda transition: transition["secondary"],
         ),
         "timeline": timeline,
-        "timeline_html": timeline_html(timeline[::-1]),  # newest first: the latest entry above the fold
+        # newest first: the latest entry above the fold; runs of roll-call marks folded into one entry
+        "timeline_html": timeline_html(grouped_marks(timeline)[::-1]),
         "checklist": checklist,
         "decisions": [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS],
         "required_slots": incident.required_approval_slots,
