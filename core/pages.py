@@ -58,10 +58,6 @@ class PageOutcome:
     refusal: IncidentError | None = None
 
     @property
-    def ok(self) -> bool:
-        return self.invalid is None and self.refusal is None
-
-    @property
     def needs_second_factor(self) -> bool:
         return isinstance(self.refusal, SecondFactorRequired)
 
@@ -72,12 +68,10 @@ def run_for_page(
     success: str | Callable[[Any], str] = "",
     *,
     form: forms.BaseForm | None = None,
-    fields_shown: bool = False,
 ) -> PageOutcome:
     """Run a service for a page — the one way every page writes — and put its outcome on the page: the
     success message, or the refusal (``refusal_message``); a missing incident or transition is a 404. Field
-    errors go onto ``form`` when the page shows one (``bind_errors``; ``fields_shown``: the caller binds them
-    on the page it renders), else into the message."""
+    errors go onto ``form`` when the page shows one (``bind_errors``), else into the message."""
     try:
         result = write()
     except (IncidentNotFound, UnknownTransition) as exc:
@@ -85,8 +79,7 @@ def run_for_page(
     except Invalid as exc:
         if form is not None:
             bind_errors(form, exc)
-        shown = form is not None or fields_shown
-        messages.error(request, exc.message if shown else refusal_text(exc))
+        messages.error(request, exc.message if form is not None else refusal_text(exc))
         return PageOutcome(invalid=exc)
     except IncidentError as exc:
         refusal_message(request, exc)
@@ -110,7 +103,8 @@ def form_page(
     the service's result) when it wrote; when it refused the fields, bind its errors beside them on ``form``
     (what was typed kept) and answer ``page(400)`` — the page rendered again with that form. Any other
     refusal (403, 409, ...) is a message on the page and the redirect, unless ``refused`` answers it itself
-    (e.g. a 403 page, "someone decided first")."""
+    (e.g. a 403 page, "someone decided first"); with no result to make ``done`` from, the page itself
+    answers with the refusal's status and its message."""
     outcome = run_for_page(request, write, success, form=form)
     if outcome.invalid is not None:
         return page(400)
@@ -118,6 +112,8 @@ def form_page(
         answer = refused(outcome)
         if answer is not None:
             return answer
+    if outcome.refusal is not None and callable(done):
+        return page(outcome.refusal.status)
     return redirect(done(outcome.result) if callable(done) else done)
 
 

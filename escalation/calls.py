@@ -11,8 +11,8 @@ robots are queued on commit). One table says who is called when:
 - ``investigate`` → the investigators named in the decision (Art. 19);
 - a dispute plan proposed → the Leadership Group's leader and deputy, who approve it (Art. 14-bis 2);
 - a person marked 失联 in the evacuation roll call → the Leadership Group, building security (its head) and
-  the on-scene commander, at once, once while the person stays missing; found → the same people
-  (Art. 14 (3)).
+  the on-scene commander, at once, once while the person stays missing; found → the same people; the roll
+  call closed with anyone still missing → the same people, with the names and the reason (Art. 14 (3)).
 """
 
 from __future__ import annotations
@@ -119,6 +119,18 @@ def call_person_found(
             "assembly_point": assembly_point,
             "by": _name_of(user),
         },
+    )
+
+
+def call_roll_call_closed_missing(
+    *, incident: Any, names: str, count: int, reason: str, assembly_point: str
+) -> list[Notification]:
+    """The roll call was closed (on confirmation, with a reason) while people are still 失联."""
+    return notify(
+        incident=incident,
+        audience=MISSING_AUDIENCE,
+        event="roll_call_missing",
+        context={"names": names, "count": count, "reason": reason, "assembly_point": assembly_point},
     )
 
 

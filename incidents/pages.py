@@ -272,10 +272,17 @@ def incident(
     return {
         "incident": incident,
         "actor": team_selectors.actor_for(user),
-        "transitions": [
-            {"name": name, "label": presentation.TRANSITION_LABELS[name]}
-            for name in selectors.available_transitions(incident=incident, user=user)
-        ],
+        "transitions": sorted(
+            (
+                {
+                    "name": name,
+                    "label": presentation.TRANSITION_LABELS[name],
+                    "secondary": name in presentation.STAND_DOWN_TRANSITIONS,
+                }
+                for name in selectors.available_transitions(incident=incident, user=user)
+            ),
+            key=lambda transition: transition["secondary"],
+        ),
         "timeline": timeline,
         "timeline_html": timeline_html(timeline[::-1]),  # newest first: the latest entry above the fold
         "checklist": checklist,

@@ -30,6 +30,10 @@ TRANSITION_LABELS = {
     "close": _("结案"),
 }
 
+# The moves that stand down or turn back rather than carry the response forward: shown after the others, as
+# secondary buttons, so that at 3 a.m. the forward step ("上报领导小组") is the one that stands out.
+STAND_DOWN_TRANSITIONS = ("dismiss", "decline", "reject_termination")
+
 # Transitions that only the Leadership Group (or the plan's approvers) take: shown in the approval inbox.
 DECISION_TRANSITIONS = ("activate", "decline", "approve_termination", "reject_termination")
 
@@ -130,10 +134,13 @@ def kind_correction_text(payload: dict[str, Any]) -> str:
         text += " " + _("恢复此前撤销的措施：%(items)s。") % {
             "items": join_list(gettext(t) for t in payload["reinstated"])
         }
-    # "removed": entries written before withdrawn measures were kept (they were deleted then)
-    if payload.get("withdrawn") or payload.get("removed"):
+    if payload.get("withdrawn"):
         text += " " + _("撤下未完成的措施：%(items)s。") % {
-            "items": join_list(gettext(t) for t in payload.get("withdrawn") or payload["removed"])
+            "items": join_list(gettext(t) for t in payload["withdrawn"])
+        }
+    if payload.get("removed"):  # entries written before withdrawn measures were kept: those rows were deleted
+        text += " " + _("删除未完成的措施：%(items)s。") % {
+            "items": join_list(gettext(t) for t in payload["removed"])
         }
     return str(text)
 

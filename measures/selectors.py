@@ -25,6 +25,7 @@ from .models import (
     RollCallEntry,
     RotationRoster,
 )
+from .services._common import MISSING_UPDATE_STATES, ROLL_CALL_STATES
 
 
 def latest_roster(*, incident: Incident) -> RotationRoster | None:
@@ -91,7 +92,9 @@ def roll_call_alerts(incident_ids: Iterable[int]) -> dict[int, list[dict[str, An
     """Issue 12: the people the LATEST roll call of each incident has not accounted for, in ONE query for
     all ids (the board asks for every card at once). 失联 (missing) is shown red whether the roll call is
     open or was closed with them missing (they stay open for updates until found); 未确认 (not yet
-    marked) only while the roll call is open — a closed one has none (``roll_call_close`` refuses)."""
+    marked) only while the roll call is open — a closed one has none (``roll_call_close`` refuses). Each only
+    while the incident is in a state where it can still be cleared (a missing person can be marked found;
+    an open roll call can be marked): a dismissed or closed incident carries no badge it cannot lose."""
     ids = list(incident_ids)
     if not ids:
         return {}
@@ -106,14 +109,14 @@ def roll_call_alerts(incident_ids: Iterable[int]) -> dict[int, list[dict[str, An
             roll_call_id__in=latest,
             status__in=[RollCallEntry.Status.MISSING, RollCallEntry.Status.UNKNOWN],
         )
-        .values_list("roll_call__incident_id", "roll_call__closed_at", "status")
+        .values_list("roll_call__incident_id", "roll_call__incident__state", "roll_call__closed_at", "status")
         .annotate(n=Count("pk"))
         .order_by()
     )
     result: dict[int, list[dict[str, Any]]] = {}
-    for incident_id, closed_at, status, n in rows:
+    for incident_id, state, closed_at, status, n in rows:
         url = reverse("measures:roll_call", args=[incident_id])
-        if status == RollCallEntry.Status.MISSING:
+        if status == RollCallEntry.Status.MISSING and state in MISSING_UPDATE_STATES:
             alert = {
                 "kind": "roll_call_missing",
                 "label": ngettext("失联 %(n)d 人", "失联 %(n)d 人", n) % {"n": n},
@@ -125,7 +128,7 @@ def roll_call_alerts(incident_ids: Iterable[int]) -> dict[int, list[dict[str, An
                 "url": url,
                 "level": "danger",
             }
-        elif closed_at is None:
+        elif status == RollCallEntry.Status.UNKNOWN and closed_at is None and state in ROLL_CALL_STATES:
             alert = {
                 "kind": "roll_call_unknown",
                 "label": ngettext("未确认 %(n)d 人", "未确认 %(n)d 人", n) % {"n": n},
@@ -142,9 +145,7 @@ def roll_call_alerts(incident_ids: Iterable[int]) -> dict[int, list[dict[str, An
         else:
             continue
         result.setdefault(incident_id, []).append(alert)
-    for alerts in result.values():
-        alerts.sort(key=lambda alert: alert["level"] != "danger")
-    return result
+    return result  # red first: ``contributions.alerts_for_incidents`` orders them
 
 
 def complaint_records(*, incident: Incident) -> dict[str, Any]:

@@ -121,6 +121,9 @@ def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) 
                 else templates.filter(is_active=True).order_by("-version").first()
             )
             by_code = {item.code: item for item in template.items.all()} if template is not None else {}
+            # as each item stood before the correction: the record keeps owner and due time of what is
+            # withdrawn, and of what is reinstated its earlier due time and withdrawal
+            before = {i.pk: _as_recorded(i) for i in current}
             withdrawn = _withdraw(
                 [i for i in current if i.is_open and not applies_to(i.kinds, kind)],
                 user=user,
@@ -149,6 +152,15 @@ def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) 
             "withdrawn_ids": [item.pk for item in withdrawn],
             "reinstated": [item.title for item in reinstated],
             "reinstated_ids": [item.pk for item in reinstated],
+            "withdrawn_items": [before[item.pk] for item in withdrawn],
+            "reinstated_items": [
+                {
+                    **before[item.pk],
+                    "previous_due_at": before[item.pk]["due_at"],
+                    "due_at": item.due_at.isoformat() if item.due_at else None,
+                }
+                for item in reinstated
+            ],
         }
         with translation.override(settings.LANGUAGE_CODE):  # the record's text, in the plan's language
             comment = presentation.kind_correction_text(payload)
@@ -163,6 +175,19 @@ def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) 
             )
         )
         return incident
+
+
+def _as_recorded(item: ChecklistItem) -> dict[str, Any]:
+    """An item's owner, due time and any earlier withdrawal, for the correction's timeline payload."""
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "owner_id": item.owner_id,
+        "due_at": item.due_at.isoformat() if item.due_at else None,
+        "withdrawn_at": item.withdrawn_at.isoformat() if item.withdrawn_at else None,
+        "withdrawn_by_id": item.withdrawn_by_id,
+        "withdrawn_reason": item.withdrawn_reason,
+    }
 
 
 def _withdraw(items: list[ChecklistItem], *, user: Any, at: datetime, reason: str) -> list[ChecklistItem]:
