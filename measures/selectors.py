@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from incidents.models import ChecklistItem, Incident
 
@@ -200,3 +200,34 @@ def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
         )
         item["own"] = asked_by is not None and asked_by == getattr(user, "pk", None)
     return sorted(items, key=lambda item: item["at"])
+
+
+ROLL_CALL_ITEM = "evacuation_roll_call"  # the checklist's "火灾、盗抢时按安全通道疏散并点名" (Art. 14 (3))
+
+
+def roll_call_keeps_open(incident: Incident, items: list[Any]) -> dict[str, dict[str, Any]]:
+    """A kind correction does not withdraw the roll-call item while the incident's latest roll call is
+    still open or has anyone 失联: people are still being accounted for (``add_keep_open_source``)."""
+    if not any(item.code == ROLL_CALL_ITEM for item in items):
+        return {}
+    roll_call = RollCall.objects.filter(incident=incident).order_by("-started_at", "-id").first()
+    if roll_call is None:
+        return {}
+    counts = dict(
+        roll_call.entries.filter(status__in=[RollCallEntry.Status.MISSING, RollCallEntry.Status.UNKNOWN])
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    missing = counts.get(RollCallEntry.Status.MISSING, 0)
+    if not roll_call.is_open and not missing:
+        return {}
+    why = gettext_noop("撤离点名仍在进行") if roll_call.is_open else gettext_noop("撤离点名仍有人失联")
+    return {
+        ROLL_CALL_ITEM: {
+            "why": why,
+            "roll_call": roll_call.pk,
+            "missing": missing,
+            "unknown": counts.get(RollCallEntry.Status.UNKNOWN, 0) if roll_call.is_open else 0,
+        }
+    }
