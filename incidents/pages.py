@@ -195,7 +195,7 @@ def list_rows_html(incidents: list[Incident]) -> str:
             f"#{incident.pk} {escape(incident.title)}</a></td>\n"
             f'    <td data-label="{heads["state"]}"><span class="state state-{state}">'
             f"{escape(labels['state'].get(incident.state, incident.state))}</span></td>\n"
-            f'    <td data-label="{heads["grade"]}">{escape(grade) or "—"}</td>\n'
+            f'    <td data-label="{heads["grade"]}" class="grade">{escape(grade) or "—"}</td>\n'
             f'    <td data-label="{heads["plan"]}">{escape(plan) or "—"}</td>\n'
             f'    <td data-label="{heads["category"]}">'
             f"{escape(labels['category'].get(incident.category, incident.category))}</td>\n"
