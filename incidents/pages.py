@@ -36,6 +36,7 @@ from .forms import (
 )
 from .models import Incident, State, TimelineEntry
 from .plans import Category, Grade, Plan, default_plan_for, kind_applies, lead_group_for
+from .states import plan_running
 
 BOARD_STATES = (
     State.MONITORING,
@@ -310,6 +311,18 @@ def timeline_html(rows: list[dict[str, Any]]) -> str:
     return mark_safe("\n".join(items))  # noqa: S308 — every value above is escaped
 
 
+AFTER_THE_PLAN = (State.TERMINATED, State.INVESTIGATING, State.CLOSED)
+
+
+def measures_stopped_label(incident: Incident) -> str:
+    """Once the plan has stopped running (``states.PLAN_RUNNING_STATES``: the termination approved), an open
+    measure has no deadline left to count down to: it was not done when the plan ended — "终止时未完成",
+    after the close "结案时未完成". ``""`` while the plan runs (or before it was activated)."""
+    if plan_running(incident.state) or incident.state not in AFTER_THE_PLAN:
+        return ""
+    return _("结案时未完成") if incident.state == State.CLOSED else _("终止时未完成")
+
+
 KIND_FORM_ID = "id_kind_form_%s"  # the kind correction's fields, apart from the event-start form's
 
 
@@ -345,6 +358,7 @@ def incident(
         # newest first: the latest entry above the fold; runs of roll-call marks folded into one entry
         "timeline_html": timeline_html(grouped_marks(timeline)[::-1]),
         "checklist": checklist,
+        "measures_stopped": measures_stopped_label(incident),
         "decisions": [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS],
         "required_slots": incident.required_approval_slots,
         "deadlines": with_labels(selectors.deadlines_for(incidents=[incident]).get(incident.pk, [])),
@@ -407,10 +421,13 @@ def transition(
         "may": name in selectors.available_transitions(incident=incident, user=user),
         "four_eyes": policies.four_eyes_refusal(incident, name, user),
         "next": back,
-        # issue 12: a warning, not a block — termination may be requested with measures still open, and
-        # with people a roll call has not accounted for (the approver sees both; docs/decisions.md)
+        # issue 12: a warning, not a block — termination may be requested, and the case closed, with
+        # measures still open, and with people a roll call has not accounted for (the approver sees both;
+        # docs/decisions.md)
         "open_items": (
-            list(selectors.checklist_of(incident=incident).open()) if name == "request_termination" else []
+            list(selectors.checklist_of(incident=incident).open())
+            if name in ("request_termination", "close")
+            else []
         ),
         "alerts": (
             contributions.alerts_for_incidents([incident.pk]).get(incident.pk, [])
