@@ -421,15 +421,9 @@ def transition(
         "may": name in selectors.available_transitions(incident=incident, user=user),
         "four_eyes": policies.four_eyes_refusal(incident, name, user),
         "next": back,
-<<<<<<< HEAD
-        # issue 12: a warning, not a block — termination may be requested with measures still open, and
-        # with people a roll call has not accounted for (the approver sees both; docs/decisions.md); the
-        # case may be closed with measures still open, warned the same way
-=======
         # issue 12: a warning, not a block — termination may be requested, and the case closed, with
         # measures still open, and with people a roll call has not accounted for (the approver sees both;
         # docs/decisions.md)
->>>>>>> main
         "open_items": (
             list(selectors.checklist_of(incident=incident).open())
             if name in ("request_termination", "close")
