@@ -51,7 +51,7 @@ def _terminated(users) -> int:
     return incident.pk
 
 
-@pytest.mark.parametrize(("language", "width"), [("zh", 1366), ("en", 390)])
+@pytest.mark.parametrize(("language", "width"), [("zh", 1366), ("en", 390), ("zh", 390), ("en", 1366)])
 def test_investigators_close_warning_and_a_closed_case(login, language, width):
     users = {u.username: u for u in get_user_model().objects.all()}
     incident_id = _terminated(users)
