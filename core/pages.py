@@ -38,6 +38,16 @@ def refusal_text(exc: IncidentError) -> str:
     return "；".join([exc.message, *(m for m in field_messages(exc) if m)])
 
 
+def refusal_line(exc: IncidentError) -> str:
+    """A refusal of the services as one line in the user's language: 409 "someone acted first", 403 a
+    refusal, 400 the message with its field messages."""
+    if isinstance(exc, Conflict):
+        return _("有人已先一步处理，或状态已变化：%(reason)s") % {"reason": exc.message}
+    if isinstance(exc, Forbidden):
+        return _("操作被拒绝：%(reason)s") % {"reason": exc.message}
+    return refusal_text(exc) if isinstance(exc, Invalid) else exc.message
+
+
 def refusal_message(request: HttpRequest, exc: IncidentError) -> None:
     """Put a refusal of the services on the page as a message in the user's language: 409 "someone acted
     first", 403 a refusal, 400 the message (the form shows the fields, see ``bind_errors``)."""
@@ -58,10 +68,6 @@ class PageOutcome:
     refusal: IncidentError | None = None
 
     @property
-    def ok(self) -> bool:
-        return self.invalid is None and self.refusal is None
-
-    @property
     def needs_second_factor(self) -> bool:
         return isinstance(self.refusal, SecondFactorRequired)
 
@@ -72,24 +78,27 @@ def run_for_page(
     success: str | Callable[[Any], str] = "",
     *,
     form: forms.BaseForm | None = None,
-    fields_shown: bool = False,
+    quiet: bool = False,
 ) -> PageOutcome:
     """Run a service for a page — the one way every page writes — and put its outcome on the page: the
     success message, or the refusal (``refusal_message``); a missing incident or transition is a 404. Field
-    errors go onto ``form`` when the page shows one (``bind_errors``; ``fields_shown``: the caller binds them
-    on the page it renders), else into the message."""
+    errors go onto ``form`` when the page shows one (``bind_errors``), else into the message. ``quiet``: no
+    message at all — the page shows the outcome where it happened (``refusal_line``), e.g. beside a
+    roll-call row."""
     try:
         result = write()
     except (IncidentNotFound, UnknownTransition) as exc:
         raise Http404(exc.message) from exc
     except Invalid as exc:
+        if quiet:
+            return PageOutcome(invalid=exc)
         if form is not None:
             bind_errors(form, exc)
-        shown = form is not None or fields_shown
-        messages.error(request, exc.message if shown else refusal_text(exc))
+        messages.error(request, exc.message if form is not None else refusal_text(exc))
         return PageOutcome(invalid=exc)
     except IncidentError as exc:
-        refusal_message(request, exc)
+        if not quiet:
+            refusal_message(request, exc)
         return PageOutcome(refusal=exc)
     if success:
         messages.success(request, success(result) if callable(success) else success)
@@ -110,7 +119,8 @@ def form_page(
     the service's result) when it wrote; when it refused the fields, bind its errors beside them on ``form``
     (what was typed kept) and answer ``page(400)`` — the page rendered again with that form. Any other
     refusal (403, 409, ...) is a message on the page and the redirect, unless ``refused`` answers it itself
-    (e.g. a 403 page, "someone decided first")."""
+    (e.g. a 403 page, "someone decided first"); with no result to make ``done`` from, the page itself
+    answers with the refusal's status and its message."""
     outcome = run_for_page(request, write, success, form=form)
     if outcome.invalid is not None:
         return page(400)
@@ -118,6 +128,8 @@ def form_page(
         answer = refused(outcome)
         if answer is not None:
             return answer
+    if outcome.refusal is not None and callable(done):
+        return page(outcome.refusal.status)
     return redirect(done(outcome.result) if callable(done) else done)
 
 

@@ -3,14 +3,16 @@
 Keys: ``group:<team>``, ``group_lead:<team>``, ``leadership_deciders``, ``leadership``, ``leader``,
 ``deputy``, ``party:<kind>``, ``user:<id>``, ``person:<id>`` (a named person: a complaint handler), and —
 relative to the incident — ``lead_group``,
-``lead_group_lead``, ``missing_approvers``, ``investigators``, ``on_scene_commander`` (named at ``execute``,
-Art. 10; nobody before). People are resolved when the message is
+``lead_group_lead``, ``missing_approvers`` (who may still approve the termination: ``policies``),
+``activation_deciders`` (who may activate or decline the report: ``policies.may_decide``),
+``leadership_informed`` (the rest of the Leadership Group, not the reporter), ``investigators``,
+``on_scene_commander`` (named at ``execute``, Art. 10; nobody before). People are resolved when the message is
 written, so a snapshotted escalation still reaches whoever holds the role at that moment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
+from incidents import policies
 from teams import selectors as team_selectors
 from teams.models import Membership, Party, Person, Team
 
@@ -28,6 +31,8 @@ INCIDENT_KEYS = (
     "lead_group",
     "lead_group_lead",
     "missing_approvers",
+    "activation_deciders",
+    "leadership_informed",
     "owner",
     "investigators",
     "on_scene_commander",
@@ -125,6 +130,15 @@ def _people(key: str, incident: Any) -> tuple[list[Person], list[Target]]:
         )
     if key == "missing_approvers":
         return _missing_approvers(incident)
+    if key == "activation_deciders":  # who may activate or decline this report: ``policies.may_decide``
+        deciders = team_selectors.leadership_deciders().select_related("user")
+        return _allowed(policies.may_decide, incident, deciders), []
+    if key == "leadership_informed":
+        # the rest of the Leadership Group and its robot: told of the report, asked nothing; not the reporter
+        people, shared = _people("leadership", incident)
+        told = {p.pk for p in _people("activation_deciders", incident)[0]}
+        reporter = getattr(incident, "reported_by_id", None)
+        return [p for p in people if p.pk not in told and (reporter is None or p.user_id != reporter)], shared
     if key == "investigators":  # named at ``investigate`` (Art. 19)
         return (list(incident.investigators.filter(is_active=True)) if incident is not None else []), []
     if key == "on_scene_commander":  # named at ``execute`` (Art. 10)
@@ -175,7 +189,22 @@ def _missing_approvers(incident: Any) -> tuple[list[Person], list[Target]]:
         more_people, more_shared = _people(key, incident)
         people += more_people
         shared += more_shared
-    return people, shared
+    # the one rule the approval itself uses: never the requester (four-eyes), once per round each
+    return _allowed(policies.may_approve_termination, incident, people), shared
+
+
+def _allowed(policy: Any, incident: Any, people: Iterable[Person]) -> list[Person]:
+    """Those of ``people`` whom ``policy`` (an ``incidents.policies`` check) lets take the decision a call
+    asks of them: a decision call goes to no one who could not then take it (the reporter, the requester).
+    A person without an account is kept: the roles the call chose them by stand."""
+    if incident is None:
+        return list(people)
+    allowed = []
+    for person in people:
+        user = person.user if person.user_id else None
+        if user is None or policy(incident, user):
+            allowed.append(person)
+    return allowed
 
 
 # Inside ``resolved_once()``: audiences already resolved in this block, by their keys.

@@ -5,14 +5,17 @@ calls go out in the transaction of the change that made someone's decision due, 
 notification service (``services.notify``: the inbox row is written with the change, e-mail, SMS and
 robots are queued on commit). One table says who is called when:
 
-- ``report`` → the Leadership Group decides whether to activate (Art. 8–9);
+- ``report`` → the leader and deputy who may decide whether to activate (Art. 8–9) — ``policies.may_decide``,
+  so never the reporter (four-eyes); the rest of the Leadership Group is told of the report, asked nothing;
 - ``request_termination`` → each approver the plan requires whose approval is still missing (Art. 15–17:
-  the Leadership Group, building security for sudden events, head-office general office for complaints);
+  the Leadership Group, building security for sudden events, head-office general office for complaints) —
+  ``policies.may_approve_termination``, so never the requester;
+A decision call goes only to whom the action's own policy lets take it (``audience``): one rule decides both.
 - ``investigate`` → the investigators named in the decision (Art. 19);
 - a dispute plan proposed → the Leadership Group's leader and deputy, who approve it (Art. 14-bis 2);
 - a person marked 失联 in the evacuation roll call → the Leadership Group, building security (its head) and
-  the on-scene commander, at once, once while the person stays missing; found → the same people
-  (Art. 14 (3)).
+  the on-scene commander, at once, once while the person stays missing; found → the same people; the roll
+  call closed with anyone still missing → the same people, with the names and the reason (Art. 14 (3)).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from .services import notify
 
 # transition → (message event, audience keys)
 CALLS: dict[str, tuple[str, list[str]]] = {
-    "report": ("decision_waiting", ["leadership"]),
+    "report": ("decision_waiting", ["activation_deciders"]),
     "request_termination": ("termination_approval_waiting", ["missing_approvers"]),
     "investigate": ("investigation_assigned", ["investigators"]),
 }
@@ -44,7 +47,15 @@ def call_after_transition(*, incident: Any, name: str, user: Any) -> list[Notifi
         # message in the same firing; a second message to the same people would say the same thing.
         return []
     event, audience = CALLS[name]
-    return notify(incident=incident, audience=audience, event=event, context={"by": _name_of(user)})
+    rows = notify(incident=incident, audience=audience, event=event, context={"by": _name_of(user)})
+    if name == "report":
+        rows += notify(
+            incident=incident,
+            audience=["leadership_informed"],
+            event="incident_reported",
+            context={"by": _name_of(user), "deciders": sorted({r.recipient_name for r in rows})},
+        )
+    return rows
 
 
 def call_measure_owners(*, incident: Any) -> list[Notification]:
@@ -119,6 +130,18 @@ def call_person_found(
             "assembly_point": assembly_point,
             "by": _name_of(user),
         },
+    )
+
+
+def call_roll_call_closed_missing(
+    *, incident: Any, names: str, count: int, reason: str, assembly_point: str
+) -> list[Notification]:
+    """The roll call was closed (on confirmation, with a reason) while people are still 失联."""
+    return notify(
+        incident=incident,
+        audience=MISSING_AUDIENCE,
+        event="roll_call_missing",
+        context={"names": names, "count": count, "reason": reason, "assembly_point": assembly_point},
     )
 
 

@@ -9,8 +9,11 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import LateReport, Notification, Timer
+from .models import LateReport, Notification, Timer, TimerKind
 from .models.timer import timer_label
+
+# Timers that are no deadline of the incident's response (see ``deadlines_for_incidents``).
+NOT_DEADLINES = (TimerKind.ACK_SILENT,)
 
 
 def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -20,7 +23,11 @@ def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]
     A measure's overdue clock is shown as the measure itself (one rule for "what is due and when"): one
     entry per open measure, due at the measure's OWN due time (overdue once it has passed, as the checklist
     row says), with its next reminder as ``next_reminder_at`` — never the reminder's time as if it were the
-    measure's."""
+    measure's.
+
+    The acknowledgement clocks (``ack_silent``: "not acknowledged — resend on the next channel / to the next
+    person", ``acks``) are not the incident's deadlines: they time the delivery of one message, not the
+    response, and the messages page shows them with whom and what (docs/decisions.md)."""
     from .services.measure_clocks import KINDS as MEASURE_KINDS
 
     ids = list(ids)
@@ -30,6 +37,7 @@ def deadlines_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]
     seen: set[tuple[int, str, str, int]] = set()
     rows = (
         Timer.objects.filter(incident_id__in=ids, fired_at__isnull=True, cancelled_at__isnull=True)
+        .exclude(kind__in=NOT_DEADLINES)
         .order_by("incident_id", "due_at")
         .values_list("incident_id", "kind", "due_at", "payload")
     )

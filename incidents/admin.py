@@ -48,7 +48,7 @@ class AttachmentAdmin(ReadOnlyAdmin):
 
 @admin.register(ChecklistItem)
 class ChecklistItemAdmin(ReadOnlyAdmin):
-    list_display = ["incident", "title", "owner", "due_at", "done_at"]
+    list_display = ["incident", "title", "owner", "due_at", "done_at", "withdrawn_at"]
 
 
 class ChecklistTemplateItemInline(admin.TabularInline):

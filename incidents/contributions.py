@@ -4,7 +4,8 @@ inbox registers a *source* in its ``apps.py`` ``ready()``: escalation its runnin
 measures the measures awaiting a Leadership decision, monitoring the latest traffic figures an approver
 weighs on a termination request, reports the investigation form offered on the incident page (issue 12),
 measures the people a roll call has not accounted for (alerts: a red badge on the board's card and at the
-top of the incident page, issue 12)."""
+top of the incident page, issue 12), and the checklist items whose work a measure has under way, which a kind
+correction keeps open rather than withdraws (keep-open)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ DecisionSource = Callable[[Any], list[dict[str, Any]]]
 FiguresSource = Callable[[], dict[str, Any] | None]
 ActionSource = Callable[[Any, Any], list[dict[str, str]]]
 AlertSource = Callable[[list[int]], dict[int, list[dict[str, Any]]]]
+KeepOpenSource = Callable[[Any, list[Any]], dict[str, dict[str, Any]]]
 
 _deadline_sources: list[DeadlineSource] = []
 _decision_sources: list[DecisionSource] = []
 _figures_sources: list[FiguresSource] = []
 _action_sources: list[ActionSource] = []
 _alert_sources: list[AlertSource] = []
+_keep_open_sources: list[KeepOpenSource] = []
 
 
 def add_figures_source(source: FiguresSource) -> None:
@@ -98,3 +101,23 @@ def alerts_for_incidents(ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     for items in merged.values():
         items.sort(key=lambda item: item.get("level") != "danger")
     return merged
+
+
+def add_keep_open_source(source: KeepOpenSource) -> None:
+    """``source(incident, items) -> {item_code: {"why": <Chinese msgid, gettext_noop>, ...facts}}``: of the
+    open checklist ``items`` a kind correction would withdraw, those whose work another app has under way
+    (e.g. measures' roll call still open or with people 失联). The correction keeps them open and says so
+    on the timeline, with ``why`` and the facts."""
+    if source not in _keep_open_sources:
+        _keep_open_sources.append(source)
+
+
+def items_kept_open(incident: Any, items: list[Any]) -> dict[str, dict[str, Any]]:
+    """``{item_code: {"why", ...}}`` over every registered source (the first source to keep a code wins)."""
+    kept: dict[str, dict[str, Any]] = {}
+    if not items:
+        return kept
+    for source in _keep_open_sources:
+        for code, why in source(incident, items).items():
+            kept.setdefault(code, why)
+    return kept

@@ -285,10 +285,17 @@ def incident(
     return {
         "incident": incident,
         "actor": team_selectors.actor_for(user),
-        "transitions": [
-            {"name": name, "label": presentation.TRANSITION_LABELS[name]}
-            for name in selectors.available_transitions(incident=incident, user=user)
-        ],
+        "transitions": sorted(
+            (
+                {
+                    "name": name,
+                    "label": presentation.TRANSITION_LABELS[name],
+                    "secondary": name in presentation.STAND_DOWN_TRANSITIONS,
+                }
+                for name in selectors.available_transitions(incident=incident, user=user)
+            ),
+            key=lambda transition: transition["secondary"],
+        ),
         "timeline": timeline,
         "timeline_html": timeline_html(timeline[::-1]),  # newest first: the latest entry above the fold
         "checklist": checklist,
@@ -340,6 +347,9 @@ def _regulator_deadlines(*, user: Any, incident: Incident) -> dict[str, Any]:
     }
 
 
+TERMINATION_MOVES = ("request_termination", "approve_termination", "reject_termination")
+
+
 def transition(
     *, user: Any, incident: Incident, name: str, form: forms.BaseForm, back: str
 ) -> dict[str, Any]:
@@ -351,9 +361,15 @@ def transition(
         "may": name in selectors.available_transitions(incident=incident, user=user),
         "four_eyes": policies.four_eyes_refusal(incident, name, user),
         "next": back,
-        # issue 12: a warning, not a block — termination may be requested with measures still open
+        # issue 12: a warning, not a block — termination may be requested with measures still open, and
+        # with people a roll call has not accounted for (the approver sees both; docs/decisions.md)
         "open_items": (
             list(selectors.checklist_of(incident=incident).open()) if name == "request_termination" else []
+        ),
+        "alerts": (
+            contributions.alerts_for_incidents([incident.pk]).get(incident.pk, [])
+            if name in TERMINATION_MOVES
+            else []
         ),
     }
 
@@ -407,6 +423,8 @@ def inbox(*, user: Any) -> dict[str, Any]:
         incidents=[i for i in incidents if i.state == State.TERMINATION_REQUESTED]
     )
     figures = contributions.latest_figures() if evidence else None
+    # who a roll call has not accounted for, for every card at once (one query per source, not per card)
+    alerts = contributions.alerts_for_incidents(incident.pk for incident in incidents)
     cards: list[dict[str, Any]] = []
     for item in waiting:
         if item["kind"] != "incident":
@@ -426,6 +444,7 @@ def inbox(*, user: Any) -> dict[str, Any]:
                 ],
                 "round_approvals": selectors.approvals_in_round(incident=incident),
                 "next_actor": presentation.next_actor(incident),
+                "alerts": alerts.get(incident.pk, []),
                 **evidence.get(incident.pk, {}),
             }
         )

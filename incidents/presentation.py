@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Incident, State
@@ -27,6 +27,10 @@ TRANSITION_LABELS = {
     "investigate": _("启动调查"),
     "close": _("结案"),
 }
+
+# The moves that stand down or turn back rather than carry the response forward: shown after the others, as
+# secondary buttons, so that at 3 a.m. the forward step ("上报领导小组") is the one that stands out.
+STAND_DOWN_TRANSITIONS = ("dismiss", "decline", "reject_termination")
 
 # Transitions that only the Leadership Group (or the plan's approvers) take: shown in the approval inbox.
 DECISION_TRANSITIONS = ("activate", "decline", "approve_termination", "reject_termination")
@@ -114,6 +118,21 @@ def kind_label(kind: str) -> str:
     return str(IncidentKind(kind).label) if kind in IncidentKind.values else str(_("未确定"))
 
 
+def kept_reason(item: dict[str, Any]) -> str:
+    """Why a kind correction kept an item open (``contributions.add_keep_open_source``): its ``why`` (a
+    Chinese msgid) and, when given, how many people are 失联 / not yet confirmed, in the active language."""
+    why = gettext(item.get("why", ""))
+    facts = []
+    if item.get("missing"):
+        facts.append(ngettext("失联 %(n)d 人", "失联 %(n)d 人", item["missing"]) % {"n": item["missing"]})
+    if item.get("unknown"):
+        facts.append(ngettext("未确认 %(n)d 人", "未确认 %(n)d 人", item["unknown"]) % {"n": item["unknown"]})
+    listed = gettext("、").join(facts)
+    if not facts:
+        return why
+    return str(_("%(why)s：%(facts)s") % {"why": why, "facts": listed}) if why else listed
+
+
 def kind_correction_text(payload: dict[str, Any]) -> str:
     """ "火灾 → 重大疾病疫情：<reason>", then the measures added, reinstated and withdrawn, in the active
     language."""
@@ -128,10 +147,20 @@ def kind_correction_text(payload: dict[str, Any]) -> str:
         text += " " + _("恢复此前撤销的措施：%(items)s。") % {
             "items": "、".join(gettext(t) for t in payload["reinstated"])
         }
-    # "removed": entries written before withdrawn measures were kept (they were deleted then)
-    if payload.get("withdrawn") or payload.get("removed"):
+    if payload.get("withdrawn"):
         text += " " + _("撤下未完成的措施：%(items)s。") % {
-            "items": "、".join(gettext(t) for t in payload.get("withdrawn") or payload["removed"])
+            "items": "、".join(gettext(t) for t in payload["withdrawn"])
+        }
+    if payload.get("kept_items"):
+        text += " " + _("保留进行中的措施（未撤下）：%(items)s。") % {
+            "items": gettext("、").join(
+                _("%(title)s（%(why)s）") % {"title": gettext(item["title"]), "why": kept_reason(item)}
+                for item in payload["kept_items"]
+            )
+        }
+    if payload.get("removed"):  # entries written before withdrawn measures were kept: those rows were deleted
+        text += " " + _("删除未完成的措施：%(items)s。") % {
+            "items": "、".join(gettext(t) for t in payload["removed"])
         }
     return str(text)
 

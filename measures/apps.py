@@ -20,6 +20,8 @@ class MeasuresConfig(AppConfig):
         contributions.add_decision_source(lambda user: selectors.pending_decisions(user=user))
         # issue 12: the roll call's missing people on the board's card and the incident page
         contributions.add_alert_source(selectors.roll_call_alerts)
+        # a kind correction keeps the roll-call item open while people are still being accounted for
+        contributions.add_keep_open_source(selectors.roll_call_keeps_open)
         escalation_services.timer_handler(clocks.CASE_REMINDER, clocks.fire_complaint_case_reminder)
         clocks.register()  # the complaint, the dispute plan and the statement on the one overdue clock
         events.guard_transition("close", complaints.require_closed_or_waived)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from incidents.models import ChecklistItem, Incident
 
@@ -25,6 +25,7 @@ from .models import (
     RollCallEntry,
     RotationRoster,
 )
+from .services._common import MISSING_UPDATE_STATES, ROLL_CALL_STATES
 
 
 def latest_roster(*, incident: Incident) -> RotationRoster | None:
@@ -91,7 +92,9 @@ def roll_call_alerts(incident_ids: Iterable[int]) -> dict[int, list[dict[str, An
     """Issue 12: the people the LATEST roll call of each incident has not accounted for, in ONE query for
     all ids (the board asks for every card at once). 失联 (missing) is shown red whether the roll call is
     open or was closed with them missing (they stay open for updates until found); 未确认 (not yet
-    marked) only while the roll call is open — a closed one has none (``roll_call_close`` refuses)."""
+    marked) only while the roll call is open — a closed one has none (``roll_call_close`` refuses). Each only
+    while the incident is in a state where it can still be cleared (a missing person can be marked found;
+    an open roll call can be marked): a dismissed or closed incident carries no badge it cannot lose."""
     ids = list(incident_ids)
     if not ids:
         return {}
@@ -106,14 +109,14 @@ def roll_call_alerts(incident_ids: Iterable[int]) -> dict[int, list[dict[str, An
             roll_call_id__in=latest,
             status__in=[RollCallEntry.Status.MISSING, RollCallEntry.Status.UNKNOWN],
         )
-        .values_list("roll_call__incident_id", "roll_call__closed_at", "status")
+        .values_list("roll_call__incident_id", "roll_call__incident__state", "roll_call__closed_at", "status")
         .annotate(n=Count("pk"))
         .order_by()
     )
     result: dict[int, list[dict[str, Any]]] = {}
-    for incident_id, closed_at, status, n in rows:
+    for incident_id, state, closed_at, status, n in rows:
         url = reverse("measures:roll_call", args=[incident_id])
-        if status == RollCallEntry.Status.MISSING:
+        if status == RollCallEntry.Status.MISSING and state in MISSING_UPDATE_STATES:
             alert = {
                 "kind": "roll_call_missing",
                 "label": ngettext("失联 %(n)d 人", "失联 %(n)d 人", n) % {"n": n},
@@ -125,7 +128,7 @@ def roll_call_alerts(incident_ids: Iterable[int]) -> dict[int, list[dict[str, An
                 "url": url,
                 "level": "danger",
             }
-        elif closed_at is None:
+        elif status == RollCallEntry.Status.UNKNOWN and closed_at is None and state in ROLL_CALL_STATES:
             alert = {
                 "kind": "roll_call_unknown",
                 "label": ngettext("未确认 %(n)d 人", "未确认 %(n)d 人", n) % {"n": n},
@@ -142,9 +145,7 @@ def roll_call_alerts(incident_ids: Iterable[int]) -> dict[int, list[dict[str, An
         else:
             continue
         result.setdefault(incident_id, []).append(alert)
-    for alerts in result.values():
-        alerts.sort(key=lambda alert: alert["level"] != "danger")
-    return result
+    return result  # red first: ``contributions.alerts_for_incidents`` orders them
 
 
 def complaint_records(*, incident: Incident) -> dict[str, Any]:
@@ -199,3 +200,34 @@ def pending_decisions(*, user: Any) -> list[dict[str, Any]]:
         )
         item["own"] = asked_by is not None and asked_by == getattr(user, "pk", None)
     return sorted(items, key=lambda item: item["at"])
+
+
+ROLL_CALL_ITEM = "evacuation_roll_call"  # the checklist's "火灾、盗抢时按安全通道疏散并点名" (Art. 14 (3))
+
+
+def roll_call_keeps_open(incident: Incident, items: list[Any]) -> dict[str, dict[str, Any]]:
+    """A kind correction does not withdraw the roll-call item while the incident's latest roll call is
+    still open or has anyone 失联: people are still being accounted for (``add_keep_open_source``)."""
+    if not any(item.code == ROLL_CALL_ITEM for item in items):
+        return {}
+    roll_call = RollCall.objects.filter(incident=incident).order_by("-started_at", "-id").first()
+    if roll_call is None:
+        return {}
+    counts = dict(
+        roll_call.entries.filter(status__in=[RollCallEntry.Status.MISSING, RollCallEntry.Status.UNKNOWN])
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    missing = counts.get(RollCallEntry.Status.MISSING, 0)
+    if not roll_call.is_open and not missing:
+        return {}
+    why = gettext_noop("撤离点名仍在进行") if roll_call.is_open else gettext_noop("撤离点名仍有人失联")
+    return {
+        ROLL_CALL_ITEM: {
+            "why": why,
+            "roll_call": roll_call.pk,
+            "missing": missing,
+            "unknown": counts.get(RollCallEntry.Status.UNKNOWN, 0) if roll_call.is_open else 0,
+        }
+    }

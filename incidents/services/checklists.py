@@ -15,7 +15,7 @@ from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid
 from teams import selectors as team_selectors
 from teams.models import Party, Person, Team
 
-from .. import events, policies, presentation
+from .. import contributions, events, policies, presentation
 from ..forms import ChecklistDoneForm, KindForm
 from ..models import ChecklistItem, ChecklistTemplate, Incident, OwnerRole, Recurrence
 from ..models.checklist import ChecklistTemplateItem, applies_to
@@ -105,6 +105,8 @@ def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) 
         incident.save(update_fields=["kind", "updated_at"])
         added: list[ChecklistItem] = []
         withdrawn: list[ChecklistItem] = []
+        kept: list[ChecklistItem] = []
+        keep: dict[str, dict[str, Any]] = {}
         reinstated: list[ChecklistItem] = []
         if plan_running(incident.state):
             current = list(
@@ -121,8 +123,16 @@ def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) 
                 else templates.filter(is_active=True).order_by("-version").first()
             )
             by_code = {item.code: item for item in template.items.all()} if template is not None else {}
+            # as each item stood before the correction: the record keeps owner and due time of what is
+            # withdrawn, and of what is reinstated its earlier due time and withdrawal
+            before = {i.pk: _as_recorded(i) for i in current}
+            # an item whose work is under way is not withdrawn behind the back of those doing it: another
+            # app (measures' roll call) says which it still acts on, and they stay open (docs/decisions.md)
+            leaving = [i for i in current if i.is_open and not applies_to(i.kinds, kind)]
+            keep = contributions.items_kept_open(incident, leaving)
+            kept = [i for i in leaving if i.code in keep]
             withdrawn = _withdraw(
-                [i for i in current if i.is_open and not applies_to(i.kinds, kind)],
+                [i for i in leaving if i.code not in keep],
                 user=user,
                 at=now,
                 reason=reason,
@@ -148,7 +158,21 @@ def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) 
             "withdrawn": [item.title for item in withdrawn],
             "withdrawn_ids": [item.pk for item in withdrawn],
             "reinstated": [item.title for item in reinstated],
+            # open items the new kind no longer asks for, kept open because their work is under way
+            "kept": [item.title for item in kept],
+            "kept_items": [
+                {"id": item.pk, "code": item.code, "title": item.title, **keep[item.code]} for item in kept
+            ],
             "reinstated_ids": [item.pk for item in reinstated],
+            "withdrawn_items": [before[item.pk] for item in withdrawn],
+            "reinstated_items": [
+                {
+                    **before[item.pk],
+                    "previous_due_at": before[item.pk]["due_at"],
+                    "due_at": item.due_at.isoformat() if item.due_at else None,
+                }
+                for item in reinstated
+            ],
         }
         with translation.override(settings.LANGUAGE_CODE):  # the record's text, in the plan's language
             comment = presentation.kind_correction_text(payload)
@@ -163,6 +187,19 @@ def incident_correct_kind(*, incident_id: int, user: Any, data: dict[str, Any]) 
             )
         )
         return incident
+
+
+def _as_recorded(item: ChecklistItem) -> dict[str, Any]:
+    """An item's owner, due time and any earlier withdrawal, for the correction's timeline payload."""
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "owner_id": item.owner_id,
+        "due_at": item.due_at.isoformat() if item.due_at else None,
+        "withdrawn_at": item.withdrawn_at.isoformat() if item.withdrawn_at else None,
+        "withdrawn_by_id": item.withdrawn_by_id,
+        "withdrawn_reason": item.withdrawn_reason,
+    }
 
 
 def _withdraw(items: list[ChecklistItem], *, user: Any, at: datetime, reason: str) -> list[ChecklistItem]:

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, IncidentNotFound, Invalid
 from escalation import calls as escalation_calls
-from escalation import services as escalation_services
 from incidents import services as incident_services
 
 from ..forms import RollCallCloseForm, RollCallMarkForm, RollCallStartForm
@@ -77,14 +76,17 @@ def roll_call_mark(*, entry_id: int, user: Any, data: dict[str, Any]) -> RollCal
         entry.save(update_fields=["status", "marked_by", "marked_at"])
         found_after_close = not entry.roll_call.is_open and entry.status != RollCallEntry.Status.MISSING
         with in_plan_language():
+            # The plan's word for the status: the record's text, and the msgid each recipient's message
+            # translates (not the marker's language).
+            status_label = str(entry.get_status_display())
             record(
                 act,
                 "roll_call_missing_found" if found_after_close else "roll_call_marked",
-                f"{entry.person.name}：{entry.get_status_display()}",
+                f"{entry.person.name}：{status_label}",
                 roll_call=entry.roll_call_id,
                 person={"id": entry.person_id, "name": entry.person.name},
                 status=entry.status,
-                status_label=str(entry.get_status_display()),
+                status_label=status_label,
             )
         now_missing = entry.status == RollCallEntry.Status.MISSING
         if now_missing and not was_missing:
@@ -99,7 +101,7 @@ def roll_call_mark(*, entry_id: int, user: Any, data: dict[str, Any]) -> RollCal
             escalation_calls.call_person_found(
                 incident=incident,
                 person=entry.person,
-                status=entry.get_status_display(),
+                status=status_label,
                 assembly_point=entry.roll_call.assembly_point,
                 user=user,
             )
@@ -162,15 +164,11 @@ def roll_call_close(*, roll_call_id: int, user: Any, data: dict[str, Any] | None
                 },
             )
         if missing:
-            escalation_services.notify(
+            escalation_calls.call_roll_call_closed_missing(
                 incident=incident,
-                audience=escalation_calls.MISSING_AUDIENCE,
-                event="roll_call_missing",
-                context={
-                    "names": names,
-                    "count": len(missing),
-                    "reason": cleaned["reason"],
-                    "assembly_point": roll_call.assembly_point,
-                },
+                names=names,
+                count=len(missing),
+                reason=cleaned["reason"],
+                assembly_point=roll_call.assembly_point,
             )
         return roll_call

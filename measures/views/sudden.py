@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import Forbidden
-from core.pages import dress, form_page, run_for_page
+from core.errors import Conflict, Forbidden
+from core.pages import dress, form_page, refusal_line, run_for_page
 from incidents import policies
 from incidents.models import Incident
 
@@ -141,7 +141,16 @@ def _roll_call_context(
         "incident": incident,
         "roll_call": current,
         "counts": selectors.roll_call_counts(roll_call=current) if current else None,
-        "statuses": [c for c in RollCallEntry.Status.choices if c[0] != RollCallEntry.Status.UNKNOWN],
+        # the phone shows the long label short (the button's aria-label keeps the whole of it)
+        "statuses": [
+            {
+                "value": value,
+                "label": label,
+                "short": _("不在岗") if value == RollCallEntry.Status.ABSENT else "",
+            }
+            for value, label in RollCallEntry.Status.choices
+            if value != RollCallEntry.Status.UNKNOWN
+        ],
         "may_write": _may_write(request, incident, services.ROLL_CALL_STATES),
         "may_update_missing": _may_write(request, incident, services.MISSING_UPDATE_STATES),
         "start_form": start_form or RollCallStartForm(),
@@ -182,15 +191,24 @@ def roll_call_partial(request: HttpRequest, incident_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def roll_call_mark(request: HttpRequest, incident_id: int, entry_id: int) -> HttpResponse:
-    run_for_page(
+    """Mark one person. No flash message on success — the row itself shows the new status (eight marks
+    used to pile up eight "已确认。" banners); a refusal is shown beside that person's row."""
+    outcome = run_for_page(
         request,
         lambda: services.roll_call_mark(entry_id=entry_id, user=request.user, data=request.POST.dict()),
-        _("已确认。"),
+        quiet=True,
     )
+    refusal = outcome.invalid or outcome.refusal
+    if refusal is None and not request.headers.get("HX-Request"):
+        return redirect(reverse("measures:roll_call", args=[incident_id]) + f"#entry-{entry_id}")
+    incident = _incident(request, incident_id)
+    context = _roll_call_context(request, incident)
+    context["row_error"] = {"entry": entry_id, "text": refusal_line(refusal)} if refusal else None
     if request.headers.get("HX-Request"):
-        incident = _incident(request, incident_id)
-        return render(request, "measures/partials/_roll_call.html", _roll_call_context(request, incident))
-    return redirect("measures:roll_call", incident_id=incident_id)
+        # htmx swaps only 2xx answers: the refusal comes back as the list with the error beside the row
+        return render(request, "measures/partials/_roll_call.html", context)
+    status = 409 if isinstance(refusal, Conflict) else 403 if isinstance(refusal, Forbidden) else 400
+    return render(request, "measures/roll_call.html", context, status=status)
 
 
 @login_required

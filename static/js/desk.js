@@ -1,4 +1,5 @@
-/* Emergency Desk page behaviour: live countdowns and the print button. A static file (no inline
+/* Emergency Desk page behaviour: live countdowns, the print button, and a form page rendered again with
+   errors brings its first invalid field into view and focuses it. A static file (no inline
    script, no on* attributes) so a strict Content-Security-Policy can forbid both. */
 (function () {
   "use strict";
@@ -30,4 +31,22 @@
     var button = event.target.closest("[data-print]");
     if (button) { window.print(); }
   });
+  // A form page answered with errors (core.pages.form_page → 400, fields marked by the shared
+  // partials/_form_fields.html): the first field in error, wherever it is on the page, is scrolled into view
+  // and focused, so the user sees what to correct — not only the general message at the top.
+  function focusFirstError() {
+    var field = document.querySelector(".field.has-error, [aria-invalid='true']");
+    var target = null;
+    if (field) {
+      target = field.matches("input, select, textarea") ? field :
+        field.querySelector("input:not([type=hidden]), select, textarea");
+    }
+    var box = field || document.querySelector("form .errorlist");
+    if (!box) { return; }
+    var details = box.closest("details");
+    if (details && !details.open) { details.open = true; }
+    box.scrollIntoView({ block: "center" });
+    if (target && typeof target.focus === "function") { target.focus({ preventScroll: true }); }
+  }
+  document.addEventListener("DOMContentLoaded", focusFirstError);
 })();

@@ -68,3 +68,34 @@ def test_a_fire_declared_on_the_form_shows_its_own_measures(login):
     expect(withdrawn.locator("form")).to_have_count(0)  # nothing to complete
     expect(gm.locator("ol.timeline")).to_contain_text("火灾 → 重大疾病疫情")
     shot(gm, "kind-corrected-epidemic")
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_a_refused_kind_correction_brings_the_field_error_into_view_and_focus(login, width):
+    """A form page answered with errors (``form_page``, 400) is rendered from the top; the shared page script
+    scrolls the first field in error into view and focuses it — on a phone the error is not 1,600 px below."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    incident = incident_services.incident_declare(
+        user=users["supervisor"],
+        data={"title": "大堂火警", "category": "disaster", "kind": "fire", "detected_at": timezone.now()},
+    )
+    for username, name in (("agent", "report"), ("gm", "activate")):
+        incident_services.incident_transition(
+            incident_id=incident.pk, name=name, user=users[username], data=body_for(name)
+        )
+    gm = login("gm", width=width, height=900 if width > 400 else 844)
+    gm.goto(f"{gm.base}/incidents/{incident.pk}/")
+    gm.locator("summary", has_text="更正突发事件种类").click()
+    form = gm.locator("#kind-form")
+    form.get_by_label("突发事件种类").select_option(label="重大疾病疫情")
+    form.get_by_role("button", name="更正").click()
+    error = form.locator(".field.has-error .errorlist")
+    expect(error).to_contain_text("必填")
+    expect(error).to_be_in_viewport()
+    reason = form.get_by_label("更正理由")
+    expect(reason).to_be_focused()
+    expect(reason).to_be_in_viewport()
+    shot(gm, f"kind-error-in-view-{width}")

@@ -211,3 +211,22 @@ def test_the_link_page_reads_in_the_language_the_message_was_written_in(org, cli
     assert email.subject in page.content.decode() and ">Acknowledge</button>" in page.content.decode()
     done = client.post(path).content.decode()
     assert "Acknowledged" in done and "已确认收到" not in done
+
+
+def test_an_acknowledgement_clock_is_no_deadline_on_the_board_or_the_incident_page(org, client):
+    """The resend-on-silence timer times one message's delivery, not the response: it is not listed as the
+    incident's deadline (board card, incident page) — the messages list shows the message as 待确认."""
+    from incidents import contributions
+
+    _policy()
+    incident = _declare(org)
+    with transaction.atomic():
+        services.notify(incident=incident, audience=["leader"], event="decision_pending", needs_ack=True)
+    assert Timer.objects.filter(incident=incident, kind=TimerKind.ACK_SILENT, fired_at__isnull=True).exists()
+    deadlines = contributions.deadlines_for_incidents([incident.pk]).get(incident.pk, [])
+    kinds = {item["kind"] for item in deadlines}
+    assert TimerKind.ACK_SILENT not in kinds
+    client.force_login(org["supervisor"])
+    for url in ("/", f"/incidents/{incident.pk}/"):
+        page = client.get(url).content.decode()
+        assert "未确认收到，转下一渠道" not in page

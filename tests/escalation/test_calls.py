@@ -42,17 +42,49 @@ def _told(incident, event: str) -> dict[str, set[str]]:
     return told
 
 
-def test_a_report_calls_the_whole_leadership_group_at_once_on_their_channels(org):
+def test_a_report_calls_those_who_may_decide_and_tells_the_rest_of_the_leadership_group(org):
     incident = _declare(org, "system_outage")
     assert not Notification.objects.filter(incident=incident, event="decision_waiting").exists()
     _move(org, incident, "agent", "report")
     told = _told(incident, "decision_waiting")
-    # leader, deputy and members, each in the inbox; the leader's and deputy's SMS preference is honoured
-    assert {"王建国", "李现场", "张接通", "赵投诉", "孙突发"} <= told["inbox"]
-    assert {"王建国", "李现场"} <= told["sms"]
+    # leader and deputy — who may activate (``policies.may_decide``) — on their channels (SMS preference)
+    assert told["inbox"] == {"王建国", "李现场"}
+    assert told["sms"] == {"王建国", "李现场"}
     inbox = Notification.objects.get(incident=incident, event="decision_waiting", recipient=org["gm"])
     assert inbox.status == "sent" and inbox.read_at is None
     assert "待您决策" in inbox.subject and "周坐席" in inbox.body and "/inbox/" in inbox.body
+    # the Leadership Group's members, who cannot decide, are told — asked nothing
+    informed = _told(incident, "incident_reported")
+    assert {"张接通", "赵投诉", "孙突发"} <= informed["inbox"]
+    assert not informed["inbox"] & {"王建国", "李现场"}
+    row = Notification.objects.get(incident=incident, event="incident_reported", recipient=org["phone_lead"])
+    assert "待您决策" not in row.subject and "供知悉" in row.subject
+    assert "王建国" in row.body and "李现场" in row.body
+
+
+def test_the_reporter_in_the_leadership_group_is_not_asked_to_decide_on_his_own_report(org):
+    """Four-eyes (Art. 9): the deputy 李现场 reports; ``may_decide`` bars him, so the call does too — the one
+    rule for both. The leader is called; nobody asks 李现场 to decide, by any channel."""
+    incident = _declare(org, "system_outage")
+    _move(org, incident, "supervisor", "report")
+    decide = Notification.objects.filter(incident=incident, event="decision_waiting")
+    assert {row.recipient_name for row in decide} == {"王建国"}
+    assert {"inbox", "sms"} <= {row.channel for row in decide}
+    assert not Notification.objects.filter(incident=incident, recipient_name="李现场").exists()
+    # the rule agrees with the action: the reporter may not activate, the leader may
+    with pytest.raises(Forbidden):
+        _move(org, incident, "supervisor", "activate")
+    _move(org, incident, "gm", "activate")
+
+
+def test_the_activation_notice_title_states_the_count_without_a_dangling_colon(org):
+    incident = _declare(org, "system_outage")
+    _move(org, incident, "agent", "report")
+    _move(org, incident, "gm", "activate")
+    row = Notification.objects.filter(incident=incident, event="measures_assigned", channel="inbox").first()
+    assert row is not None
+    assert row.subject.startswith("预案已启动：您负责 ") and row.subject.endswith("项措施")
+    assert not row.subject.endswith(("：", ":"))
 
 
 @pytest.mark.parametrize(
@@ -76,6 +108,28 @@ def test_a_termination_request_calls_each_required_approver(org, category, lead,
         assert "吴保卫" in told["sms"]
     if "郑办公室" in approvers:  # head office prefers e-mail
         assert "郑办公室" in told["email"]
+
+
+def test_the_termination_requester_who_also_approves_is_not_asked_to_approve(org):
+    """Four-eyes (Art. 15): the deputy requests termination (``may_approve_termination`` bars him from his
+    own request); the approval call goes to the leader only, as the approval itself would."""
+    from teams.models import Membership
+
+    incident = _declare(org, "system_outage")
+    _move(org, incident, "agent", "report")
+    _move(org, incident, "gm", "activate")
+    _move(org, incident, "phone_lead", "execute")
+    # the deputy leads the lead group today (a small branch): he may request and is an approver
+    Membership.objects.filter(team=incident.lead_group, role=Membership.Role.LEAD).update(
+        person=org["supervisor"].person
+    )
+    from teams.selectors import forget_actor
+
+    forget_actor(org["supervisor"])
+    _move(org, incident, "supervisor", "request_termination")
+    told = _told(incident, "termination_approval_waiting")
+    assert told["inbox"] == {"王建国"}
+    assert "李现场" not in told.get("sms", set())
 
 
 def test_an_investigation_calls_the_investigators(org):

@@ -78,6 +78,13 @@ def test_a_withdrawn_measure_survives_with_its_owner_due_time_and_who_when_why(a
         EVACUATION_TITLE
     ]
     assert entry.at == item.withdrawn_at and entry.payload["reason"] == REASON
+    # ... and as the item stood: its owner and due time, in the record itself
+    [recorded] = entry.payload["withdrawn_items"]
+    assert (recorded["id"], recorded["owner_id"], recorded["due_at"]) == (
+        evacuation.pk,
+        evacuation.owner_id,
+        evacuation.due_at.isoformat(),
+    )
 
 
 def test_a_withdrawn_measure_clock_no_longer_fires(api, declare):
@@ -110,6 +117,7 @@ def test_correcting_the_kind_back_reinstates_the_same_item_with_a_fresh_clock(ap
     _correct(api, pk, "epidemic")
     epidemic = {i.code: i.pk for i in ChecklistItem.objects.filter(incident_id=pk, code__in=EPIDEMIC_ONLY)}
     assert set(epidemic) == EPIDEMIC_ONLY
+    withdrawn = ChecklistItem.objects.get(pk=evacuation.pk)
 
     before = timezone.now()
     _correct(api, pk, "fire", reason="复核：确为火情")
@@ -133,6 +141,12 @@ def test_correcting_the_kind_back_reinstates_the_same_item_with_a_fresh_clock(ap
     assert entry.payload["reinstated"] == [EVACUATION_TITLE] and entry.payload["reinstated_ids"] == [item.pk]
     assert entry.payload["added"] == []
     assert "恢复此前撤销的措施：" + EVACUATION_TITLE in entry.comment
+    # the record keeps what reinstating overwrote: the earlier due time and the withdrawal
+    [recorded] = entry.payload["reinstated_items"]
+    assert recorded["previous_due_at"] == evacuation.due_at.isoformat()
+    assert recorded["due_at"] == item.due_at.isoformat()
+    assert recorded["withdrawn_at"] == withdrawn.withdrawn_at.isoformat()
+    assert recorded["withdrawn_reason"] == withdrawn.withdrawn_reason
 
     # and back to the epidemic once more: the same three rows come back, none added
     _correct(api, pk, "epidemic", reason="再次更正")
@@ -277,3 +291,16 @@ def test_an_english_reader_reads_the_reinstatement_in_english(api, declare, clie
     client.post("/i18n/setlang/", {"language": "en"})
     page = client.get(f"/incidents/{pk}/").content.decode()
     assert "Withdrawn measures reinstated:" in page and "Open measures withdrawn:" in page
+
+
+def test_a_correction_recorded_before_withdrawal_existed_still_says_its_measures_were_removed():
+    """Entries written when a correction deleted the other kinds' open items (payload ``removed``) must not
+    tell an English-reading auditor those items were withdrawn (and so should be found struck out)."""
+    from django.utils import translation
+
+    from incidents import presentation
+
+    payload = {"from": "fire", "to": "power_cut", "reason": "现场核实", "added": [], "removed": ["X"]}
+    with translation.override("en"):
+        text = presentation.kind_correction_text(payload)
+    assert "Open measures removed: X." in text and "withdrawn" not in text

@@ -344,3 +344,13 @@ def test_top_bar_waiting_count_stops_at_99_and_costs_the_same_queries(web, org):
     many, many_queries = nav()
     assert ">99+</span>" in many
     assert many_queries <= few_queries  # past 99 the measures awaiting a decision are not even asked
+
+
+def test_the_forward_step_stands_out_and_the_stand_down_comes_after_it(web, org):
+    """The walk: after declaring, "解除预警" came first in the same red as "上报领导小组". The step that
+    carries the response forward comes first as the primary button; standing down is a secondary one."""
+    incident = _declare(org)
+    page = web("supervisor").get(f"/incidents/{incident.pk}/").content.decode()
+    report = page.index(f'<a class="button" href="/incidents/{incident.pk}/do/report/">')
+    dismiss = page.index(f'<a class="button secondary" href="/incidents/{incident.pk}/do/dismiss/">')
+    assert report < dismiss

@@ -183,3 +183,26 @@ def test_board_queries_do_not_grow_with_incidents_with_roll_calls(web, org, djan
     assert html.count('data-alert="roll_call_missing"') == 5
     assert _queries(client, "/") == one, one
     assert _queries(client, "/board/") == one_partial, one_partial
+
+
+def test_a_dismissed_incident_carries_no_badge_it_could_never_lose(org):
+    """A fire declared (roll call started), two marked missing, then dismissed as a false alarm: neither its
+    roll call nor its missing people can be updated any more, so neither badge stays on it for good; reopened,
+    the incident shows them again."""
+    incident, roll_call = _fire(org)
+    _mark(org, roll_call, ["missing", "missing"])
+    assert [a["kind"] for a in contributions.alerts_for_incidents([incident.pk])[incident.pk]] == [
+        "roll_call_missing",
+        "roll_call_unknown",
+    ]
+    incident_services.incident_transition(
+        incident_id=incident.pk, name="dismiss", user=org["gm"], data={"reason": "误报，烟感故障"}
+    )
+    assert contributions.alerts_for_incidents([incident.pk]) == {}
+    incident_services.incident_transition(
+        incident_id=incident.pk, name="reopen", user=org["gm"], data={"reason": "再次报警"}
+    )
+    assert [a["count"] for a in contributions.alerts_for_incidents([incident.pk])[incident.pk]] == [
+        2,
+        roll_call.entries.count() - 2,
+    ]

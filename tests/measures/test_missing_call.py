@@ -183,3 +183,25 @@ def test_found_then_missing_again_is_called_again_and_the_close_tells_the_comman
     services.roll_call_mark(entry_id=entry.pk, user=org["security_head"], data={"status": "safe"})
     assert _told(incident, "roll_call_missing_found").count("agent") == 2
     assert _told(incident, "roll_call_missing_found").count("gm") == 2
+
+
+@pytest.mark.django_db
+def test_a_person_found_by_an_english_reader_is_announced_in_each_recipient_own_language(org):
+    """The marker reads English; the "已找到" message names the status in each recipient's language — a
+    Chinese reader does not get "Present" because the person who marked it reads English."""
+    from django.utils import translation
+
+    incident = _executing_fire(org, commander="agent")
+    roll_call = services.roll_call_start(
+        incident_id=incident.pk, user=org["sudden_lead"], data={"assembly_point": POINT}
+    )
+    entry = _entry(roll_call, "陈一")
+    services.roll_call_mark(entry_id=entry.pk, user=org["sudden_lead"], data={"status": "missing"})
+    UserPreference.objects.update_or_create(user=org["gm"], defaults={"language": "en"})
+    with translation.override("en"):
+        services.roll_call_mark(entry_id=entry.pk, user=org["security_head"], data={"status": "safe"})
+    found = Notification.objects.filter(incident=incident, event="roll_call_missing_found", channel="inbox")
+    chinese_reader = found.get(recipient__username="supervisor")
+    assert "已到" in chinese_reader.body and "Present" not in chinese_reader.body
+    english_reader = found.get(recipient__username="gm")
+    assert "Present" in english_reader.body and "已到" not in english_reader.body
