@@ -10,6 +10,8 @@ from typing import Any
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.wording import join_list
+
 from .models import Incident, State
 from .models.checklist import measure_title
 from .plans import ApprovalSlot, IncidentKind
@@ -142,14 +144,14 @@ def kind_correction_text(payload: dict[str, Any]) -> str:
         "reason": payload.get("reason", ""),
     }
     if payload.get("added"):
-        text += " " + _("新增措施：%(items)s。") % {"items": "、".join(gettext(t) for t in payload["added"])}
+        text += " " + _("新增措施：%(items)s。") % {"items": join_list(gettext(t) for t in payload["added"])}
     if payload.get("reinstated"):
         text += " " + _("恢复此前撤销的措施：%(items)s。") % {
-            "items": "、".join(gettext(t) for t in payload["reinstated"])
+            "items": join_list(gettext(t) for t in payload["reinstated"])
         }
     if payload.get("withdrawn"):
         text += " " + _("撤下未完成的措施：%(items)s。") % {
-            "items": "、".join(gettext(t) for t in payload["withdrawn"])
+            "items": join_list(gettext(t) for t in payload["withdrawn"])
         }
     if payload.get("kept_items"):
         text += " " + _("保留进行中的措施（未撤下）：%(items)s。") % {
@@ -160,7 +162,7 @@ def kind_correction_text(payload: dict[str, Any]) -> str:
         }
     if payload.get("removed"):  # entries written before withdrawn measures were kept: those rows were deleted
         text += " " + _("删除未完成的措施：%(items)s。") % {
-            "items": "、".join(gettext(t) for t in payload["removed"])
+            "items": join_list(gettext(t) for t in payload["removed"])
         }
     return str(text)
 
@@ -177,7 +179,7 @@ def after_event_recorded_text(payload: dict[str, Any]) -> str:
 def second_line_moved_text(payload: dict[str, Any]) -> str:
     """Art. 14 (1): who moved to the front line, and the note typed with it, in the active language."""
     text = _("二线人员调入一线（第十四条（一））：%(names)s。 %(note)s") % {
-        "names": "、".join(payload["names"]),
+        "names": join_list(payload["names"]),
         "note": payload.get("note", ""),
     }
     return str(text).strip()
@@ -188,7 +190,7 @@ def second_line_returned_text(payload: dict[str, Any]) -> str:
     language."""
     return str(
         _("事件状态为“%(state)s”，调入一线的二线人员恢复原岗位：%(names)s。")
-        % {"state": State(payload["state"]).label, "names": "、".join(payload["names"])}
+        % {"state": State(payload["state"]).label, "names": join_list(payload["names"])}
     )
 
 
@@ -222,6 +224,34 @@ _SYSTEM_COMMENTS = {
 def roll_call_mark_text(payload: dict[str, Any]) -> str:
     """ "王五：已到" — the status word is the catalogue label the service stored beside the code."""
     return f"{payload['person']['name']}{gettext('：')}{gettext(payload['status_label'])}"
+
+
+ROLL_CALL_MARK_ACTIONS = ("roll_call_marked",)  # the marks of an open roll call, grouped on the page
+
+
+def roll_call_marks_summary(payloads: list[dict[str, Any]]) -> str:
+    """ "点名：标记 16 人（已到 14，失联 1，不在岗 1）" — a run of marks of one roll call, each person counted
+    once by their latest mark in the run, in the reader's language."""
+    latest: dict[Any, str] = {}
+    for payload in payloads:
+        person = payload.get("person") or {}
+        latest[person.get("id", person.get("name"))] = payload.get("status", "")
+    words = {
+        "safe": lambda n: ngettext("已到 %(n)d", "已到 %(n)d", n),
+        "missing": lambda n: ngettext("失联 %(n)d", "失联 %(n)d", n),
+        "absent": lambda n: ngettext("不在岗 %(n)d", "不在岗 %(n)d", n),
+        "unknown": lambda n: ngettext("未确认 %(n)d", "未确认 %(n)d", n),
+    }
+    statuses = list(latest.values())
+    tally = gettext("，").join(
+        words[status](statuses.count(status)) % {"n": statuses.count(status)}
+        for status in ("safe", "missing", "absent", "unknown")
+        if statuses.count(status)
+    )
+    return str(
+        ngettext("点名：标记 %(n)d 人（%(tally)s）", "点名：标记 %(n)d 人（%(tally)s）", len(latest))
+        % {"n": len(latest), "tally": tally}
+    )
 
 
 def roll_call_close_text(payload: dict[str, Any]) -> str:
@@ -269,7 +299,7 @@ def regulator_choice(data: dict[str, Any]) -> str:
             words.append(str(_("涉及重要信息系统")))
         if data.get("major_operational_risk") in (True, "on", "true", "1"):
             words.append(str(_("重大操作风险事件")))
-    return "、".join(words)
+    return join_list(words)
 
 
 def next_actor(incident: Incident) -> str:
@@ -292,7 +322,7 @@ def next_actor(incident: Incident) -> str:
         missing = [
             str(ApprovalSlot(slot).label) for slot in incident.required_approval_slots if slot not in done
         ]
-        return str(_("待批准终止：%(who)s") % {"who": "、".join(missing)})
+        return str(_("待批准终止：%(who)s") % {"who": join_list(missing)})
     return ""
 
 
