@@ -82,7 +82,8 @@ def add_alert_source(source: AlertSource) -> None:
     """``source(incident_ids) -> {incident_id: [{"kind", "label", "count", "url", "level", "title"}]}`` in
     ONE query for all ids: a fact about people or safety that must not stay on another app's page (e.g.
     measures' "失联 N 人"). ``level`` is ``"danger"`` (red) or ``"warning"``; ``label`` is in the reader's
-    language; ``title`` (optional) says it in a sentence."""
+    language; ``title`` (optional) says it in a sentence, as a link's tooltip; ``sentence`` (optional) says it
+    plainly, for a notice (the termination forms and the approver's inbox card)."""
     if source not in _alert_sources:
         _alert_sources.append(source)
 

@@ -226,6 +226,34 @@ def roll_call_mark_text(payload: dict[str, Any]) -> str:
     return f"{payload['person']['name']}{gettext('：')}{gettext(payload['status_label'])}"
 
 
+ROLL_CALL_MARK_ACTIONS = ("roll_call_marked",)  # the marks of an open roll call, grouped on the page
+
+
+def roll_call_marks_summary(payloads: list[dict[str, Any]]) -> str:
+    """ "点名：标记 16 人（已到 14，失联 1，不在岗 1）" — a run of marks of one roll call, each person counted
+    once by their latest mark in the run, in the reader's language."""
+    latest: dict[Any, str] = {}
+    for payload in payloads:
+        person = payload.get("person") or {}
+        latest[person.get("id", person.get("name"))] = payload.get("status", "")
+    words = {
+        "safe": lambda n: ngettext("已到 %(n)d", "已到 %(n)d", n),
+        "missing": lambda n: ngettext("失联 %(n)d", "失联 %(n)d", n),
+        "absent": lambda n: ngettext("不在岗 %(n)d", "不在岗 %(n)d", n),
+        "unknown": lambda n: ngettext("未确认 %(n)d", "未确认 %(n)d", n),
+    }
+    statuses = list(latest.values())
+    tally = gettext("，").join(
+        words[status](statuses.count(status)) % {"n": statuses.count(status)}
+        for status in ("safe", "missing", "absent", "unknown")
+        if statuses.count(status)
+    )
+    return str(
+        ngettext("点名：标记 %(n)d 人（%(tally)s）", "点名：标记 %(n)d 人（%(tally)s）", len(latest))
+        % {"n": len(latest), "tally": tally}
+    )
+
+
 def roll_call_close_text(payload: dict[str, Any]) -> str:
     counts = payload["counts"]
     text = str(

@@ -124,6 +124,7 @@ def roll_call_alerts(incident_ids: Iterable[int]) -> dict[int, list[dict[str, An
                     "撤离点名：%(n)d 人失联，点击查看点名", "撤离点名：%(n)d 人失联，点击查看点名", n
                 )
                 % {"n": n},
+                "sentence": ngettext("撤离点名：%(n)d 人失联", "撤离点名：%(n)d 人失联", n) % {"n": n},
                 "count": n,
                 "url": url,
                 "level": "danger",
@@ -136,6 +137,10 @@ def roll_call_alerts(incident_ids: Iterable[int]) -> dict[int, list[dict[str, An
                     "撤离点名进行中：%(n)d 人尚未确认，点击查看点名",
                     "撤离点名进行中：%(n)d 人尚未确认，点击查看点名",
                     n,
+                )
+                % {"n": n},
+                "sentence": ngettext(
+                    "撤离点名进行中：%(n)d 人尚未确认", "撤离点名进行中：%(n)d 人尚未确认", n
                 )
                 % {"n": n},
                 "count": n,

@@ -48,7 +48,7 @@ def test_roll_call_rows_are_compact_on_a_phone(login, language):
     assert tenth["y"] + tenth["height"] - first["y"] <= 1000, (first, tenth)
     for index in range(10):
         row = rows.nth(index)
-        name = row.locator("td.who")
+        name = row.locator("td.person")
         line = float(name.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 24"))
         box = name.bounding_box()
         assert box and box["height"] <= line * 1.3, (index, box)  # the name on one line, whole
@@ -59,7 +59,7 @@ def test_roll_call_rows_are_compact_on_a_phone(login, language):
         assert len({round(b["y"]) for b in boxes}) == 1  # side by side
         assert all(b["x"] + b["width"] <= 390 for b in boxes)
         # name, phone and status share one line
-        cells = [row.locator(f"td.{c}").bounding_box() for c in ("who", "phone", "status")]
+        cells = [row.locator(f"td.{c}").bounding_box() for c in ("person", "phone", "status")]
         cells = [c for c in cells if c and c["height"]]  # (someone without a phone number: an empty cell)
         assert max(c["y"] for c in cells) - min(c["y"] for c in cells) < 12, cells
     # the first person is on the first screen
