@@ -201,7 +201,7 @@ def list_rows_html(incidents: list[Incident]) -> str:
             f'    <td data-label="{heads["category"]}">'
             f"{escape(labels['category'].get(incident.category, incident.category))}</td>\n"
             f'    <td data-label="{heads["lead"]}">{teams[team.pk] if team is not None else "—"}</td>\n'
-            f'    <td data-label="{heads["detected"]}">'
+            f'    <td data-label="{heads["detected"]}" class="when">'
             f"{incident.detected_at.astimezone(zone).strftime('%Y-%m-%d %H:%M')}</td>\n"
             "  </tr>"
         )
