@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 DEMO_USERS = [
@@ -37,6 +37,14 @@ def pytest_collection_modifyitems(config, items):
 def _on_postgresql(request):
     if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
         assert connection.vendor == "postgresql", "the test suite must run on PostgreSQL (set DATABASE_URL)"
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A page fetched in English leaves English active in the test's thread (LocaleMiddleware does not undo
+    it): the next test calling the services would read English refusals. Back to the default after each."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
