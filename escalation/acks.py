@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.wording import join_list
 from incidents import services as incident_services
 from incidents.policies import SYSTEM_USER
 from teams.models import Person
@@ -172,7 +173,7 @@ def fire_silent(*, timer: Timer, incident: Any) -> str:
         for row in told:
             row.needs_ack = row.person_id is not None
         silence_watch(incident=incident, rows=told, chain=chain, params=params, event="ack_silent")
-        names = "、".join(sorted({row.recipient_name for row in told if row.person_id}))
+        names = join_list(sorted({row.recipient_name for row in told if row.person_id}))
         incident_services.incident_record_action(
             incident_id=incident.pk,
             user=SYSTEM_USER,

@@ -38,7 +38,8 @@ DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
         "name": "待决策提醒（已报告·待决策）",
         "description": "Art. 8–9：报告后领导小组未作决定，15 分钟提醒组长和副组长，30 分钟提醒全体领导小组成员。",
         "steps": [
-            {"after_seconds": 15 * MINUTE, "audience": ["leadership_deciders"], "event": "decision_pending"},
+            # who may decide (``policies.may_decide``): the leader, deputy, acting leader — not the reporter
+            {"after_seconds": 15 * MINUTE, "audience": ["activation_deciders"], "event": "decision_pending"},
             {"after_seconds": 30 * MINUTE, "audience": ["leadership"], "event": "decision_pending"},
         ],
         "params": {},

@@ -16,11 +16,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from teams.forms import DutyPersonField
-from teams.models import Membership, Person, Team
+from teams.forms import DutyPeopleField, DutyPersonField
+from teams.models import Membership, Team
 
 from .models import Incident, RegulatorDeadline, RegulatorDecision, State
 from .plans import Category, Grade, IncidentKind, Plan, default_plan_for, kind_applies, lead_group_for
+from .policies import investigator_candidates
 from .search import OPEN, IncidentFilters
 from .times import PlausibleDateField, PlausibleDateTimeField
 
@@ -161,8 +162,16 @@ class ApproveTerminationForm(IncidentForm):
 class InvestigateForm(IncidentForm):
     """Art. 19: the Leadership Group names who investigates."""
 
-    investigators = forms.ModelMultipleChoiceField(
-        label=_("调查人员"), queryset=Person.objects.filter(is_active=True)
+    # who may investigate (``policies.investigator_candidates``: the organisation's people with an account,
+    # never an auditor), as checkboxes with their roles; anyone else is refused beside the field
+    investigators = DutyPeopleField(
+        label=_("调查人员"),
+        queryset=investigator_candidates(),
+        help_text=_("勾选一人或多人。只列出可以填写调查报告的应急组织成员；审计人员独立于调查，不能担任。"),
+        error_messages={
+            "invalid_choice": _("所选人员不能担任调查人员：只能指定应急组织成员，审计人员独立于调查。"),
+            "required": _("请至少勾选一名调查人员。"),
+        },
     )
 
 

@@ -36,6 +36,7 @@ from .forms import (
 )
 from .models import Incident, State, TimelineEntry
 from .plans import Category, Grade, Plan, default_plan_for, kind_applies, lead_group_for
+from .states import plan_running
 
 BOARD_STATES = (
     State.MONITORING,
@@ -161,13 +162,23 @@ def _list_filters_html(language: str, values: tuple[tuple[str, tuple[str, ...]],
     return render_to_string("incidents/partials/_list_filters.html", {"form": form})
 
 
-def list_rows(incidents: list[Incident]) -> list[dict[str, Any]]:
-    """The incident list's rows, every label resolved here once per page (issue 12 profile: the template's
-    ``{% url %}``, four ``get_*_display`` and a ``date`` filter per row were half the page's time)."""
+def list_rows_html(incidents: list[Incident]) -> str:
+    """The incident list's table rows, every label resolved once per page and the HTML built with
+    ``html.escape`` like the timeline's (issue 12 profile: a row through the template engine — a dozen
+    variable lookups, ``default`` filters, localisation and autoescape each — cost ~0.1 ms, 2.7 ms a page)."""
     labels = {
         name: {value: str(label) for value, label in choices.choices}
         for name, choices in (("state", State), ("grade", Grade), ("plan", Plan), ("category", Category))
     }
+    heads = {
+        "state": escape(_("状态")),
+        "grade": escape(_("分级")),
+        "plan": escape(_("预案")),
+        "category": escape(_("类别")),
+        "lead": escape(_("牵头")),
+        "detected": escape(_("发现时间")),
+    }
+    drill = f'<span class="badge drill">{escape(_("演练"))}</span> '
     zone = timezone.get_current_timezone()
     url = reverse("incident", args=[0]).removesuffix("0/") + "{}/"
     teams: dict[int, str] = {}
@@ -175,23 +186,26 @@ def list_rows(incidents: list[Incident]) -> list[dict[str, Any]]:
     for incident in incidents:
         team = incident.lead_group
         if team is not None and team.pk not in teams:
-            teams[team.pk] = str(team)
+            teams[team.pk] = escape(str(team))
+        state = escape(incident.state)
+        grade = labels["grade"].get(incident.grade, "") if incident.grade else ""
+        plan = labels["plan"].get(incident.plan, "") if incident.plan else ""
         rows.append(
-            {
-                "pk": incident.pk,
-                "url": url.format(incident.pk),
-                "title": incident.title,
-                "is_drill": incident.is_drill,
-                "state": incident.state,
-                "state_label": labels["state"].get(incident.state, incident.state),
-                "grade_label": labels["grade"].get(incident.grade, "") if incident.grade else "",
-                "plan_label": labels["plan"].get(incident.plan, "") if incident.plan else "",
-                "category_label": labels["category"].get(incident.category, incident.category),
-                "lead_group": teams[team.pk] if team is not None else "",
-                "detected": incident.detected_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            }
+            f'<tr data-incident="{incident.pk}">\n'
+            f'    <td class="title"><a href="{url.format(incident.pk)}">{drill if incident.is_drill else ""}'
+            f"#{incident.pk} {escape(incident.title)}</a></td>\n"
+            f'    <td data-label="{heads["state"]}"><span class="state state-{state}">'
+            f"{escape(labels['state'].get(incident.state, incident.state))}</span></td>\n"
+            f'    <td data-label="{heads["grade"]}" class="grade">{escape(grade) or "—"}</td>\n'
+            f'    <td data-label="{heads["plan"]}">{escape(plan) or "—"}</td>\n'
+            f'    <td data-label="{heads["category"]}">'
+            f"{escape(labels['category'].get(incident.category, incident.category))}</td>\n"
+            f'    <td data-label="{heads["lead"]}">{teams[team.pk] if team is not None else "—"}</td>\n'
+            f'    <td data-label="{heads["detected"]}">'
+            f"{incident.detected_at.astimezone(zone).strftime('%Y-%m-%d %H:%M')}</td>\n"
+            "  </tr>"
         )
-    return rows
+    return mark_safe("\n  ".join(rows))  # noqa: S308 — every value above is escaped
 
 
 def timeline_rows(*, incident: Incident) -> list[dict[str, Any]]:
@@ -297,6 +311,18 @@ def timeline_html(rows: list[dict[str, Any]]) -> str:
     return mark_safe("\n".join(items))  # noqa: S308 — every value above is escaped
 
 
+AFTER_THE_PLAN = (State.TERMINATED, State.INVESTIGATING, State.CLOSED)
+
+
+def measures_stopped_label(incident: Incident) -> str:
+    """Once the plan has stopped running (``states.PLAN_RUNNING_STATES``: the termination approved), an open
+    measure has no deadline left to count down to: it was not done when the plan ended — "终止时未完成",
+    after the close "结案时未完成". ``""`` while the plan runs (or before it was activated)."""
+    if plan_running(incident.state) or incident.state not in AFTER_THE_PLAN:
+        return ""
+    return _("结案时未完成") if incident.state == State.CLOSED else _("终止时未完成")
+
+
 KIND_FORM_ID = "id_kind_form_%s"  # the kind correction's fields, apart from the event-start form's
 
 
@@ -332,6 +358,7 @@ def incident(
         # newest first: the latest entry above the fold; runs of roll-call marks folded into one entry
         "timeline_html": timeline_html(grouped_marks(timeline)[::-1]),
         "checklist": checklist,
+        "measures_stopped": measures_stopped_label(incident),
         "decisions": [entry for entry in timeline if entry["action"] in presentation.DECISION_TRANSITIONS],
         "required_slots": incident.required_approval_slots,
         "deadlines": with_labels(selectors.deadlines_for(incidents=[incident]).get(incident.pk, [])),
@@ -394,10 +421,13 @@ def transition(
         "may": name in selectors.available_transitions(incident=incident, user=user),
         "four_eyes": policies.four_eyes_refusal(incident, name, user),
         "next": back,
-        # issue 12: a warning, not a block — termination may be requested with measures still open, and
-        # with people a roll call has not accounted for (the approver sees both; docs/decisions.md)
+        # issue 12: a warning, not a block — termination may be requested, and the case closed, with
+        # measures still open, and with people a roll call has not accounted for (the approver sees both;
+        # docs/decisions.md)
         "open_items": (
-            list(selectors.checklist_of(incident=incident).open()) if name == "request_termination" else []
+            list(selectors.checklist_of(incident=incident).open())
+            if name in ("request_termination", "close")
+            else []
         ),
         "alerts": (
             contributions.alerts_for_incidents([incident.pk]).get(incident.pk, [])

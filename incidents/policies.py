@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from teams.models import Team
-from teams.roles import SYSTEM_ACTOR, OrgActor
+from teams.models import Person, Team
+from teams.roles import AUDITOR_GROUP, SYSTEM_ACTOR, OrgActor
 from teams.selectors import actor_for
 
 from .plans import ApprovalSlot, kind_applies
@@ -129,6 +130,20 @@ def may_reject_termination(incident: Incident, user: Any) -> bool:
 def may_investigate(incident: Incident, user: Any) -> bool:
     actor = _actor(user)
     return not actor.is_read_only and actor.is_leadership_decider
+
+
+def investigator_candidates() -> QuerySet[Person]:
+    """Art. 19: who may be named to investigate — the one rule for the picker and the service (the form's
+    queryset): the active people of the emergency organisation with an account to write the report in, and
+    never an auditor (auditors are independent of the investigation they audit; they are read-only, and the
+    investigation page would refuse them). Memberships prefetched for the role labels."""
+    from teams.forms import people_for_duty
+
+    return (
+        people_for_duty(holds=Q())
+        .filter(user__isnull=False, user__is_active=True)
+        .exclude(user__groups__name=AUDITOR_GROUP)
+    )
 
 
 def may_close(incident: Incident, user: Any) -> bool:

@@ -10,6 +10,8 @@ from typing import Any
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.wording import join_list
+
 from .models import Incident, State
 from .models.checklist import measure_title
 from .plans import ApprovalSlot, IncidentKind
@@ -142,14 +144,14 @@ def kind_correction_text(payload: dict[str, Any]) -> str:
         "reason": payload.get("reason", ""),
     }
     if payload.get("added"):
-        text += " " + _("新增措施：%(items)s。") % {"items": "、".join(gettext(t) for t in payload["added"])}
+        text += " " + _("新增措施：%(items)s。") % {"items": join_list(gettext(t) for t in payload["added"])}
     if payload.get("reinstated"):
         text += " " + _("恢复此前撤销的措施：%(items)s。") % {
-            "items": "、".join(gettext(t) for t in payload["reinstated"])
+            "items": join_list(gettext(t) for t in payload["reinstated"])
         }
     if payload.get("withdrawn"):
         text += " " + _("撤下未完成的措施：%(items)s。") % {
-            "items": "、".join(gettext(t) for t in payload["withdrawn"])
+            "items": join_list(gettext(t) for t in payload["withdrawn"])
         }
     if payload.get("kept_items"):
         text += " " + _("保留进行中的措施（未撤下）：%(items)s。") % {
@@ -160,7 +162,7 @@ def kind_correction_text(payload: dict[str, Any]) -> str:
         }
     if payload.get("removed"):  # entries written before withdrawn measures were kept: those rows were deleted
         text += " " + _("删除未完成的措施：%(items)s。") % {
-            "items": "、".join(gettext(t) for t in payload["removed"])
+            "items": join_list(gettext(t) for t in payload["removed"])
         }
     return str(text)
 
@@ -177,7 +179,7 @@ def after_event_recorded_text(payload: dict[str, Any]) -> str:
 def second_line_moved_text(payload: dict[str, Any]) -> str:
     """Art. 14 (1): who moved to the front line, and the note typed with it, in the active language."""
     text = _("二线人员调入一线（第十四条（一））：%(names)s。 %(note)s") % {
-        "names": "、".join(payload["names"]),
+        "names": join_list(payload["names"]),
         "note": payload.get("note", ""),
     }
     return str(text).strip()
@@ -188,7 +190,7 @@ def second_line_returned_text(payload: dict[str, Any]) -> str:
     language."""
     return str(
         _("事件状态为“%(state)s”，调入一线的二线人员恢复原岗位：%(names)s。")
-        % {"state": State(payload["state"]).label, "names": "、".join(payload["names"])}
+        % {"state": State(payload["state"]).label, "names": join_list(payload["names"])}
     )
 
 
@@ -297,7 +299,7 @@ def regulator_choice(data: dict[str, Any]) -> str:
             words.append(str(_("涉及重要信息系统")))
         if data.get("major_operational_risk") in (True, "on", "true", "1"):
             words.append(str(_("重大操作风险事件")))
-    return "、".join(words)
+    return join_list(words)
 
 
 def next_actor(incident: Incident) -> str:
@@ -320,7 +322,7 @@ def next_actor(incident: Incident) -> str:
         missing = [
             str(ApprovalSlot(slot).label) for slot in incident.required_approval_slots if slot not in done
         ]
-        return str(_("待批准终止：%(who)s") % {"who": "、".join(missing)})
+        return str(_("待批准终止：%(who)s") % {"who": join_list(missing)})
     return ""
 
 

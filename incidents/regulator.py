@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from core import errors as refusals
 from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid, SecondFactorRequired
+from core.wording import join_list
 from security import second_factor
 from teams import selectors as team_selectors
 
@@ -62,7 +63,7 @@ def require_none_open(incident: Incident) -> None:
     if still_open:
         raise Conflict(
             _("尚有监管报告时限未了结（%(kinds)s）：请登记报送情况，或经领导小组两人同意豁免后再结案。")
-            % {"kinds": "、".join(str(d.get_kind_display()) for d in still_open)},
+            % {"kinds": join_list(str(d.get_kind_display()) for d in still_open)},
             current_state=incident.state,
         )
 

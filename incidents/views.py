@@ -76,7 +76,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": pages.list_rows(page.incidents),
+            "rows_html": pages.list_rows_html(page.incidents),
             "filters_html": pages.list_filters_html(request.GET),
             "query": query.urlencode(),
             "count_limit": search.COUNT_LIMIT,

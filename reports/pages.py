@@ -88,4 +88,8 @@ def investigation(*, user: Any, incident: Incident, bound: dict[str, Any] | None
     context: dict[str, Any] = {"incident": incident, "may_write": writable}
     if writable:
         context.update(_investigation_forms(incident, bound or {}))
+    else:
+        # not editable (closed, or not this user's): what was recorded, read-only — findings, who, when
+        context["record"] = selectors.investigation_record(incident=incident)
+        context["investigators"] = list(incident.investigators.all())
     return context

@@ -254,7 +254,7 @@ def incident_id_of_action(*, action_id: int) -> int | None:
 
 
 def investigation_record(*, incident: Incident) -> Investigation | None:
-    return Investigation.objects.filter(incident=incident).first()
+    return Investigation.objects.filter(incident=incident).select_related("updated_by__person").first()
 
 
 def actions_of(*, incident: Incident) -> QuerySet[CorrectiveAction]:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core import errors as refusals
 from core.errors import Conflict, Forbidden, IncidentNotFound, Invalid
+from core.wording import join_list
 from incidents import policies
 from incidents import services as incident_services
 from incidents.models import Incident, State
@@ -37,7 +38,7 @@ def require_complete_investigation(*, incident: Incident) -> None:
     if missing:
         labels = [str(getattr(Investigation._meta.get_field(name), "verbose_name", name)) for name in missing]
         raise Invalid(
-            _("调查报告尚不完整，缺少：%(fields)s") % {"fields": "、".join(labels)},
+            _("调查报告尚不完整，缺少：%(fields)s") % {"fields": join_list(labels)},
             detail={"investigation": [{"message": label, "code": "required"} for label in labels]},
         )
 

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
@@ -28,6 +32,8 @@ from django_otp.middleware import OTPMiddleware
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
+
+from teams import selectors as team_selectors
 
 from . import directory
 
@@ -117,6 +123,26 @@ class TokenWithSecondFactor(TokenAuthentication):
     revoked); a request that carries ``X-OTP-Code`` is verified for this request only
     (a token never stays verified). A wrong or replayed code is answered 401 with the reason."""
 
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        """DRF's token lookup (same refusals), with the user's roles in the organisation read in the same
+        query (``teams.selectors.actor_sql``): the list API's role lookup was a query of its own on every
+        request (issue 12 profile)."""
+        token_model: Any = self.get_model()
+        user_model = get_user_model()
+        token_fields = [field.attname for field in token_model._meta.concrete_fields]
+        user_fields = [field.attname for field in user_model._meta.concrete_fields]
+        with connection.cursor() as cursor:
+            cursor.execute(_token_sql(token_model, user_model), {"key": key, "now": timezone.now()})
+            row = cursor.fetchone()
+        split, end = len(token_fields), len(token_fields) + len(user_fields)
+        user = None if row is None else user_model.from_db(connection.alias, user_fields, row[split:end])
+        if user is None or not user.is_active:
+            return super().authenticate_credentials(key)  # refused: DRF's own refusal, in DRF's words
+        token = token_model.from_db(connection.alias, token_fields, row[:split])
+        token.user = user
+        team_selectors.remember_actor(user, row[end:])
+        return user, token
+
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         result = super().authenticate(request)
         if result is None:
@@ -134,6 +160,23 @@ class TokenWithSecondFactor(TokenAuthentication):
         user.otp_device = device
         user.otp_verified_at = time.time()
         return user, token
+
+
+@lru_cache(maxsize=4)
+def _token_sql(token_model: Any, user_model: Any) -> str:
+    """The token, its user and the user's actor columns, by key."""
+    quote = connection.ops.quote_name
+
+    def columns(alias: str, model: Any) -> str:
+        return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+    return (
+        f"SELECT {columns('t', token_model)}, {columns('u', user_model)}, actor.*"
+        f" FROM {quote(token_model._meta.db_table)} t"
+        f" JOIN {quote(user_model._meta.db_table)} u ON u.{quote(user_model._meta.pk.column)} = t.user_id"
+        f" CROSS JOIN LATERAL ({team_selectors.actor_sql('u.' + quote(user_model._meta.pk.column))}) actor"
+        f" WHERE t.{quote(token_model._meta.pk.column)} = %(key)s"
+    )
 
 
 def require_fresh(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

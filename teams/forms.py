@@ -50,6 +50,17 @@ class DutyPersonField(forms.ModelChoiceField):
         return duty_label(obj)
 
 
+class DutyPeopleField(forms.ModelMultipleChoiceField):
+    """Pick several people for a duty, as checkboxes labelled with their roles (``duty_label``):
+    ``DutyPeopleField(queryset=people_for_duty(holds=...), label=...)``. Anyone outside the queryset is
+    refused with ``invalid_choice`` as the field's error, whoever the caller (page or API)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj: Any) -> str:
+        return duty_label(obj)
+
+
 class ActingLeaderForm(forms.Form):
     person = forms.ModelChoiceField(
         label=_("代理人"),

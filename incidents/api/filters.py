@@ -22,5 +22,15 @@ class IncidentFilter(django_filters.FilterSet):
         form_class = cls.__dict__.get("_form_class")
         if form_class is None:
             form_class = super().get_form_class()
+            form_class.base_fields = _SharedFields(form_class.base_fields)
             cls._form_class = form_class
         return form_class
+
+
+class _SharedFields(dict[str, Any]):
+    """A form's fields, shared by its instances rather than deep-copied into each (a third of the filter's
+    time, issue 12 profile): a filter form only validates its fields, it never changes them. Each form still
+    gets its own dict."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return dict(self)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.utils.datastructures import MultiValueDict
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +31,7 @@ from incidents.models import (
 from .filters import IncidentFilter
 from .schema import serializer_for_form
 from .serializers import (
+    LIST_VALUES,
     AttachmentSerializer,
     AttachmentUploadSerializer,
     ChecklistDoneInputSerializer,
@@ -101,6 +104,20 @@ def _visible_incident(request: Request, pk: int) -> Incident:
     return incident
 
 
+class _ListRowsPaginator(Paginator):
+    """Counts the incidents alone (no join), then reads the page's rows as ``LIST_VALUES``: only the columns
+    the list shows (a description can be pages long), as plain rows the serializer reads as they come —
+    building 50 incidents and their teams was a quarter of a list request (issue 12 profile)."""
+
+    def _get_page(self, *args: Any, **kwargs: Any) -> Page:
+        rows, *rest = args
+        return super()._get_page(rows.values(*LIST_VALUES), *rest, **kwargs)  # type: ignore[misc]  # hook not in the stubs
+
+
+class _ListPagination(PageNumberPagination):
+    django_paginator_class = _ListRowsPaginator
+
+
 @extend_schema_view(
     get=extend_schema(
         description=(
@@ -112,13 +129,10 @@ def _visible_incident(request: Request, pk: int) -> Incident:
 class IncidentListView(generics.ListAPIView):
     serializer_class = IncidentListSerializer
     filterset_class = IncidentFilter
+    pagination_class = _ListPagination
 
     def get_queryset(self):
-        # Only the columns the list shows: a description can be pages long (issue 12 profile).
-        fields = [
-            name for name in IncidentListSerializer.Meta.fields if name not in ("lead_group", "state_display")
-        ]
-        return selectors.incident_list(user=self.request.user).only(*fields, "lead_group__code")
+        return selectors.incident_list(user=self.request.user)
 
     @extend_schema(request=DeclareSerializer, responses={201: IncidentDetailSerializer, **ERRORS})
     def post(self, request: Request) -> Response:

@@ -158,6 +158,11 @@ class Incident(models.Model):
             models.Index(fields=["state", "-detected_at"], name="incident_state_detected"),
             models.Index(fields=["category", "-detected_at"], name="incident_category_detected"),
             models.Index(fields=["-detected_at", "-id"], name="incident_detected_id"),
+            # The incident list's other sorts (issue 12 profile): without them a sort by title or grade over a
+            # common search word, or a category sorted by state, sorted thousands of rows for a page of 25.
+            models.Index(fields=["title", "id"], name="incident_title_id"),
+            models.Index(fields=["grade", "-detected_at", "-id"], name="incident_grade_detected"),
+            models.Index(fields=["category", "state", "-detected_at", "-id"], name="incident_category_state"),
             GinIndex(fields=["search_document"], name="incident_search_document"),
         ]
         triggers = [

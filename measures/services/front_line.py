@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict
+from core.wording import join_list
 from incidents import events, presentation
 from incidents import services as incident_services
 from incidents.states import plan_running
@@ -40,7 +41,7 @@ def second_line_move(*, incident_id: int, user: Any, data: dict[str, Any]) -> li
         )
         if already:
             raise Conflict(
-                _("已在一线：%(names)s。") % {"names": "、".join(move.person.name for move in already)},
+                _("已在一线：%(names)s。") % {"names": join_list(move.person.name for move in already)},
                 current_state=incident.state,
             )
         now = timezone.now()

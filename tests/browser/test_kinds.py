@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from incidents import services as incident_services
 from incidents.models import Incident
-from tests.browser.conftest import shot
+from tests.browser.conftest import SHOTS_DIR, shot
 from tests.incidents.lifecycle import body_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -98,4 +98,5 @@ def test_a_refused_kind_correction_brings_the_field_error_into_view_and_focus(lo
     reason = form.get_by_label("更正理由")
     expect(reason).to_be_focused()
     expect(reason).to_be_in_viewport()
-    shot(gm, f"kind-error-in-view-{width}")
+    if SHOTS_DIR:  # what the user sees after the submit: the viewport, not the whole page
+        gm.screenshot(path=f"{SHOTS_DIR}/kind-error-in-view-{width}.png")

@@ -169,3 +169,23 @@ def test_a_refused_decision_calls_nobody(org):
     with pytest.raises(Forbidden):
         _move(org, incident, "auditor", "report")
     assert not Notification.objects.filter(incident=incident, event="decision_waiting").exists()
+
+
+def test_the_decision_reminder_does_not_chase_the_reporter_either(org):
+    """The 15-minute reminder (``decision_pending`` step 1, audience ``activation_deciders``) follows the same
+    rule as the call: the deputy reported, so the leader is reminded, the deputy is not."""
+    from escalation import services as escalation_services
+    from escalation.models import EscalationPolicy, Timer
+
+    assert EscalationPolicy.objects.get(code="decision_pending").steps[0]["audience"] == [
+        "activation_deciders"
+    ]
+    incident = _declare(org, "system_outage")
+    _move(org, incident, "supervisor", "report")
+    first = Timer.objects.filter(incident=incident, kind="decision_pending").order_by("due_at").first()
+    Timer.objects.filter(pk=first.pk).update(due_at=timezone.now() - timedelta(seconds=1))
+    escalation_services.timers_sweep()
+    reminded = {
+        row.recipient_name for row in Notification.objects.filter(incident=incident, event="decision_pending")
+    }
+    assert reminded == {"王建国"}

@@ -51,3 +51,29 @@ def test_incident_detail_and_timeline_queries_do_not_grow_with_the_timeline(api,
         )
     assert queries_for(client, f"/api/v1/incidents/{pk}/") == detail_few
     assert queries_for(client, f"/api/v1/incidents/{pk}/timeline/") == timeline_few
+
+
+def test_a_token_and_its_users_roles_cost_one_query(api, org):
+    """Who calls and what they are in the organisation are read together with the token (issue 12: the role
+    lookup was a query of its own on every API request); the refusals are DRF's as before."""
+    from django.contrib.auth import get_user_model
+    from django.utils import translation
+    from rest_framework.test import APIClient
+
+    assert queries_for(api("gm"), "/api/v1/me/") == 1
+    assert api("gm").get("/api/v1/me/").json()["roles"] == ["leader"]
+    assert api("auditor").post("/api/v1/incidents/", {}, format="json").status_code == 403, "roles applied"
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    with translation.override("zh-hans"):  # DRF's own words, in the desk's language
+        invalid, inactive = (
+            translation.gettext("Invalid token."),
+            translation.gettext("User inactive or deleted."),
+        )
+    assert invalid != "Invalid token."
+    refused = stranger.get("/api/v1/me/")
+    assert refused.status_code == 401 and refused.json()["detail"] == invalid
+    client = api("agent")
+    get_user_model().objects.filter(pk=org["agent"].pk).update(is_active=False)
+    refused = client.get("/api/v1/me/")
+    assert refused.status_code == 401 and refused.json()["detail"] == inactive

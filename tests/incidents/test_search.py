@@ -4,13 +4,17 @@ filters, sort and pages, its scope, its errors and its fixed query count."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from html import escape
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 
 from incidents import services
 from incidents.models import Incident
+from incidents.plans import Category
 from teams.models import Team
 
 from .lifecycle import move
@@ -166,3 +170,51 @@ def test_the_top_bar_count_is_the_inbox_length_for_every_role(api, declare, org)
     for username, count in expected.items():
         user = org[username]
         assert decisions_waiting_count(user=user) == len(decisions_waiting_for(user=user)) == count, username
+
+
+def test_rows_show_titles_as_typed_and_labels_in_the_readers_language(declare, org, client):
+    """The rows are built outside the template engine (issue 12 profile): what was typed is still shown as
+    text, never as markup, and every label follows the reader's language."""
+    pk = declare(title='<script>alert("x")</script> & 机房', is_drill=True, category="disaster")["id"]
+    client.force_login(org["gm"])
+    page = client.get("/incidents/").content.decode()
+    assert f'<tr data-incident="{pk}">' in page
+    assert "<script>alert" not in page
+    assert f"#{pk} &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 机房</a>" in page
+    assert '<span class="badge drill">演练</span>' in page and 'data-label="状态"' in page
+    client.post("/i18n/setlang/", {"language": "en"})
+    page = client.get("/incidents/").content.decode()
+    assert '<span class="badge drill">Drill</span>' in page and 'data-label="State"' in page
+    row = page.split(f'<tr data-incident="{pk}">')[1].split("</tr>")[0]
+    with translation.override("en"):
+        english = escape(str(Category.DISASTER.label))
+    with translation.override("zh-hans"):
+        assert english != escape(str(Category.DISASTER.label))
+    assert f'data-label="Category">{english}</td>' in row
+
+
+def test_the_top_bar_count_follows_a_new_role_at_once(api, declare, org, django_user_model):
+    """The badge's SQL is kept per user and roles: someone made deputy leader sees the reports waiting for
+    a decision on their next page, and no longer once the role is taken away."""
+    from incidents.selectors import decisions_waiting_count
+    from teams.models import ActingLeader, Person
+
+    reported = declare(title="待决定的报告")["id"]
+    assert move(api, "agent", reported, "report").status_code == 200
+
+    def count() -> int:
+        return decisions_waiting_count(user=django_user_model.objects.get(pk=org["sudden_lead"].pk))
+
+    assert count() == 0
+    acting = ActingLeader.objects.create(
+        person=Person.objects.get(user=org["sudden_lead"]),
+        acts_for=ActingLeader.Role.DEPUTY,
+        acts_for_person=Person.objects.get(user=org["supervisor"]),
+        starts_at=timezone.now() - timedelta(minutes=1),
+        ends_at=timezone.now() + timedelta(hours=8),
+        reason="副组长休假",
+        appointed_by=org["gm"],
+    )
+    assert count() == 1, "acting for the deputy: reports wait for them too"
+    ActingLeader.objects.filter(pk=acting.pk).update(ended_at=timezone.now())
+    assert count() == 0, "the period ended early: nothing waits for them any more"
