@@ -70,11 +70,11 @@ def roll_call_current(*, incident: Incident) -> RollCall | None:
     roll_call = RollCall.objects.filter(incident=incident).order_by("-started_at").first()
     if roll_call is None:
         return None
-    # who still needs finding comes first: not yet confirmed, then missing, then the accounted for
-    rank = {"unknown": 0, "missing": 1, "absent": 2, "safe": 3}
-    entries = roll_call.entries.select_related("person", "marked_by").order_by("person__name")
-    roll_call.ordered_entries = sorted(  # type: ignore[attr-defined]
-        entries, key=lambda entry: rank.get(entry.status, 9)
+    # One fixed order for the whole roll call (by name): the list is swapped after every mark and on each
+    # refresh, and a row that moved because someone else marked a person would put another name under the
+    # marker's finger. Who still needs finding stands out by its colour and the tally, not by moving.
+    roll_call.ordered_entries = list(  # type: ignore[attr-defined]
+        roll_call.entries.select_related("person", "marked_by").order_by("person__name", "pk")
     )
     return roll_call
 

@@ -75,3 +75,23 @@ def test_a_refused_mark_is_shown_beside_its_row(client, org):
     page = response.content.decode()
     assert "row-error" in _row(page, entries[2].pk) and 'class="messages"' not in page
     assert 'class="messages"' not in client.get(f"/measures/{incident.pk}/roll-call/").content.decode()
+
+
+def test_rows_keep_their_place_while_people_are_marked(client, org):
+    """The list is swapped after every mark and on each refresh. If marking someone moved rows (unconfirmed
+    first, say), the next tap — the marker's or a colleague's on another phone — would land on another
+    name. The order is fixed for the whole roll call; who still needs finding stands out by colour."""
+    incident, entries = _fire(org)
+    client.force_login(org["supervisor"])
+    url = f"/measures/{incident.pk}/roll-call/"
+
+    def order() -> list[str]:
+        return re.findall(
+            r'<tr class="[^"]*" data-person="[^"]*" id="entry-(\d+)">', client.get(url).content.decode()
+        )
+
+    before = order()
+    assert len(before) == len(entries) >= 4
+    for position, status in ((len(before) - 1, "safe"), (1, "missing"), (2, "absent")):
+        client.post(f"{url}entries/{before[position]}/", {"status": status}, HTTP_HX_REQUEST="true")
+        assert order() == before
