@@ -7,17 +7,16 @@ alert contribution, one query for all the board's cards."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from incidents import contributions
 from incidents import services as incident_services
 from measures import services
 from measures.models import RollCall, RollCallEntry
+from tests.measures.helpers import fire_with_roll_call
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +42,7 @@ def web(client, org):
 
 
 def _fire(org, title: str = "三楼冒烟"):
-    """A just-declared fire with the supervisor's roll call started (Art. 14 (3): it does not wait)."""
-    incident = incident_services.incident_declare(
-        user=org["supervisor"],
-        data={"title": title, "category": "disaster", "detected_at": timezone.now() - timedelta(minutes=2)},
-    )
-    roll_call = services.roll_call_start(
-        incident_id=incident.pk, user=org["supervisor"], data={"assembly_point": "大厦东侧广场"}
-    )
-    return incident, roll_call
+    return fire_with_roll_call(org, title)
 
 
 def _mark(org, roll_call: RollCall, statuses: list[str]) -> list[RollCallEntry]:

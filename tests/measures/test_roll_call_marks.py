@@ -5,30 +5,17 @@ shown beside the person's row, not as a banner."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
-from incidents import services as incident_services
-from measures import services
 from measures.models import RollCallEntry
+from tests.measures.helpers import fire_with_roll_call
 
 pytestmark = pytest.mark.django_db
 
 
 def _fire(org):
-    incident = incident_services.incident_declare(
-        user=org["supervisor"],
-        data={
-            "title": "三楼冒烟",
-            "category": "disaster",
-            "detected_at": timezone.now() - timedelta(minutes=2),
-        },
-    )
-    roll_call = services.roll_call_start(
-        incident_id=incident.pk, user=org["supervisor"], data={"assembly_point": "大厦东侧广场"}
-    )
+    incident, roll_call = fire_with_roll_call(org)
     return incident, list(roll_call.entries.order_by("pk"))
 
 

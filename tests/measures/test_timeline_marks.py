@@ -6,14 +6,13 @@ page shows a run of consecutive marks of one roll call as ONE entry — "点名�
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from incidents import services as incident_services
 from incidents.models import TimelineEntry
 from measures import services
+from tests.measures.helpers import fire_with_roll_call
 
 pytestmark = pytest.mark.django_db
 
@@ -37,17 +36,7 @@ def _groups(html: str) -> list[tuple[int, str, str]]:
 
 @pytest.fixture
 def fire(org):
-    incident = incident_services.incident_declare(
-        user=org["supervisor"],
-        data={
-            "title": "三楼冒烟",
-            "category": "disaster",
-            "detected_at": timezone.now() - timedelta(minutes=2),
-        },
-    )
-    roll_call = services.roll_call_start(
-        incident_id=incident.pk, user=org["supervisor"], data={"assembly_point": "大厦东侧广场"}
-    )
+    incident, roll_call = fire_with_roll_call(org)
     entries = list(roll_call.entries.select_related("person").order_by("pk"))
     assert len(entries) >= 17
     statuses = ["missing", "absent"] + ["safe"] * 14
